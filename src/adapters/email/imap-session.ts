@@ -1,0 +1,258 @@
+// The only module that imports imapflow. It converts imapflow's objects to our own shapes at this edge.
+import { ImapFlow, type FetchMessageObject, type MessageAddressObject, type MessageStructureObject } from 'imapflow';
+import type { Address, MimeNode } from '../../domain/types.js';
+import type { ServerSettings } from '../../config/settings.js';
+
+export interface ImapLogin {
+  account: string;
+  server: ServerSettings;
+  user: string;
+  password: string;
+}
+
+export interface MailboxInfo {
+  path: string;
+  uidValidity: number;
+  uidNext: number;
+  exists: number;
+  highestModseq: bigint | null;
+}
+
+/** What the list needs from one message, before its text is fetched. */
+export interface MessageMeta {
+  uid: number;
+  flags: string[];
+  size: number;
+  internalDate: number | null;
+  date: number | null;
+  subject: string;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string | null;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  structure: MimeNode | null;
+}
+
+/** A connection problem described in one line, naming the account. */
+export class ImapError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'auth' | 'network' | 'tls' | 'protocol',
+  ) {
+    super(message);
+  }
+}
+
+function describe(account: string, server: ServerSettings, err: unknown): ImapError {
+  const e = err as { code?: string; authenticationFailed?: boolean; message?: string; responseText?: string; tlsFailed?: boolean };
+  const where = `${server.host}:${server.port}`;
+  if (e.authenticationFailed || e.code === 'AUTHENTICATIONFAILED') {
+    return new ImapError(`account ${account}: IMAP login failed at ${where} (wrong user or password?)`, 'auth');
+  }
+  if (e.code === 'ECONNREFUSED') return new ImapError(`account ${account}: IMAP server ${where} refused the connection`, 'network');
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new ImapError(`account ${account}: IMAP host ${server.host} not found`, 'network');
+  if (e.code === 'ETIMEDOUT' || e.code === 'CONNECT_TIMEOUT' || e.code === 'GREETING_TIMEOUT') {
+    return new ImapError(`account ${account}: IMAP server ${where} did not answer in time`, 'network');
+  }
+  if (e.tlsFailed || /certificate|self.signed|TLS|SSL/i.test(e.message ?? '')) {
+    return new ImapError(`account ${account}: TLS with ${where} failed: ${e.message}`, 'tls');
+  }
+  const text = e.responseText || e.message || String(err);
+  return new ImapError(`account ${account}: IMAP error at ${where}: ${text}`, e.code === 'NoConnection' ? 'network' : 'protocol');
+}
+
+const toAddress = (a: MessageAddressObject | undefined): Address | null =>
+  a?.address || a?.name ? { name: a.name ?? '', email: (a.address ?? '').trim() } : null;
+
+const toAddresses = (list: MessageAddressObject[] | undefined): Address[] =>
+  (list ?? []).map(toAddress).filter((a): a is Address => a !== null);
+
+function toMime(node: MessageStructureObject): MimeNode {
+  const out: MimeNode = { type: (node.type || 'application/octet-stream').toLowerCase() };
+  if (node.part) out.part = node.part;
+  if (node.parameters) out.parameters = node.parameters;
+  if (node.disposition) out.disposition = node.disposition.toLowerCase();
+  if (node.dispositionParameters) out.dispositionParameters = node.dispositionParameters;
+  if (node.encoding) out.encoding = node.encoding.toLowerCase();
+  if (typeof node.size === 'number') out.size = node.size;
+  if (node.childNodes) out.childNodes = node.childNodes.map(toMime);
+  return out;
+}
+
+const toTime = (d: Date | string | undefined): number | null => {
+  if (d === undefined) return null;
+  const t = new Date(d).getTime();
+  return Number.isFinite(t) ? t : null;
+};
+
+function headerValue(headers: Buffer | undefined, name: string): string | null {
+  if (!headers) return null;
+  // Unfold continuation lines, then find "Name: value" case-insensitively.
+  const text = headers.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im');
+  const m = re.exec(text);
+  return m?.[1]?.trim() ?? null;
+}
+
+function toMeta(m: FetchMessageObject): MessageMeta {
+  const env = m.envelope;
+  return {
+    uid: m.uid,
+    flags: m.flags ? [...m.flags] : [],
+    size: m.size ?? 0,
+    internalDate: toTime(m.internalDate),
+    date: toTime(env?.date),
+    subject: env?.subject ?? '',
+    messageId: env?.messageId ?? null,
+    inReplyTo: env?.inReplyTo ?? null,
+    references: headerValue(m.headers, 'references'),
+    from: toAddress(env?.from?.[0]),
+    to: toAddresses(env?.to),
+    cc: toAddresses(env?.cc),
+    structure: m.bodyStructure ? toMime(m.bodyStructure) : null,
+  };
+}
+
+/** Compresses UIDs into an IMAP set ("1:5,9,12:14") so a fetch command stays short. */
+export function toUidSet(uids: number[]): string {
+  const sorted = [...uids].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let i = 0;
+  while (i < sorted.length) {
+    const start = sorted[i] as number;
+    let end = start;
+    while (i + 1 < sorted.length && (sorted[i + 1] as number) <= end + 1) end = sorted[++i] as number;
+    parts.push(start === end ? `${start}` : `${start}:${end}`);
+    i++;
+  }
+  return parts.join(',');
+}
+
+export class ImapSession {
+  private constructor(
+    private readonly client: ImapFlow,
+    readonly login: ImapLogin,
+  ) {}
+
+  static async connect(login: ImapLogin, opts: { timeoutMs?: number } = {}): Promise<ImapSession> {
+    const { server } = login;
+    const client = new ImapFlow({
+      host: server.host,
+      port: server.port,
+      secure: server.security === 'tls',
+      doSTARTTLS: server.security === 'starttls' ? true : server.security === 'none' ? false : undefined,
+      auth: { user: login.user, pass: login.password },
+      logger: false,
+      qresync: true,
+      disableAutoIdle: true,
+      connectionTimeout: opts.timeoutMs ?? 15_000,
+      greetingTimeout: opts.timeoutMs ?? 15_000,
+      clientInfo: { name: 'attend' },
+    } as ConstructorParameters<typeof ImapFlow>[0]);
+    // imapflow emits 'error' on socket failures; without a listener Node would crash the process.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (err) {
+      throw describe(login.account, server, err);
+    }
+    return new ImapSession(client, login);
+  }
+
+  get usable(): boolean {
+    return this.client.usable;
+  }
+
+  get capabilities(): Set<string> {
+    return new Set([...this.client.capabilities.keys()].map((k) => String(k).toUpperCase()));
+  }
+
+  wrap(err: unknown): ImapError {
+    return err instanceof ImapError ? err : describe(this.login.account, this.login.server, err);
+  }
+
+  async open(path: string, readOnly = true): Promise<MailboxInfo> {
+    try {
+      const mb = await this.client.mailboxOpen(path, { readOnly });
+      return {
+        path: mb.path,
+        uidValidity: Number(mb.uidValidity),
+        uidNext: mb.uidNext,
+        exists: mb.exists,
+        highestModseq: mb.highestModseq ?? null,
+      };
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  /** Streams message metadata for a UID or sequence range; the caller consumes it without holding the mailbox. */
+  async *fetchMeta(range: string, byUid: boolean): AsyncGenerator<MessageMeta> {
+    const query = { uid: true, flags: true, envelope: true, bodyStructure: true, internalDate: true, size: true, headers: ['references'] };
+    for await (const m of this.client.fetch(range, query, { uid: byUid })) yield toMeta(m);
+  }
+
+  /** Fetches one body part (still transfer-encoded: BINARY would let one broken message fail the whole FETCH). */
+  async *fetchPart(uidSet: string, part: string, maxLength: number): AsyncGenerator<{ uid: number; raw: Buffer }> {
+    const query = { uid: true, bodyParts: [{ key: part, maxLength }] };
+    for await (const m of this.client.fetch(uidSet, query, { uid: true })) {
+      const raw = m.bodyParts?.get(part) ?? m.bodyParts?.values().next().value;
+      if (raw) yield { uid: m.uid, raw };
+    }
+  }
+
+  /** Whole messages, for the rare message whose structure the server could not give. */
+  async *fetchSource(uidSet: string, maxLength: number): AsyncGenerator<{ uid: number; raw: Buffer }> {
+    for await (const m of this.client.fetch(uidSet, { uid: true, source: { maxLength } }, { uid: true })) {
+      if (m.source) yield { uid: m.uid, raw: m.source };
+    }
+  }
+
+  async *changedFlags(sinceModseq: bigint): AsyncGenerator<{ uid: number; flags: string[] }> {
+    for await (const m of this.client.fetch('1:*', { uid: true, flags: true }, { changedSince: sinceModseq })) {
+      yield { uid: m.uid, flags: m.flags ? [...m.flags] : [] };
+    }
+  }
+
+  /** UIDs in the open mailbox whose Message-ID header is exactly this id. */
+  async findByMessageId(messageId: string): Promise<number[]> {
+    const found = await this.client.search({ header: { 'message-id': `<${messageId}>` } }, { uid: true });
+    return found || [];
+  }
+
+  async append(path: string, raw: Buffer, flags: string[]): Promise<void> {
+    await this.client.append(path, raw, flags, new Date());
+  }
+
+  async addFlags(uidSet: string, flags: string[]): Promise<void> {
+    await this.client.messageFlagsAdd(uidSet, flags, { uid: true });
+  }
+
+  /** Resolves when the server reports a change (or the connection ends); the caller re-syncs. */
+  async idle(): Promise<void> {
+    await this.client.idle();
+  }
+
+  onChange(listener: () => void): void {
+    this.client.on('exists', listener);
+    this.client.on('flags', listener);
+  }
+
+  onClose(listener: () => void): void {
+    this.client.on('close', listener);
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.client.logout();
+    } catch {
+      this.client.close();
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,95 @@
+// The only module that imports nodemailer.
+import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { ServerSettings } from '../../config/settings.js';
+import type { Address } from '../../domain/types.js';
+
+export interface SmtpLogin {
+  account: string;
+  server: ServerSettings;
+  user: string;
+  password: string;
+}
+
+export interface MailToSend {
+  messageId: string;
+  from: Address;
+  to: Address[];
+  subject: string;
+  text: string;
+  inReplyTo: string | null;
+  references: string[];
+  date: number;
+}
+
+/** Why a send did not complete: `transient` may succeed later; `ambiguous` means the server may have accepted it. */
+export class SmtpError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'transient' | 'permanent' | 'ambiguous',
+  ) {
+    super(message);
+  }
+}
+
+const fmt = (a: Address) => ({ name: a.name, address: a.email });
+
+/** Builds the exact RFC 5322 bytes once, so the copy in Sent is the message that went out. */
+export async function buildRaw(mail: MailToSend): Promise<Buffer> {
+  const composer = new MailComposer({
+    messageId: `<${mail.messageId}>`,
+    from: fmt(mail.from),
+    to: mail.to.map(fmt),
+    subject: mail.subject,
+    text: mail.text,
+    date: new Date(mail.date),
+    inReplyTo: mail.inReplyTo ? `<${mail.inReplyTo}>` : undefined,
+    references: mail.references.length ? mail.references.map((r) => `<${r}>`).join(' ') : undefined,
+    headers: { 'Auto-Submitted': 'no', 'X-Mailer': 'attend' },
+  });
+  return composer.compile().build();
+}
+
+export async function sendRaw(login: SmtpLogin, mail: MailToSend, raw: Buffer): Promise<void> {
+  const { server } = login;
+  const transport = nodemailer.createTransport({
+    host: server.host,
+    port: server.port,
+    secure: server.security === 'tls',
+    requireTLS: server.security === 'starttls',
+    ignoreTLS: server.security === 'none',
+    auth: login.user && login.password ? { user: login.user, pass: login.password } : undefined,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+  });
+  try {
+    await transport.sendMail({ envelope: { from: mail.from.email, to: mail.to.map((a) => a.email) }, raw });
+  } catch (err) {
+    throw classify(login, err);
+  } finally {
+    transport.close();
+  }
+}
+
+function classify(login: SmtpLogin, err: unknown): SmtpError {
+  const e = err as { code?: string; responseCode?: number; command?: string; message?: string; response?: string };
+  const where = `${login.server.host}:${login.server.port}`;
+  const prefix = `account ${login.account}: SMTP ${where}`;
+  if (e.code === 'EAUTH') return new SmtpError(`${prefix} rejected the login (wrong user or password?)`, 'permanent');
+  if (typeof e.responseCode === 'number' && e.responseCode >= 500) {
+    return new SmtpError(`${prefix} refused the message: ${e.response ?? e.message}`, 'permanent');
+  }
+  if (typeof e.responseCode === 'number' && e.responseCode >= 400) {
+    return new SmtpError(`${prefix} deferred the message: ${e.response ?? e.message}`, 'transient');
+  }
+  // A connection lost after the data went out may still have been delivered: say so, and check Sent before retrying.
+  if (e.command === 'DATA' || e.command === 'DATA-END' || e.code === 'ETIMEDOUT') {
+    return new SmtpError(`${prefix}: connection lost during delivery (${e.message})`, 'ambiguous');
+  }
+  if (e.code === 'ECONNREFUSED' || e.code === 'ESOCKET' || e.code === 'ECONNECTION' || e.code === 'EDNS') {
+    return new SmtpError(`${prefix} is unreachable (${e.message})`, 'transient');
+  }
+  if (e.code === 'ETLS') return new SmtpError(`${prefix}: TLS failed (${e.message})`, 'transient');
+  return new SmtpError(`${prefix}: ${e.message ?? String(err)}`, 'transient');
+}

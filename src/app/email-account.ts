@@ -1,0 +1,111 @@
+// Runs the email channel for one account: sync, outbox delivery, and the long-running IDLE loop.
+import { ImapError, type ImapLogin, ImapSession } from '../adapters/email/imap-session.js';
+import { type SyncHooks, type SyncReport, syncMailbox } from '../adapters/email/imap-sync.js';
+import type { SmtpLogin } from '../adapters/email/smtp-send.js';
+import { resolveSecret } from '../config/secrets.js';
+import type { EmailAccount } from '../config/settings.js';
+import type { AppContext } from './context.js';
+import { type FlushReport, flushOutbox } from './outbox-runner.js';
+
+export async function credentials(ctx: AppContext, account: EmailAccount): Promise<{ imap: ImapLogin; smtp: SmtpLogin }> {
+  let password: string;
+  try {
+    password = await resolveSecret(account.password, ctx.env);
+  } catch (err) {
+    throw new ImapError(`account ${account.name}: ${(err as Error).message}`, 'auth');
+  }
+  return {
+    imap: { account: account.name, server: account.imap, user: account.user, password },
+    smtp: { account: account.name, server: account.smtp, user: account.user, password },
+  };
+}
+
+export interface AccountSyncResult {
+  sync: SyncReport | null;
+  outbox: FlushReport;
+  error: string | null;
+}
+
+/** One-shot: connect, sync the mailbox, deliver what waits in the outbox, disconnect. */
+export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, hooks: SyncHooks = {}): Promise<AccountSyncResult> {
+  const creds = await credentials(ctx, account);
+  let session: ImapSession | null = null;
+  let sync: SyncReport | null = null;
+  let error: string | null = null;
+  try {
+    session = await ImapSession.connect(creds.imap);
+    sync = await syncMailbox(session, ctx.db, target(account), { log: ctx.log, now: ctx.now, ...hooks });
+  } catch (err) {
+    error = (session ? session.wrap(err) : err instanceof Error ? err : new Error(String(err))).message;
+  }
+  // The outbox goes out even when IMAP failed: SMTP may still work; the Sent copy follows on a later run.
+  const outbox = await flushOutbox(ctx, account, creds.smtp, session?.usable ? session : null);
+  await session?.logout();
+  return { sync, outbox, error };
+}
+
+export const target = (account: EmailAccount) => ({ account: account.name, accountEmail: account.email, mailbox: account.mailbox });
+
+export interface WatchOptions {
+  signal: AbortSignal;
+  onSynced?: (r: SyncReport) => void;
+  /** Re-sync at least this often even without IDLE news (servers drop silent IDLE after ~30 min). */
+  maxIdleMs?: number;
+}
+
+/**
+ * The long-running path (console, `sync --watch`): keeps the connection, waits in IDLE,
+ * re-syncs on news, reconnects with exponential backoff and jitter after any drop.
+ */
+export async function watchAccount(ctx: AppContext, account: EmailAccount, opts: WatchOptions): Promise<void> {
+  let backoff = 1000;
+  while (!opts.signal.aborted) {
+    let session: ImapSession | null = null;
+    try {
+      const creds = await credentials(ctx, account);
+      session = await ImapSession.connect(creds.imap);
+      backoff = 1000;
+      const s = session;
+      let wake: (() => void) | null = null;
+      s.onChange(() => wake?.());
+      s.onClose(() => wake?.());
+      const onAbort = () => wake?.();
+      opts.signal.addEventListener('abort', onAbort);
+      try {
+        while (!opts.signal.aborted && s.usable) {
+          const report = await syncMailbox(s, ctx.db, target(account), { log: ctx.log, now: ctx.now });
+          await flushOutbox(ctx, account, creds.smtp, s);
+          opts.onSynced?.(report);
+          await s.open(account.mailbox, true);
+          const woke = new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, opts.maxIdleMs ?? 10 * 60_000).unref();
+          });
+          // idle() runs until the next command preempts it; a change event wakes us to run that command.
+          void s.idle().catch(() => {});
+          await woke;
+          wake = null;
+        }
+      } finally {
+        opts.signal.removeEventListener('abort', onAbort);
+      }
+    } catch (err) {
+      ctx.log(`${(session ? session.wrap(err) : err as Error).message}; retrying in ${Math.round(backoff / 1000)}s`);
+    } finally {
+      await session?.logout().catch(() => {});
+    }
+    if (opts.signal.aborted) break;
+    await sleep(backoff * (0.5 + Math.random()), opts.signal);
+    backoff = Math.min(backoff * 2, 60_000);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}

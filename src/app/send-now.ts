@@ -1,0 +1,37 @@
+import { ImapSession } from '../adapters/email/imap-session.js';
+import type { EmailAccount } from '../config/settings.js';
+import { getOutboxItem, type OutboxState } from '../store/outbox.js';
+import type { AppContext } from './context.js';
+import { credentials } from './email-account.js';
+import { flushOutbox } from './outbox-runner.js';
+
+export interface SendResult {
+  state: OutboxState;
+  error: string | null;
+}
+
+/**
+ * Tries to deliver one queued reply right away. IMAP (for the Sent copy and the duplicate check)
+ * is best effort: SMTP alone is enough to send a reply that was never attempted before.
+ */
+export async function sendNow(ctx: AppContext, account: EmailAccount, outboxId: number): Promise<SendResult> {
+  let creds: Awaited<ReturnType<typeof credentials>>;
+  try {
+    creds = await credentials(ctx, account);
+  } catch (err) {
+    return { state: 'queued', error: (err as Error).message };
+  }
+  let session: ImapSession | null = null;
+  try {
+    session = await ImapSession.connect(creds.imap, { timeoutMs: 10_000 });
+  } catch (err) {
+    ctx.log(`${(err as Error).message}; sending without the Sent copy for now`);
+  }
+  try {
+    const report = await flushOutbox(ctx, account, creds.smtp, session, outboxId);
+    const item = getOutboxItem(ctx.db, outboxId);
+    return { state: item?.state ?? 'queued', error: item?.lastError ?? report.lastError };
+  } finally {
+    await session?.logout();
+  }
+}

@@ -1,0 +1,168 @@
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import { ImapSession } from '../../adapters/email/imap-session.js';
+import { credentials } from '../../app/email-account.js';
+import { withContext } from '../run.js';
+import type { EmailAccount, Security } from '../../config/settings.js';
+import { findAccount } from '../../config/settings.js';
+import { CliError, UsageError } from '../exit-codes.js';
+import { makeOutput } from '../output.js';
+
+const DEFAULT_PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
+  imap: { tls: 993, starttls: 143, none: 143 },
+  smtp: { tls: 465, starttls: 587, none: 25 },
+};
+
+function security(value: string): Security {
+  if (value === 'tls' || value === 'starttls' || value === 'none') return value;
+  throw new UsageError(`security must be tls, starttls or none (got "${value}")`);
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`not a port number: ${value}`);
+  return n;
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1';
+  return false;
+}
+
+interface AddEmailOptions {
+  email: string;
+  name?: string;
+  imapHost: string;
+  imapPort?: string;
+  imapSecurity: string;
+  smtpHost: string;
+  smtpPort?: string;
+  smtpSecurity: string;
+  user?: string;
+  passwordEnv?: string;
+  passwordCommand?: string;
+  mailbox: string;
+  sentMailbox: string;
+  allowInsecure?: boolean;
+  verify: boolean;
+  json?: boolean;
+}
+
+export function registerAccount(program: Command): void {
+  const account = program.command('account').description('add, list and remove accounts');
+
+  account
+    .command('add')
+    .description('add an account (only "email" for now)')
+    .command('email')
+    .description('add an email account (IMAP in, SMTP out)')
+    .argument('<name>', 'a short name for the account, e.g. "support"')
+    .requiredOption('--email <addr>', 'the address customers write to')
+    .option('--name <display>', 'display name on replies, e.g. "Acme Support"')
+    .requiredOption('--imap-host <host>', 'IMAP server')
+    .option('--imap-port <n>', 'IMAP port (default: 993 for tls, 143 otherwise)')
+    .option('--imap-security <mode>', 'tls | starttls | none', 'tls')
+    .requiredOption('--smtp-host <host>', 'SMTP server')
+    .option('--smtp-port <n>', 'SMTP port (default: 465 for tls, 587 for starttls, 25 for none)')
+    .option('--smtp-security <mode>', 'tls | starttls | none', 'tls')
+    .option('--user <user>', 'login name (default: the email address)')
+    .option('--password-env <VAR>', 'read the password from this environment variable')
+    .option('--password-command <cmd>', 'run this command and use the first line it prints (e.g. "pass show mail/support")')
+    .option('--mailbox <name>', 'mailbox to watch', 'INBOX')
+    .option('--sent-mailbox <name>', 'where copies of replies go', 'Sent')
+    .option('--allow-insecure', 'allow "none" security to a host that is not loopback')
+    .option('--no-verify', 'save without logging in to check the settings')
+    .option('--json', 'print the saved account as JSON')
+    .action(async (name: string, o: AddEmailOptions) => {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError('account name: use letters, digits, ".", "_" or "-" (at most 64)');
+      if (!o.email.includes('@')) throw new UsageError(`--email must be an address (got "${o.email}")`);
+      if (Boolean(o.passwordEnv) === Boolean(o.passwordCommand)) {
+        throw new UsageError('give exactly one of --password-env VAR or --password-command CMD (the password itself is never stored)');
+      }
+      const imapSecurity = security(o.imapSecurity);
+      const smtpSecurity = security(o.smtpSecurity);
+      for (const [what, mode, host] of [
+        ['IMAP', imapSecurity, o.imapHost],
+        ['SMTP', smtpSecurity, o.smtpHost],
+      ] as const) {
+        if (mode === 'none' && !isLoopback(host) && !o.allowInsecure) {
+          throw new UsageError(`${what} security "none" to ${host} would send the password in clear text; use tls/starttls, or --allow-insecure`);
+        }
+      }
+      const acc: EmailAccount = {
+        type: 'email',
+        name,
+        email: o.email,
+        ...(o.name ? { displayName: o.name } : {}),
+        user: o.user ?? o.email,
+        imap: { host: o.imapHost, port: o.imapPort ? port(o.imapPort) : DEFAULT_PORTS.imap[imapSecurity], security: imapSecurity },
+        smtp: { host: o.smtpHost, port: o.smtpPort ? port(o.smtpPort) : DEFAULT_PORTS.smtp[smtpSecurity], security: smtpSecurity },
+        password: o.passwordEnv ? { env: o.passwordEnv } : { command: o.passwordCommand as string },
+        mailbox: o.mailbox,
+        sentMailbox: o.sentMailbox,
+        allowInsecure: Boolean(o.allowInsecure),
+      };
+      await withContext(async (ctx) => {
+        if (findAccount(ctx.settings, name)) throw new CliError(`account ${name} exists already (remove it first)`);
+        if (o.verify) {
+          const creds = await credentials(ctx, acc);
+          const session = await ImapSession.connect(creds.imap, { timeoutMs: 15_000 });
+          try {
+            await session.open(acc.mailbox, true);
+          } finally {
+            await session.logout();
+          }
+        }
+        ctx.settings.set('accounts', [...ctx.settings.get('accounts'), acc]);
+        makeOutput(Boolean(o.json)).data(describeAccount(acc), () => `added account ${name} (${acc.email})`);
+      });
+    });
+
+  account
+    .command('list')
+    .description('list accounts (secrets are never shown: only where they come from)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const accounts = ctx.settings.get('accounts').map(describeAccount);
+        makeOutput(Boolean(o.json)).data(accounts, () =>
+          accounts.length === 0
+            ? 'no accounts yet: attend account add email NAME --email … (see attend account add email --help)'
+            : accounts
+                .map((a) => `${a.name}\t${a.type}\t${a.email}\timap ${a.imap}\tsmtp ${a.smtp}\t${a.mailbox}\tpassword from ${a.passwordFrom}`)
+                .join('\n'),
+        );
+      });
+    });
+
+  account
+    .command('remove')
+    .description('remove an account from the settings (its conversations stay in the store)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      await withContext(async (ctx) => {
+        const all = ctx.settings.get('accounts');
+        if (!all.some((a) => a.name === name)) throw new CliError(`no account named ${name}`);
+        ctx.settings.set('accounts', all.filter((a) => a.name !== name));
+        process.stderr.write(`removed account ${name}\n`);
+      });
+    });
+}
+
+function describeAccount(a: EmailAccount) {
+  return {
+    name: a.name,
+    type: a.type,
+    email: a.email,
+    displayName: a.displayName ?? null,
+    user: a.user,
+    imap: `${a.imap.host}:${a.imap.port} ${a.imap.security}`,
+    smtp: `${a.smtp.host}:${a.smtp.port} ${a.smtp.security}`,
+    mailbox: a.mailbox,
+    sentMailbox: a.sentMailbox,
+    passwordFrom: 'env' in a.password ? `env ${a.password.env}` : `command ${a.password.command}`,
+  };
+}

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { type ConversationSummary, listConversations, wakeSnoozed } from '../../store/conversations.js';
+import type { Channel, Status } from '../../domain/types.js';
+import { UsageError } from '../exit-codes.js';
+import { age, fit, makeOutput, terminalWidth } from '../output.js';
+import { withContext } from '../run.js';
+
+const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'all'];
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('list conversations, most urgent first (oldest unanswered customer message first)')
+    .option('--status <status>', 'open | pending | snoozed | resolved | all', 'open')
+    .option('--channel <channel>', 'email | chat')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--json', 'print JSON')
+    .action(async (o: { status: string; channel?: string; limit: string; json?: boolean }) => {
+      if (!STATUS_FILTERS.includes(o.status)) throw new UsageError(`--status must be one of ${STATUS_FILTERS.join(', ')}`);
+      if (o.channel !== undefined && o.channel !== 'email' && o.channel !== 'chat') throw new UsageError('--channel must be email or chat');
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+      await withContext(async (ctx) => {
+        wakeSnoozed(ctx.db, ctx.now());
+        const items = listConversations(ctx.db, {
+          status: o.status as Status | 'all',
+          ...(o.channel ? { channel: o.channel as Channel } : {}),
+          limit,
+        });
+        makeOutput(Boolean(o.json)).data(items, () => renderTable(items, ctx.now()));
+      });
+    });
+}
+
+function renderTable(items: ConversationSummary[], now: number): string {
+  if (items.length === 0) return 'nothing here: no conversations match (try --status all, or attend sync)';
+  const width = terminalWidth();
+  const idW = Math.max(2, ...items.map((c) => String(c.id).length));
+  const fixed = idW + 1 + 5 + 1 + 8 + 1 + 5 + 1; // id, channel, status, age
+  const rest = Math.max(20, width - fixed);
+  const whoW = Math.min(24, Math.floor(rest * 0.35));
+  const subjW = rest - whoW - 1;
+  const head = `${'ID'.padStart(idW)} ${fit('CHAN', 5)} ${fit('STATUS', 8)} ${fit('WAIT', 5)} ${fit('CUSTOMER', whoW)} SUBJECT`;
+  const rows = items.map((c) => {
+    const who = c.customer.name || c.customer.email || '';
+    const wait = c.waitingSince ? age(c.waitingSince, now) : '';
+    return `${String(c.id).padStart(idW)} ${fit(c.channel, 5)} ${fit(c.status, 8)} ${fit(wait, 5)} ${fit(who, whoW)} ${fit(c.subject || '(no subject)', subjW).trimEnd()}`;
+  });
+  return [head, ...rows].join('\n');
+}

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { NotFoundError, queueEmailReply } from '../../app/replies.js';
+import { sendNow } from '../../app/send-now.js';
+import { setStatus } from '../../store/conversations.js';
+import { CliError, EXIT, UsageError } from '../exit-codes.js';
+import { makeOutput } from '../output.js';
+import { withContext } from '../run.js';
+import { type BodyOptions, readBody } from './body.js';
+import { conversationId } from './ids.js';
+
+export function registerReply(program: Command): void {
+  program
+    .command('reply')
+    .description('reply to a conversation (queued durably first; exit 75 if it could not be sent yet)')
+    .argument('<id>', 'conversation id')
+    .option('--body <text>', 'the reply text')
+    .option('--body-file <path>', 'read the reply from a file')
+    .option('--stdin', 'read the reply from standard input')
+    .option('--status <status>', 'then set the conversation to pending or resolved')
+    .option('--json', 'print JSON')
+    .action(async (idArg: string, o: BodyOptions & { status?: string; json?: boolean }) => {
+      const id = conversationId(idArg);
+      if (o.status !== undefined && o.status !== 'pending' && o.status !== 'resolved') throw new UsageError('--status must be pending or resolved');
+      const body = await readBody(o);
+      const out = makeOutput(Boolean(o.json));
+      await withContext(async (ctx) => {
+        let queued: ReturnType<typeof queueEmailReply>;
+        try {
+          queued = queueEmailReply(ctx, id, body);
+        } catch (err) {
+          if (err instanceof NotFoundError) throw new CliError(err.message, EXIT.noSuchConversation);
+          throw new CliError((err as Error).message);
+        }
+        if (o.status === 'pending' || o.status === 'resolved') setStatus(ctx.db, id, o.status, ctx.now());
+        const result = await sendNow(ctx, queued.account, queued.item.id);
+        const delivered = result.state === 'accepted' || result.state === 'sent';
+        const state = delivered ? 'sent' : result.state === 'failed' ? 'failed' : 'queued';
+        out.data({ conversationId: id, messageId: queued.item.messageId, state, error: delivered ? null : result.error }, () =>
+          delivered
+            ? `sent reply to #${id}`
+            : state === 'failed'
+              ? `reply to #${id} failed: ${result.error}`
+              : `reply to #${id} queued (${result.error ?? 'server unreachable'}); it goes out with the next attend sync or reply`,
+        );
+        if (state === 'failed') process.exitCode = EXIT.failed;
+        else if (state === 'queued') process.exitCode = EXIT.queued;
+      });
+    });
+}

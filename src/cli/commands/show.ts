@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { conversationMessages, getConversation, wakeSnoozed } from '../../store/conversations.js';
+import { safeFilename, safeLine, safeText } from '../../domain/sanitize.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { makeOutput } from '../output.js';
+import { withContext } from '../run.js';
+import { conversationId } from './ids.js';
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description('show a conversation and its messages')
+    .argument('<id>', 'conversation id (from attend list)')
+    .option('--json', 'print JSON')
+    .action(async (idArg: string, o: { json?: boolean }) => {
+      const id = conversationId(idArg);
+      await withContext(async (ctx) => {
+        wakeSnoozed(ctx.db, ctx.now());
+        const conversation = getConversation(ctx.db, id);
+        if (!conversation) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
+        const messages = conversationMessages(ctx.db, id);
+        makeOutput(Boolean(o.json)).data({ conversation, messages }, () => {
+          const c = conversation;
+          const who = c.customer.name ? `${c.customer.name} <${c.customer.email ?? ''}>` : (c.customer.email ?? 'unknown');
+          const head = [
+            `#${c.id} ${safeLine(c.subject || '(no subject)')}`,
+            `${c.channel} · ${c.account} · ${c.status}${c.snoozedUntil ? ` until ${c.snoozedUntil}` : ''} · ${c.priority}` +
+              `${c.assignee ? ` · assigned to ${safeLine(c.assignee)}` : ''}${c.tags.length ? ` · tags: ${c.tags.map(safeLine).join(', ')}` : ''}`,
+            `customer: ${safeLine(who)}`,
+          ];
+          const body = messages.map((m) => {
+            const label = m.direction === 'note' ? 'NOTE' : m.direction === 'out' ? 'OUT ' : 'IN  ';
+            const from = m.from.name ? `${m.from.name} <${m.from.email}>` : m.from.email;
+            const state = m.deliveryState && m.deliveryState !== 'sent' ? ` [${m.deliveryState}]` : '';
+            const files = m.attachments.map((a) => `  📎 ${safeFilename(a.filename)} (${a.contentType}, ${formatSize(a.size)})`);
+            return [`── ${label} ${m.sentAt} ${safeLine(from)}${state}`, safeText(m.text).trimEnd(), ...files].join('\n');
+          });
+          return `${head.join('\n')}\n\n${body.join('\n\n')}\n`;
+        });
+      });
+    });
+}
+
+function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

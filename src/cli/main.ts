@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// attend's entry point: parses argv, dispatches, and turns every failure into one clear line and an honest exit code.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerAccount } from './commands/account.js';
+import { registerActions } from './commands/actions.js';
+import { registerList } from './commands/list.js';
+import { registerReply } from './commands/reply.js';
+import { registerShow } from './commands/show.js';
+import { registerSync } from './commands/sync.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+function version(): string {
+  try {
+    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('attend')
+    .description('One terminal for every customer conversation: email and chat in one queue.')
+    .version(version(), '-V, --version')
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok · 1 failed · 2 usage error · 3 no such conversation · 75 queued (sent when the server is reachable)
+Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--json for JSON), messages to stderr.`,
+    );
+  registerAccount(program);
+  registerSync(program);
+  registerList(program);
+  registerShow(program);
+  registerReply(program);
+  registerActions(program);
+  program.action(() => {
+    program.outputHelp();
+  });
+  // Usage errors exit 2 everywhere, not commander's default 1.
+  const exitOverride = (cmd: Command) => {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) exitOverride(sub);
+  };
+  exitOverride(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  // A closed pipe (`attend list | head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
+      process.exitCode = quiet ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`attend: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const e = err as Error & { code?: string };
+    if (e?.code === 'ENOSPC') process.stderr.write('attend: the disk is full; nothing was lost, try again when there is room\n');
+    else process.stderr.write(`attend: ${e?.message ?? String(err)}\n`);
+    if (process.env.ATTEND_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}
+
+await main();

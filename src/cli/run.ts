@@ -1,0 +1,11 @@
+import { type AppContext, closeContext, openContext } from '../app/context.js';
+
+/** Opens settings + store for one command and always closes the store (WAL checkpoint on clean exit). */
+export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const ctx = openContext();
+  try {
+    return await fn(ctx);
+  } finally {
+    closeContext(ctx);
+  }
+}

@@ -1,0 +1,69 @@
+// Domain types shared by every layer. No framework or network imports here.
+
+export type Channel = 'email' | 'chat';
+export type Status = 'open' | 'pending' | 'snoozed' | 'resolved';
+export type Priority = 'urgent' | 'high' | 'normal' | 'low';
+export type Direction = 'in' | 'out' | 'note';
+export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed';
+
+export const STATUSES: readonly Status[] = ['open', 'pending', 'snoozed', 'resolved'];
+export const PRIORITIES: readonly Priority[] = ['urgent', 'high', 'normal', 'low'];
+
+export interface Address {
+  name: string;
+  email: string;
+}
+
+export interface AttachmentMeta {
+  filename: string;
+  contentType: string;
+  /** Decoded size in bytes (estimated from the transfer-encoded size where the server gives only that). */
+  size: number;
+}
+
+/** One MIME node as the server describes it (BODYSTRUCTURE), converted to our own shape at the adapter edge. */
+export interface MimeNode {
+  /** IMAP part path, e.g. "1", "1.2". Absent for the root of a multipart message. */
+  part?: string;
+  /** Lower-case "type/subtype". */
+  type: string;
+  parameters?: Record<string, string>;
+  disposition?: string;
+  dispositionParameters?: Record<string, string>;
+  /** Content-Transfer-Encoding, lower case. */
+  encoding?: string;
+  /** Transfer-encoded size in bytes. */
+  size?: number;
+  childNodes?: MimeNode[];
+}
+
+/** Where a message's readable text lives and how to decode it. */
+export interface DisplayPart {
+  /** IMAP part path to fetch with BODY.PEEK[part]. */
+  part: string;
+  type: 'text/plain' | 'text/html';
+  charset: string;
+  encoding: string;
+  size: number;
+}
+
+/** A message as an adapter reports it to the store. */
+export interface IncomingEmail {
+  account: string;
+  mailbox: string;
+  uidValidity: number;
+  uid: number;
+  /** Message-ID without angle brackets; synthesised (stable) when the message has none. */
+  messageId: string;
+  inReplyTo: string[];
+  references: string[];
+  subject: string;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  sentAt: number; // epoch ms
+  flags: string[];
+  text: string;
+  attachments: AttachmentMeta[];
+  size: number;
+}

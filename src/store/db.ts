@@ -1,0 +1,38 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { ensureDir, resolvePaths } from '../config/paths.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export function storePath(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(ensureDir(resolvePaths(env).data), 'attend.db');
+}
+
+/**
+ * Opens the store: WAL so the console and a concurrent `attend reply` can share it,
+ * a busy timeout so writers wait for each other instead of failing, then migrations.
+ */
+export function openDb(file: string = storePath()): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the store was written by a newer attend (schema ${current}, this one knows ${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    const sql = MIGRATIONS[v] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,204 @@
+import { isReplySubject, normalizeSubject, threadKeys } from '../domain/threading.js';
+import type { AttachmentMeta, Direction, IncomingEmail } from '../domain/types.js';
+import { customerIdFor } from './customers.js';
+import type { Db } from './db.js';
+import { appendEvent } from './events.js';
+
+export interface IngestResult {
+  created: boolean;
+  conversationId: number;
+  messageRowId: number;
+  direction: Direction;
+}
+
+const SUBJECT_FALLBACK_WINDOW_MS = 30 * 24 * 3600_000;
+
+/**
+ * Stores one email idempotently (unique per account + Message-ID) and keeps the
+ * conversation's aggregates right whatever order messages arrive in (sync goes newest first).
+ * Call inside a transaction; the caller batches many messages per transaction.
+ */
+export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number): IngestResult {
+  const existing = db
+    .prepare('SELECT id, conversation_id, direction, flags FROM messages WHERE account = ? AND external_id = ?')
+    .get(msg.account, msg.messageId) as { id: number; conversation_id: number; direction: Direction; flags: string } | undefined;
+  if (existing) {
+    const flags = msg.flags.join(' ');
+    db.prepare('UPDATE messages SET mailbox = ?, uid = ?, flags = ? WHERE id = ?').run(msg.mailbox, msg.uid, flags, existing.id);
+    return { created: false, conversationId: existing.conversation_id, messageRowId: existing.id, direction: existing.direction };
+  }
+
+  const fromAddr = msg.from?.email.toLowerCase() ?? '';
+  const direction: Direction = fromAddr !== '' && fromAddr === accountEmail.toLowerCase() ? 'out' : 'in';
+  const counterpart = direction === 'in' ? msg.from : (msg.to[0] ?? null);
+  const customerId = counterpart?.email ? customerIdFor(db, counterpart.email, counterpart.name, now) : null;
+
+  let conversationId = findConversation(db, msg, customerId);
+  if (conversationId === undefined) {
+    const answered = direction === 'in' && msg.flags.includes('\\Answered');
+    conversationId = Number(
+      db
+        .prepare(
+          `INSERT INTO conversations (channel, account, subject, customer_id, status, first_message_at, last_message_at, created_at, updated_at)
+           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(msg.account, normalizeSubject(msg.subject), customerId, answered ? 'pending' : 'open', msg.sentAt, msg.sentAt, now, now).lastInsertRowid,
+    );
+    appendEvent(db, 'conversation.created', conversationId, now, { channel: 'email', account: msg.account });
+  }
+
+  const messageRowId = Number(
+    db
+      .prepare(
+        `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, from_addr, to_json, subject, sent_at, text,
+           attachments_json, delivery_state, mailbox, uid, flags, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        conversationId,
+        msg.account,
+        msg.messageId,
+        direction,
+        msg.from?.name ?? '',
+        fromAddr,
+        JSON.stringify([...msg.to, ...msg.cc]),
+        msg.subject,
+        msg.sentAt,
+        msg.text,
+        JSON.stringify(msg.attachments),
+        direction === 'out' ? 'sent' : null,
+        msg.mailbox,
+        msg.uid,
+        msg.flags.join(' '),
+        now,
+      ).lastInsertRowid,
+  );
+  const addRef = db.prepare('INSERT OR IGNORE INTO thread_refs (account, message_id, conversation_id) VALUES (?, ?, ?)');
+  for (const key of threadKeys(msg.messageId, msg.inReplyTo, msg.references)) addRef.run(msg.account, key, conversationId);
+
+  applyMessage(db, conversationId, {
+    direction,
+    sentAt: msg.sentAt,
+    text: msg.text,
+    subject: msg.subject,
+    answered: msg.flags.includes('\\Answered'),
+    attachments: msg.attachments,
+    now,
+  });
+  if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'email', messageId: msg.messageId });
+  return { created: true, conversationId, messageRowId, direction };
+}
+
+function findConversation(db: Db, msg: IncomingEmail, customerId: number | null): number | undefined {
+  const byRef = db.prepare('SELECT conversation_id FROM thread_refs WHERE account = ? AND message_id = ?');
+  for (const key of threadKeys(msg.messageId, msg.inReplyTo, msg.references)) {
+    const row = byRef.get(msg.account, key) as { conversation_id: number } | undefined;
+    if (row) return row.conversation_id;
+  }
+  // Last resort: a "Re:" without usable headers joins the same customer's recent thread with that subject.
+  if (customerId !== null && msg.inReplyTo.length === 0 && msg.references.length === 0 && isReplySubject(msg.subject)) {
+    const subject = normalizeSubject(msg.subject);
+    const row = db
+      .prepare(
+        `SELECT id FROM conversations WHERE customer_id = ? AND account = ? AND channel = 'email' AND subject = ?
+           AND last_message_at >= ? ORDER BY last_message_at DESC LIMIT 1`,
+      )
+      .get(customerId, msg.account, subject, msg.sentAt - SUBJECT_FALLBACK_WINDOW_MS) as { id: number } | undefined;
+    return row?.id;
+  }
+  return undefined;
+}
+
+interface Applied {
+  direction: Direction;
+  sentAt: number;
+  text: string;
+  subject: string;
+  answered: boolean;
+  attachments: AttachmentMeta[];
+  now: number;
+}
+
+interface ConversationAggregates {
+  status: string;
+  first_message_at: number | null;
+  last_message_at: number | null;
+  last_out_at: number | null;
+  waiting_since: number | null;
+  first_response_at: number | null;
+}
+
+/** Folds one new message into its conversation's aggregates, independent of arrival order. */
+export function applyMessage(db: Db, conversationId: number, m: Applied): void {
+  const c = db
+    .prepare('SELECT status, first_message_at, last_message_at, last_out_at, waiting_since, first_response_at FROM conversations WHERE id = ?')
+    .get(conversationId) as ConversationAggregates;
+  const isNewest = c.last_message_at === null || m.sentAt >= c.last_message_at;
+  const isOldest = c.first_message_at === null || m.sentAt < c.first_message_at;
+  let { status, waiting_since: waitingSince, last_out_at: lastOutAt, first_response_at: firstResponseAt } = c;
+
+  if (m.direction === 'in') {
+    const unanswered = !m.answered && (lastOutAt === null || m.sentAt > lastOutAt);
+    if (unanswered) waitingSince = waitingSince === null ? m.sentAt : Math.min(waitingSince, m.sentAt);
+    // The customer wrote again: a resolved, pending or snoozed conversation needs attention.
+    if (isNewest && unanswered && status !== 'open' && c.last_message_at !== null) {
+      status = 'open';
+      appendEvent(db, 'conversation.reopened', conversationId, m.now, { reason: 'customer replied' });
+    }
+  } else if (m.direction === 'out') {
+    if (lastOutAt === null || m.sentAt > lastOutAt) {
+      lastOutAt = m.sentAt;
+      if (waitingSince !== null && waitingSince <= m.sentAt) {
+        const next = db
+          .prepare("SELECT MIN(sent_at) AS t FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at > ?")
+          .get(conversationId, m.sentAt) as { t: number | null };
+        waitingSince = next.t;
+      }
+    }
+    const hadInbound = db
+      .prepare("SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at <= ? LIMIT 1")
+      .get(conversationId, m.sentAt);
+    if (hadInbound && (firstResponseAt === null || m.sentAt < firstResponseAt)) firstResponseAt = m.sentAt;
+  }
+
+  db.prepare(
+    `UPDATE conversations SET
+       status = ?, snoozed_until = CASE WHEN ? = 'snoozed' THEN snoozed_until ELSE NULL END,
+       waiting_since = ?, last_out_at = ?, first_response_at = ?,
+       first_message_at = ?, last_message_at = ?, message_count = message_count + 1,
+       subject = CASE WHEN ? THEN ? ELSE subject END,
+       preview = CASE WHEN ? THEN ? ELSE preview END,
+       updated_at = ?
+     WHERE id = ?`,
+  ).run(
+    status,
+    status,
+    waitingSince,
+    lastOutAt,
+    firstResponseAt,
+    isOldest ? m.sentAt : c.first_message_at,
+    isNewest ? m.sentAt : c.last_message_at,
+    isOldest && m.subject.trim() !== '' ? 1 : 0,
+    normalizeSubject(m.subject),
+    isNewest && m.direction !== 'note' ? 1 : 0,
+    previewText(m.text, m.attachments),
+    m.now,
+    conversationId,
+  );
+}
+
+function previewText(text: string, attachments: AttachmentMeta[]): string {
+  const lines = text.split('\n');
+  const meaningful: string[] = [];
+  for (const line of lines) {
+    const t = line.trim();
+    if (t === '--' || t === '-- ') break; // signature
+    if (t === '' || t.startsWith('>')) continue;
+    if (/^On .+ wrote:$/.test(t)) break;
+    meaningful.push(t);
+    if (meaningful.join(' ').length > 160) break;
+  }
+  const joined = meaningful.join(' ').replace(/\s+/g, ' ').trim();
+  if (joined !== '') return joined.slice(0, 160);
+  return attachments.length > 0 ? `[${attachments.length} attachment${attachments.length > 1 ? 's' : ''}]` : '';
+}

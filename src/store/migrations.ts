@@ -1,0 +1,106 @@
+// Versioned schema. Each entry runs once, in order, inside a transaction; PRAGMA user_version records progress.
+// Never edit a shipped migration: add a new one.
+
+export const MIGRATIONS: readonly string[] = [
+  /* 1: conversations, messages, customers, sync cursors, outbox, events */ `
+  CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE customer_emails (
+    email TEXT PRIMARY KEY,           -- lower-cased address
+    customer_id INTEGER NOT NULL REFERENCES customers(id)
+  );
+  CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    customer_id INTEGER REFERENCES customers(id),
+    status TEXT NOT NULL DEFAULT 'open',
+    priority TEXT NOT NULL DEFAULT 'normal',
+    assignee TEXT,
+    snoozed_until INTEGER,
+    waiting_since INTEGER,             -- first customer message not yet answered
+    first_response_at INTEGER,
+    first_message_at INTEGER,
+    last_message_at INTEGER,
+    last_out_at INTEGER,
+    message_count INTEGER NOT NULL DEFAULT 0,
+    preview TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX conversations_queue ON conversations(status, waiting_since, last_message_at);
+  CREATE INDEX conversations_recent ON conversations(last_message_at);
+  CREATE INDEX conversations_waiting ON conversations(waiting_since);
+  CREATE INDEX conversations_customer ON conversations(customer_id, account);
+  CREATE INDEX conversations_snoozed ON conversations(snoozed_until) WHERE status = 'snoozed';
+  CREATE TABLE conversation_tags (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    tag TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, tag)
+  ) WITHOUT ROWID;
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    account TEXT NOT NULL,
+    external_id TEXT NOT NULL,         -- Message-ID (email) or chat message id
+    direction TEXT NOT NULL,           -- in | out | note
+    from_name TEXT NOT NULL DEFAULT '',
+    from_addr TEXT NOT NULL DEFAULT '',
+    to_json TEXT NOT NULL DEFAULT '[]',
+    subject TEXT NOT NULL DEFAULT '',
+    sent_at INTEGER NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    attachments_json TEXT NOT NULL DEFAULT '[]',
+    delivery_state TEXT,               -- outgoing only: queued | sending | sent | failed
+    mailbox TEXT,
+    uid INTEGER,
+    flags TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    UNIQUE (account, external_id)
+  );
+  CREATE INDEX messages_conversation ON messages(conversation_id, sent_at);
+  -- Every Message-ID seen (own or referenced) points at its conversation: threading in O(refs).
+  CREATE TABLE thread_refs (
+    account TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    conversation_id INTEGER NOT NULL,
+    PRIMARY KEY (account, message_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE sync_state (
+    account TEXT NOT NULL,
+    mailbox TEXT NOT NULL,
+    uid_validity INTEGER NOT NULL,
+    high_uid INTEGER NOT NULL,         -- every UID in [low_uid, high_uid] is stored
+    low_uid INTEGER NOT NULL,          -- 1 when the backfill is complete
+    highest_modseq TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (account, mailbox)
+  );
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    message_row_id INTEGER NOT NULL REFERENCES messages(id),
+    account TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,   -- fixed when queued: the key that prevents a second send
+    payload_json TEXT NOT NULL,        -- everything needed to build the same message again
+    state TEXT NOT NULL DEFAULT 'queued', -- queued | sending | accepted | sent | failed
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_pending ON outbox(state) WHERE state <> 'sent';
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    conversation_id INTEGER,
+    at INTEGER NOT NULL,
+    data_json TEXT NOT NULL DEFAULT '{}'
+  );
+  `,
+];

@@ -1,0 +1,122 @@
+import type { Address } from '../domain/types.js';
+import type { Db } from './db.js';
+import { appendEvent } from './events.js';
+import { applyMessage } from './ingest.js';
+
+/** Everything needed to build the same email again after a restart. */
+export interface OutgoingEmail {
+  messageId: string;
+  from: Address;
+  to: Address[];
+  subject: string;
+  text: string;
+  inReplyTo: string | null;
+  references: string[];
+  date: number;
+}
+
+/** queued → sending → accepted (SMTP said yes) → sent (copy in Sent, \Answered set). failed is final. */
+export type OutboxState = 'queued' | 'sending' | 'accepted' | 'sent' | 'failed';
+
+export interface OutboxItem {
+  id: number;
+  conversationId: number;
+  messageRowId: number;
+  account: string;
+  messageId: string;
+  payload: OutgoingEmail;
+  state: OutboxState;
+  attempts: number;
+  lastError: string | null;
+}
+
+/**
+ * Writes the reply durably before any network I/O: the message row (shown in the
+ * conversation as queued) and the outbox row, in one transaction.
+ */
+export function enqueueEmail(db: Db, conversationId: number, account: string, mail: OutgoingEmail, now: number): OutboxItem {
+  return db.transaction(() => {
+    const messageRowId = Number(
+      db
+        .prepare(
+          `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, from_addr, to_json, subject, sent_at, text,
+             delivery_state, created_at)
+           VALUES (?, ?, ?, 'out', ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+        )
+        .run(conversationId, account, mail.messageId, mail.from.name, mail.from.email.toLowerCase(), JSON.stringify(mail.to), mail.subject, mail.date, mail.text, now)
+        .lastInsertRowid,
+    );
+    db.prepare('INSERT OR IGNORE INTO thread_refs (account, message_id, conversation_id) VALUES (?, ?, ?)').run(account, mail.messageId, conversationId);
+    applyMessage(db, conversationId, { direction: 'out', sentAt: mail.date, text: mail.text, subject: mail.subject, answered: false, attachments: [], now });
+    const id = Number(
+      db
+        .prepare(
+          `INSERT INTO outbox (conversation_id, message_row_id, account, message_id, payload_json, state, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+        )
+        .run(conversationId, messageRowId, account, mail.messageId, JSON.stringify(mail), now, now).lastInsertRowid,
+    );
+    appendEvent(db, 'reply.queued', conversationId, now, { messageId: mail.messageId, channel: 'email' });
+    return { id, conversationId, messageRowId, account, messageId: mail.messageId, payload: mail, state: 'queued' as const, attempts: 0, lastError: null };
+  }).immediate();
+}
+
+interface OutboxRow {
+  id: number;
+  conversation_id: number;
+  message_row_id: number;
+  account: string;
+  message_id: string;
+  payload_json: string;
+  state: OutboxState;
+  attempts: number;
+  last_error: string | null;
+}
+
+const toItem = (r: OutboxRow): OutboxItem => ({
+  id: r.id,
+  conversationId: r.conversation_id,
+  messageRowId: r.message_row_id,
+  account: r.account,
+  messageId: r.message_id,
+  payload: JSON.parse(r.payload_json),
+  state: r.state,
+  attempts: r.attempts,
+  lastError: r.last_error,
+});
+
+/** Items that still need work for an account, oldest first. */
+export function pendingOutbox(db: Db, account: string): OutboxItem[] {
+  const rows = db
+    .prepare("SELECT * FROM outbox WHERE account = ? AND state IN ('queued', 'sending', 'accepted') ORDER BY id")
+    .all(account) as OutboxRow[];
+  return rows.map(toItem);
+}
+
+export function getOutboxItem(db: Db, id: number): OutboxItem | undefined {
+  const r = db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
+  return r ? toItem(r) : undefined;
+}
+
+export function outboxCounts(db: Db): Record<OutboxState, number> {
+  const counts: Record<OutboxState, number> = { queued: 0, sending: 0, accepted: 0, sent: 0, failed: 0 };
+  for (const r of db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as Array<{ state: OutboxState; n: number }>) {
+    counts[r.state] = r.n;
+  }
+  return counts;
+}
+
+/** Records a state change durably (the caller's crash-safety depends on this commit happening before the next network step). */
+export function setOutboxState(db: Db, item: OutboxItem, state: OutboxState, now: number, error: string | null = null): void {
+  db.transaction(() => {
+    const attempts = state === 'sending' ? item.attempts + 1 : item.attempts;
+    db.prepare('UPDATE outbox SET state = ?, attempts = ?, last_error = ?, updated_at = ? WHERE id = ?').run(state, attempts, error, now, item.id);
+    const delivery = state === 'accepted' ? 'sent' : state;
+    db.prepare('UPDATE messages SET delivery_state = ? WHERE id = ?').run(delivery, item.messageRowId);
+    item.state = state;
+    item.attempts = attempts;
+    item.lastError = error;
+    if (state === 'accepted') appendEvent(db, 'reply.sent', item.conversationId, now, { messageId: item.messageId, channel: 'email' });
+    if (state === 'failed') appendEvent(db, 'reply.failed', item.conversationId, now, { messageId: item.messageId, error });
+  }).immediate();
+}
