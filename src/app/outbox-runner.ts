@@ -48,6 +48,7 @@ export async function flushOutbox(
         await sendRaw(smtp, item.payload, raw);
         crashPointForTests('after-smtp');
         setOutboxState(ctx.db, item, 'accepted', ctx.now());
+        crashPointForTests('after-accepted');
       }
       if (item.state === 'accepted') {
         if (!imap) {

@@ -1,7 +1,5 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { ImapSession } from '../../adapters/email/imap-session.js';
-import { credentials } from '../../app/email-account.js';
 import { withContext } from '../run.js';
 import type { EmailAccount, Security } from '../../config/settings.js';
 import { findAccount } from '../../config/settings.js';
@@ -108,6 +106,9 @@ export function registerAccount(program: Command): void {
       await withContext(async (ctx) => {
         if (findAccount(ctx.settings, name)) throw new CliError(`account ${name} exists already (remove it first)`);
         if (o.verify) {
+          // Loaded on demand: the network libraries are heavy and most commands never need them.
+          const { ImapSession } = await import('../../adapters/email/imap-session.js');
+          const { credentials } = await import('../../app/email-account.js');
           const creds = await credentials(ctx, acc);
           const session = await ImapSession.connect(creds.imap, { timeoutMs: 15_000 });
           try {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { NotFoundError, queueEmailReply } from '../../app/replies.js';
-import { sendNow } from '../../app/send-now.js';
 import { setStatus } from '../../store/conversations.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
@@ -32,6 +31,7 @@ export function registerReply(program: Command): void {
           throw new CliError((err as Error).message);
         }
         if (o.status === 'pending' || o.status === 'resolved') setStatus(ctx.db, id, o.status, ctx.now());
+        const { sendNow } = await import('../../app/send-now.js');
         const result = await sendNow(ctx, queued.account, queued.item.id);
         const delivered = result.state === 'accepted' || result.state === 'sent';
         const state = delivered ? 'sent' : result.state === 'failed' ? 'failed' : 'queued';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type AccountSyncResult, syncAccountOnce, watchAccount } from '../../app/email-account.js';
+import type { AccountSyncResult } from '../../app/email-account.js';
 import type { EmailAccount } from '../../config/settings.js';
 import { wakeSnoozed } from '../../store/conversations.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -16,6 +16,7 @@ export function registerSync(program: Command): void {
     .action(async (o: { account?: string; watch?: boolean; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
+        const { syncAccountOnce, watchAccount } = await import('../../app/email-account.js');
         const all = ctx.settings.get('accounts');
         const accounts: EmailAccount[] = o.account ? all.filter((a) => a.name === o.account) : all;
         if (o.account && accounts.length === 0) throw new CliError(`no account named ${o.account}`);
