@@ -66,4 +66,6 @@ export interface IncomingEmail {
   text: string;
   attachments: AttachmentMeta[];
   size: number;
+  /** Same message, same fingerprint (across UIDVALIDITY changes); distinct messages sharing a Message-ID differ. */
+  fingerprint: string;
 }

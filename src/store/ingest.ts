@@ -19,9 +19,15 @@ const SUBJECT_FALLBACK_WINDOW_MS = 30 * 24 * 3600_000;
  * Call inside a transaction; the caller batches many messages per transaction.
  */
 export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number): IngestResult {
-  const existing = db
-    .prepare('SELECT id, conversation_id, direction, flags FROM messages WHERE account = ? AND external_id = ?')
-    .get(msg.account, msg.messageId) as { id: number; conversation_id: number; direction: Direction; flags: string } | undefined;
+  const byId = db.prepare('SELECT id, conversation_id, direction, fingerprint FROM messages WHERE account = ? AND external_id = ?');
+  type Row = { id: number; conversation_id: number; direction: Direction; fingerprint: string | null };
+  let externalId = msg.messageId;
+  let existing = byId.get(msg.account, externalId) as Row | undefined;
+  if (existing && existing.fingerprint !== null && existing.fingerprint !== msg.fingerprint) {
+    // Real mail reuses Message-IDs for different messages: keep both, never drop one as a "duplicate".
+    externalId = `${msg.messageId}#${msg.fingerprint}`;
+    existing = byId.get(msg.account, externalId) as Row | undefined;
+  }
   if (existing) {
     const flags = msg.flags.join(' ');
     db.prepare('UPDATE messages SET mailbox = ?, uid = ?, flags = ? WHERE id = ?').run(msg.mailbox, msg.uid, flags, existing.id);
@@ -51,13 +57,13 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     db
       .prepare(
         `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, from_addr, to_json, subject, sent_at, text,
-           attachments_json, delivery_state, mailbox, uid, flags, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           attachments_json, delivery_state, mailbox, uid, flags, fingerprint, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         conversationId,
         msg.account,
-        msg.messageId,
+        externalId,
         direction,
         msg.from?.name ?? '',
         fromAddr,
@@ -70,6 +76,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
         msg.mailbox,
         msg.uid,
         msg.flags.join(' '),
+        msg.fingerprint,
         now,
       ).lastInsertRowid,
   );

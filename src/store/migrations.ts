@@ -59,6 +59,7 @@ export const MIGRATIONS: readonly string[] = [
     mailbox TEXT,
     uid INTEGER,
     flags TEXT NOT NULL DEFAULT '',
+    fingerprint TEXT,                  -- tells apart distinct messages that share a Message-ID
     created_at INTEGER NOT NULL,
     UNIQUE (account, external_id)
   );

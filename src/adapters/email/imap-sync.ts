@@ -209,6 +209,7 @@ function toIncoming(
     sentAt,
     flags: m.flags,
     text: stripNul(full ? full.text : text),
+    fingerprint: fingerprint(m),
     attachments: m.structure ? safe(() => listAttachments(m.structure as NonNullable<MessageMeta['structure']>), []) : (full?.attachments ?? []),
     size: m.size,
   };
@@ -216,11 +217,15 @@ function toIncoming(
 
 const stripNul = (s: string): string => (s.includes('\0') ? s.replaceAll('\0', '') : s);
 
-/** A message without a Message-ID still needs a stable key, the same after a UIDVALIDITY change. */
-function syntheticId(m: MessageMeta): string {
-  const h = createHash('sha1')
+/** Stable for the same message (same bytes, same server), different for different messages. */
+function fingerprint(m: MessageMeta): string {
+  return createHash('sha1')
     .update(`${m.date ?? ''}|${m.internalDate ?? ''}|${m.from?.email ?? ''}|${m.subject}|${m.size}`)
     .digest('hex')
-    .slice(0, 24);
-  return `synthetic.${h}@attend.invalid`;
+    .slice(0, 16);
+}
+
+/** A message without a Message-ID still needs a stable key, the same after a UIDVALIDITY change. */
+function syntheticId(m: MessageMeta): string {
+  return `synthetic.${fingerprint(m)}@attend.invalid`;
 }
