@@ -1,0 +1,111 @@
+// The store keeps conversations right whatever order mail arrives in (sync goes newest first).
+import { describe, expect, it } from 'vitest';
+import type { IncomingEmail } from '../../src/domain/types.js';
+import { type Db, openDb } from '../../src/store/db.js';
+import { getConversation, listConversations, setStatus, wakeSnoozed } from '../../src/store/conversations.js';
+import { ingestEmail } from '../../src/store/ingest.js';
+import { eventsSince } from '../../src/store/events.js';
+
+const ME = 'support@shop.test';
+let uid = 0;
+function email(over: Partial<IncomingEmail> & { messageId: string; sentAt: number }): IncomingEmail {
+  uid++;
+  return {
+    account: 'support',
+    mailbox: 'INBOX',
+    uidValidity: 1,
+    uid,
+    inReplyTo: [],
+    references: [],
+    subject: 'Hello',
+    from: { name: 'Ann', email: 'ann@cust.test' },
+    to: [{ name: '', email: ME }],
+    cc: [],
+    flags: [],
+    text: 'text',
+    attachments: [],
+    size: 100,
+    fingerprint: `fp-${over.messageId}`,
+    ...over,
+  };
+}
+const fresh = (): Db => openDb(':memory:');
+
+describe('ingestEmail', () => {
+  it('threads a reply seen before its parent, and the parent after it', () => {
+    const db = fresh();
+    const child = ingestEmail(db, email({ messageId: 'c@x', inReplyTo: ['p@x'], references: ['p@x'], subject: 'Re: Hello', sentAt: 2000 }), ME, 0);
+    const parent = ingestEmail(db, email({ messageId: 'p@x', sentAt: 1000 }), ME, 0);
+    expect(parent.conversationId).toBe(child.conversationId);
+    const c = getConversation(db, child.conversationId);
+    expect(c).toMatchObject({ subject: 'Hello', messageCount: 2, waitingSince: new Date(1000).toISOString(), lastMessageAt: new Date(2000).toISOString() });
+  });
+
+  it('is idempotent per Message-ID, yet keeps distinct messages that share one', () => {
+    const db = fresh();
+    expect(ingestEmail(db, email({ messageId: 'a@x', sentAt: 1 }), ME, 0).created).toBe(true);
+    expect(ingestEmail(db, email({ messageId: 'a@x', sentAt: 1 }), ME, 0).created).toBe(false);
+    expect(ingestEmail(db, email({ messageId: 'a@x', sentAt: 5, fingerprint: 'other' }), ME, 0).created).toBe(true);
+    expect(ingestEmail(db, email({ messageId: 'a@x', sentAt: 5, fingerprint: 'other' }), ME, 0).created).toBe(false);
+  });
+
+  it('our own message answers the customer: waitingSince moves past it, firstResponseAt is set', () => {
+    const db = fresh();
+    const a = ingestEmail(db, email({ messageId: 'q1@x', sentAt: 1000 }), ME, 0);
+    ingestEmail(db, email({ messageId: 'r1@x', from: { name: '', email: ME }, to: [{ name: 'Ann', email: 'ann@cust.test' }], inReplyTo: ['q1@x'], sentAt: 2000 }), ME, 0);
+    expect(getConversation(db, a.conversationId)).toMatchObject({ waitingSince: null, firstResponseAt: new Date(2000).toISOString() });
+    ingestEmail(db, email({ messageId: 'q2@x', inReplyTo: ['r1@x'], sentAt: 3000 }), ME, 0);
+    expect(getConversation(db, a.conversationId)?.waitingSince).toBe(new Date(3000).toISOString());
+  });
+
+  it('a resolved conversation reopens when the customer writes again; an older backfilled message does not reopen it', () => {
+    const db = fresh();
+    const a = ingestEmail(db, email({ messageId: 'm2@x', sentAt: 2000 }), ME, 0);
+    setStatus(db, a.conversationId, 'resolved', 0);
+    ingestEmail(db, email({ messageId: 'm1@x', sentAt: 1000, references: [], inReplyTo: [] , subject: 'Hello'}), ME, 0);
+    ingestEmail(db, email({ messageId: 'm0@x', sentAt: 500, inReplyTo: [] }), ME, 0);
+    // m0/m1 are separate threads (no references) — the resolved one stays resolved.
+    expect(getConversation(db, a.conversationId)?.status).toBe('resolved');
+    ingestEmail(db, email({ messageId: 'm3@x', inReplyTo: ['m2@x'], sentAt: 3000 }), ME, 0);
+    expect(getConversation(db, a.conversationId)?.status).toBe('open');
+    expect(eventsSince(db, 0).map((e) => e.type)).toContain('conversation.reopened');
+  });
+
+  it('subject is the last resort: a "Re:" with no headers joins the same customer\'s thread', () => {
+    const db = fresh();
+    const a = ingestEmail(db, email({ messageId: 's1@x', subject: 'Broken zipper', sentAt: 1000 }), ME, 0);
+    const b = ingestEmail(db, email({ messageId: 's2@x', subject: 'RE: Broken zipper', sentAt: 2000 }), ME, 0);
+    const other = ingestEmail(db, email({ messageId: 's3@x', subject: 'RE: Broken zipper', from: { name: 'Bo', email: 'bo@x.test' }, sentAt: 2000 }), ME, 0);
+    expect(b.conversationId).toBe(a.conversationId);
+    expect(other.conversationId).not.toBe(a.conversationId);
+  });
+
+  it('the same address is the same customer across accounts', () => {
+    const db = fresh();
+    const a = ingestEmail(db, email({ messageId: 'x1@x', sentAt: 1 }), ME, 0);
+    const b = ingestEmail(db, email({ messageId: 'x2@x', account: 'sales', from: { name: 'Ann', email: 'ANN@cust.test' }, sentAt: 2 }), 'sales@shop.test', 0);
+    expect(getConversation(db, a.conversationId)?.customer.id).toBe(getConversation(db, b.conversationId)?.customer.id);
+  });
+});
+
+describe('listConversations', () => {
+  it('orders the oldest unanswered customer message first, then recent activity', () => {
+    const db = fresh();
+    ingestEmail(db, email({ messageId: 'n1@x', sentAt: 3000 }), ME, 0);
+    ingestEmail(db, email({ messageId: 'n2@x', sentAt: 1000 }), ME, 0);
+    ingestEmail(db, email({ messageId: 'n3@x', sentAt: 2000, flags: ['\\Answered'] }), ME, 0);
+    const list = listConversations(db, { status: 'all', limit: 10 });
+    expect(list.map((c) => c.waitingSince)).toEqual([new Date(1000).toISOString(), new Date(3000).toISOString(), null]);
+    expect(list[2]?.status).toBe('pending');
+    expect(listConversations(db, { status: 'open', limit: 1 })).toHaveLength(1);
+  });
+
+  it('wakes snoozed conversations whose time has come', () => {
+    const db = fresh();
+    const a = ingestEmail(db, email({ messageId: 'z1@x', sentAt: 1 }), ME, 0);
+    setStatus(db, a.conversationId, 'snoozed', 0, 5000);
+    expect(wakeSnoozed(db, 4999)).toBe(0);
+    expect(wakeSnoozed(db, 5000)).toBe(1);
+    expect(getConversation(db, a.conversationId)).toMatchObject({ status: 'open', snoozedUntil: null });
+  });
+});
