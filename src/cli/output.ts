@@ -36,7 +36,7 @@ export function age(fromIso: string | null, now: number): string {
 }
 
 /** Cuts to a display width (code points; wide glyphs are rare enough in this column to accept). */
-export function fit(s: string, width: number): string {
+export function cell(s: string, width: number): string {
   const clean = safeLine(s);
   const chars = [...clean];
   if (chars.length <= width) return clean + ' '.repeat(width - chars.length);

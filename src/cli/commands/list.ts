@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { type ConversationSummary, listConversations, wakeSnoozed } from '../../store/conversations.js';
 import type { Channel, Status } from '../../domain/types.js';
 import { UsageError } from '../exit-codes.js';
-import { age, fit, makeOutput, terminalWidth } from '../output.js';
+import { age, cell, makeOutput, terminalWidth } from '../output.js';
 import { withContext } from '../run.js';
 
 const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'all'];
@@ -40,11 +40,11 @@ function renderTable(items: ConversationSummary[], now: number): string {
   const rest = Math.max(20, width - fixed);
   const whoW = Math.min(24, Math.floor(rest * 0.35));
   const subjW = rest - whoW - 1;
-  const head = `${'ID'.padStart(idW)} ${fit('CHAN', 5)} ${fit('STATUS', 8)} ${fit('WAIT', 5)} ${fit('CUSTOMER', whoW)} SUBJECT`;
+  const head = `${'ID'.padStart(idW)} ${cell('CHAN', 5)} ${cell('STATUS', 8)} ${cell('WAIT', 5)} ${cell('CUSTOMER', whoW)} SUBJECT`;
   const rows = items.map((c) => {
     const who = c.customer.name || c.customer.email || '';
     const wait = c.waitingSince ? age(c.waitingSince, now) : '';
-    return `${String(c.id).padStart(idW)} ${fit(c.channel, 5)} ${fit(c.status, 8)} ${fit(wait, 5)} ${fit(who, whoW)} ${fit(c.subject || '(no subject)', subjW).trimEnd()}`;
+    return `${String(c.id).padStart(idW)} ${cell(c.channel, 5)} ${cell(c.status, 8)} ${cell(wait, 5)} ${cell(who, whoW)} ${cell(c.subject || '(no subject)', subjW).trimEnd()}`;
   });
   return [head, ...rows].join('\n');
 }
