@@ -197,11 +197,20 @@ describeWithDovecot('email: bad input and bad days', () => {
       while (!out.includes('"added":1') && Date.now() - t < 15_000) await new Promise((res) => setTimeout(res, 50));
       expect(out).toContain('"added":1');
       expect(Date.now() - t).toBeLessThan(10_000);
+
+      // The server goes away and comes back: the watcher reconnects by itself and catches up.
+      await dovecot.kill();
+      await new Promise((res) => setTimeout(res, 500));
+      await dovecot.restart();
+      await dovecot.fillInbox('idle', [makeEmail({ from: 'c@example.test', to: 'idle@example.test', subject: 'After restart', body: 'hi', messageId: 'push2@x' })]);
+      const t2 = Date.now();
+      while (out.split('"added":1').length < 3 && Date.now() - t2 < 20_000) await new Promise((res) => setTimeout(res, 100));
+      expect(out.split('"added":1').length).toBe(3);
     } finally {
       child.kill('SIGTERM');
       await new Promise((res) => child.once('close', res));
     }
     const list = JSON.parse((await cli.run(['list', '--json'])).stdout);
-    expect(list.map((c: { subject: string }) => c.subject)).toContain('Pushed');
+    expect(list.map((c: { subject: string }) => c.subject)).toEqual(expect.arrayContaining(['Pushed', 'After restart']));
   });
 });
