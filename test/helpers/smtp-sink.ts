@@ -1,0 +1,164 @@
+/**
+ * An SMTP server for tests that behaves like a submission server in front of the test Dovecot:
+ * mail for a local user (user@example.test) is delivered into that user's INBOX by IMAP APPEND
+ * (~270 messages/s; TESTBED.md); an unknown local user is refused (550); any other domain is
+ * "relayed": accepted and recorded only, as customers live elsewhere.
+ * Plain loopback SMTP: no STARTTLS, AUTH optional (when given, it must match a Dovecot user).
+ */
+import { ImapFlow } from 'imapflow';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { type DovecotInstance, MAIL_DOMAIN } from './dovecot.js';
+
+export interface ReceivedMessage {
+  from: string;
+  to: string[];
+  /** The AUTH user, if the client logged in. */
+  authUser?: string;
+  raw: Buffer;
+}
+
+export interface SmtpSinkOptions {
+  /** Listen on this port (default: a random free one). */
+  port?: number;
+  /** false: accept and record only, no IMAP delivery (~400–500/s). Default true. */
+  deliver?: boolean;
+}
+
+export interface SmtpSink {
+  readonly host: string;
+  readonly port: number;
+  /** Every accepted message, in order of acceptance (after delivery). */
+  readonly received: ReceivedMessage[];
+  /** While set, every DATA is answered with this error (e.g. 451 for a transient failure). */
+  rejectWith: { code: number; message: string } | null;
+  /** Closes the listener and drops connections: connecting is refused until resume(). */
+  pause(): Promise<void>;
+  /** Listens again on the same port. */
+  resume(): Promise<void>;
+  /** Resolves once at least `count` messages were received. */
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  stop(): Promise<void>;
+}
+
+function smtpError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+export async function startSmtpSink(dovecot: DovecotInstance, opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const received: ReceivedMessage[] = [];
+  const imap = new Map<string, Promise<ImapFlow>>();
+
+  /** The Dovecot user for a local address; undefined for other domains and unknown users. */
+  const localUser = (address: string): string | undefined => {
+    const [local, domain] = address.toLowerCase().split('@');
+    return domain === MAIL_DOMAIN && local && dovecot.users.includes(local) ? local : undefined;
+  };
+  const isLocalDomain = (address: string) => address.toLowerCase().endsWith(`@${MAIL_DOMAIN}`);
+
+  /** One IMAP connection per recipient, reopened when it dropped (e.g. Dovecot restarted). */
+  const client = async (user: string): Promise<ImapFlow> => {
+    const cached = await imap.get(user)?.catch(() => undefined);
+    if (cached?.usable) return cached;
+    const fresh = (async () => {
+      const c = new ImapFlow({
+        host: dovecot.host,
+        port: dovecot.port,
+        secure: false,
+        logger: false,
+        auth: { user, pass: dovecot.password(user) },
+      });
+      c.on('error', () => {}); // surfaced through the failing append instead
+      await c.connect();
+      return c;
+    })();
+    imap.set(user, fresh);
+    return fresh;
+  };
+
+  const options: SMTPServerOptions = {
+    authOptional: true,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    closeTimeout: 50, // pause() should refuse at once, not wait 30 s for clients to leave
+    onAuth(auth, _session, callback) {
+      const user = localUser(auth.username ?? '') ?? auth.username ?? '';
+      const ok = dovecot.users.includes(user) && auth.password === dovecot.password(user);
+      callback(ok ? null : smtpError(535, '5.7.8 Authentication failed'), ok ? { user } : undefined);
+    },
+    onRcptTo(address, _session, callback) {
+      const unknownLocal = isLocalDomain(address.address) && !localUser(address.address);
+      callback(unknownLocal ? smtpError(550, `5.1.1 <${address.address}>: no such user here`) : null);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const msg: ReceivedMessage = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          authUser: session.user,
+          raw: Buffer.concat(chunks),
+        };
+        if (sink.rejectWith) return callback(smtpError(sink.rejectWith.code, sink.rejectWith.message));
+        const users = [...new Set(msg.to.map(localUser))].filter((u): u is string => u !== undefined);
+        const delivered = opts.deliver === false ? [] : users.map(async (u) => (await client(u)).append('INBOX', msg.raw));
+        Promise.all(delivered).then(
+          () => {
+            received.push(msg);
+            callback(null, 'Delivered');
+          },
+          (e: Error) => callback(smtpError(451, `4.3.0 IMAP delivery failed: ${e.message}`)),
+        );
+      });
+    },
+  };
+
+  let server: SMTPServer | undefined;
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const s = new SMTPServer(options);
+      s.once('error', reject); // EADDRINUSE on resume() when someone took the port meanwhile
+      s.listen(port, '127.0.0.1', () => {
+        s.off('error', reject);
+        s.on('error', () => {}); // client socket errors: the client sees them, not the test
+        server = s;
+        resolve((s.server.address() as AddressInfo).port);
+      });
+    });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      const s = server;
+      server = undefined;
+      if (s) s.close(() => resolve());
+      else resolve();
+    });
+
+  const port = await listen(opts.port ?? 0);
+  const sink: SmtpSink = {
+    host: '127.0.0.1',
+    port,
+    received,
+    rejectWith: null,
+    pause: close,
+    async resume() {
+      if (!server) await listen(port);
+    },
+    async waitFor(count, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        if (Date.now() > deadline) throw new Error(`SMTP sink: ${received.length} of ${count} messages after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return received;
+    },
+    async stop() {
+      await close();
+      const clients = await Promise.all([...imap.values()].map((p) => p.catch(() => undefined)));
+      imap.clear();
+      await Promise.all(clients.map((c) => (c?.usable ? c.logout().catch(() => {}) : c?.close())));
+    },
+  };
+  return sink;
+}
