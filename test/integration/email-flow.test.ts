@@ -158,7 +158,10 @@ describeWithDovecot('email: sync, thread, reply, outbox', () => {
     ]);
     await sync();
     const conv = await bySubject('Bounce me');
-    const r = await cli.run(['reply', String(conv.id), '--body', 'hello', '--json']);
+    smtp.rejectWith = { code: 550, message: '5.1.1 <zed@nowhere.test>: no such user here' };
+    const r = await cli.run(['reply', String(conv.id), '--body', 'hello', '--json']).finally(() => {
+      smtp.rejectWith = null;
+    });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ state: 'failed' });
     expect(JSON.parse(r.stdout).error).toContain('no such user');
