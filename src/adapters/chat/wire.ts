@@ -1,0 +1,126 @@
+// Frame shapes of the chat relay protocol `attend.chat.v1` (../shared/PROTOCOL.md), shared by the relay
+// server, the agent client and (by copy of the same names) the widget. Pure: no imports.
+
+export const SUBPROTOCOL = 'attend.chat.v1';
+export const MAX_PAYLOAD = 64 * 1024;
+export const MAX_BODY_CHARS = 8000;
+export const HELLO_DEADLINE_MS = 5000;
+export const HEARTBEAT_MS = 25_000;
+export const CLIENT_PING_MS = 30_000;
+
+export const CLOSE = {
+  heartbeatTimeout: 4000,
+  sequenceGap: 4001,
+  slowConsumer: 4008,
+  unauthorized: 4401,
+  forbidden: 4403,
+  helloTimeout: 4408,
+  sessionReplaced: 4409,
+  rateLimited: 4429,
+  tooBig: 1009,
+} as const;
+
+export type ErrorCode = 'bad_frame' | 'not_found' | 'rate_limited' | 'too_long' | 'forbidden' | 'internal';
+
+/** Any frame on the wire. */
+export interface Frame<T extends string = string, D = unknown> {
+  t: T;
+  id?: string;
+  seq?: number;
+  d?: D;
+}
+
+export interface ChatMessage {
+  id: string;
+  from: 'visitor' | 'agent';
+  author: string;
+  body: string;
+  sentAt: string; // ISO-8601
+}
+
+export type EventData =
+  | { kind: 'message'; conversation: number; message: ChatMessage }
+  | { kind: 'conversation.opened'; conversation: number; visitor: { name?: string; email?: string } }
+  | { kind: 'conversation.status'; conversation: number; status: 'open' | 'resolved' }
+  | { kind: 'visitor.identified'; conversation: number; name?: string; email?: string };
+
+export interface RelayEvent {
+  t: 'event';
+  seq: number;
+  d: EventData;
+}
+
+export interface VisitorHello {
+  token?: string;
+  name?: string;
+  email?: string;
+  resume?: { afterSeq: number };
+}
+
+export interface AgentHello {
+  name: string;
+  resume?: { epoch: string; afterSeq: number };
+}
+
+export interface Welcome {
+  token?: string;
+  conversation?: number;
+  epoch: string;
+  lastSeq: number;
+  resumed: boolean;
+  heartbeatMs: number;
+}
+
+export interface SendData {
+  conversation?: number;
+  body: string;
+}
+
+export interface SentData {
+  messageId: string;
+  seq: number;
+}
+
+export interface HistoryRequest {
+  conversation?: number;
+  beforeSeq?: number;
+  limit?: number;
+}
+
+export interface HistoryReply {
+  events: RelayEvent[];
+  more: boolean;
+}
+
+export interface ErrorData {
+  code: ErrorCode;
+  message?: string;
+  retryAfterMs?: number;
+}
+
+export interface TypingData {
+  conversation?: number;
+  on: boolean;
+}
+
+export interface PresenceData {
+  conversation: number;
+  online: boolean;
+}
+
+/** Parses one text frame; returns null for anything that is not a JSON object with a string `t`. */
+export function parseFrame(text: string): Frame | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const f = v as Record<string, unknown>;
+  if (typeof f.t !== 'string') return null;
+  if (f.id !== undefined && (typeof f.id !== 'string' || f.id.length === 0 || f.id.length > 128)) return null;
+  if (f.seq !== undefined && !Number.isSafeInteger(f.seq)) return null;
+  if (f.d !== undefined && (typeof f.d !== 'object' || f.d === null || Array.isArray(f.d))) return null;
+  return f as unknown as Frame;
+}
