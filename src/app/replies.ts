@@ -1,11 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { composeReplyText, replyReferences, replySubject } from '../domain/reply.js';
-import type { EmailAccount } from '../config/settings.js';
+import type { ChatAccount, EmailAccount } from '../config/settings.js';
 import { findAccount } from '../config/settings.js';
-import { type OutboxItem, enqueueEmail } from '../store/outbox.js';
+import { type OutboxItem, enqueueChat, enqueueEmail } from '../store/outbox.js';
+import { findChatAccount } from './chat-account.js';
 import type { AppContext } from './context.js';
 
 export class NotFoundError extends Error {}
+
+export type QueuedReply = { channel: 'email'; item: OutboxItem; account: EmailAccount } | { channel: 'chat'; item: OutboxItem; account: ChatAccount };
+
+/** Writes a reply to the outbox (nothing is sent yet), for either channel. */
+export function queueReply(ctx: AppContext, conversationId: number, body: string): QueuedReply {
+  const conv = ctx.db.prepare('SELECT id, account, channel, external_ref FROM conversations WHERE id = ?').get(conversationId) as
+    | { id: number; account: string; channel: string; external_ref: string | null }
+    | undefined;
+  if (!conv) throw new NotFoundError(`no conversation ${conversationId}`);
+  if (conv.channel === 'chat') {
+    const account = findChatAccount(ctx, conv.account);
+    if (!account) throw new Error(`conversation ${conversationId} belongs to chat account ${conv.account}, which is not configured`);
+    const now = ctx.now();
+    const item = enqueueChat(
+      ctx.db,
+      conversationId,
+      account.name,
+      { key: `attend-${randomUUID()}`, relayConversation: Number(conv.external_ref), body: body.trim(), author: account.agentName ?? ctx.settings.get('agent').name, date: now },
+      now,
+    );
+    return { channel: 'chat', item, account };
+  }
+  return { channel: 'email', ...queueEmailReply(ctx, conversationId, body) };
+}
 
 /** Builds the reply to the newest customer message and writes it to the outbox (nothing is sent yet). */
 export function queueEmailReply(ctx: AppContext, conversationId: number, body: string): { item: OutboxItem; account: EmailAccount } {
@@ -14,7 +39,7 @@ export function queueEmailReply(ctx: AppContext, conversationId: number, body: s
     | undefined;
   if (!conv) throw new NotFoundError(`no conversation ${conversationId}`);
   const account = findAccount(ctx.settings, conv.account);
-  if (!account) throw new Error(`conversation ${conversationId} belongs to account ${conv.account}, which is not configured`);
+  if (!account || account.type !== 'email') throw new Error(`conversation ${conversationId} belongs to account ${conv.account}, which is not configured`);
   const parent = ctx.db
     .prepare(
       `SELECT external_id, from_name, from_addr, subject, sent_at, text FROM messages

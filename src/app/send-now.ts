@@ -1,5 +1,6 @@
 import { ImapSession } from '../adapters/email/imap-session.js';
-import type { EmailAccount } from '../config/settings.js';
+import type { ChatAccount, EmailAccount } from '../config/settings.js';
+import { connectChat, flushChatOutbox } from './chat-account.js';
 import { getOutboxItem, type OutboxState } from '../store/outbox.js';
 import type { AppContext } from './context.js';
 import { credentials } from './email-account.js';
@@ -14,6 +15,23 @@ export interface SendResult {
  * Tries to deliver one queued reply right away. IMAP (for the Sent copy and the duplicate check)
  * is best effort: SMTP alone is enough to send a reply that was never attempted before.
  */
+/** Connects to the relay and sends one queued chat reply; `queued` when the relay is unreachable. */
+export async function sendChatNow(ctx: AppContext, account: ChatAccount, outboxId: number): Promise<SendResult> {
+  let session: Awaited<ReturnType<typeof connectChat>>;
+  try {
+    session = await connectChat(ctx, account, false);
+  } catch (err) {
+    return { state: 'queued', error: (err as Error).message };
+  }
+  try {
+    const r = await flushChatOutbox(ctx, account, session.client, outboxId);
+    const item = getOutboxItem(ctx.db, outboxId);
+    return { state: item?.state ?? 'queued', error: r.lastError };
+  } finally {
+    await session.client.close();
+  }
+}
+
 export async function sendNow(ctx: AppContext, account: EmailAccount, outboxId: number): Promise<SendResult> {
   let creds: Awaited<ReturnType<typeof credentials>>;
   try {

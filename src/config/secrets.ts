@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type { SecretSource } from './settings.js';
 
 export class SecretError extends Error {}
@@ -8,6 +9,15 @@ export class SecretError extends Error {}
  * (like `pass show mail/work`). The first line of the command's output is the secret.
  */
 export async function resolveSecret(source: SecretSource, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if ('file' in source) {
+    try {
+      const v = (await readFile(source.file, 'utf8')).split(/\r?\n/)[0] ?? '';
+      if (v === '') throw new Error('empty');
+      return v;
+    } catch {
+      throw new SecretError(`cannot read the token file ${source.file}`);
+    }
+  }
   if ('env' in source) {
     const v = env[source.env];
     if (v === undefined || v === '') throw new SecretError(`environment variable ${source.env} is not set`);

@@ -9,8 +9,8 @@ export interface ServerSettings {
   security: Security;
 }
 
-/** How to obtain a secret at run time. Never the secret itself. */
-export type SecretSource = { env: string } | { command: string };
+/** How to obtain a secret at run time. Never the secret itself. (`file` is internal: the built-in relay's 0600 token file.) */
+export type SecretSource = { env: string } | { command: string } | { file: string };
 
 export interface EmailAccount {
   type: 'email';
@@ -26,7 +26,17 @@ export interface EmailAccount {
   allowInsecure: boolean;
 }
 
-export type Account = EmailAccount;
+export interface ChatAccount {
+  type: 'chat';
+  name: string;
+  /** ws:// or wss:// base URL of the relay; the agent endpoint is /ws/agent. */
+  url: string;
+  token: SecretSource;
+  /** Shown to visitors as the author of replies. */
+  agentName?: string;
+}
+
+export type Account = EmailAccount | ChatAccount;
 
 export interface SettingsShape {
   accounts: Account[];
@@ -50,10 +60,26 @@ const secretSchema = {
   ],
 } as const;
 
+const chatAccountSchema = {
+  type: 'object',
+  required: ['type', 'name', 'url', 'token'],
+  properties: {
+    type: { const: 'chat' },
+    name: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+    url: { type: 'string', pattern: '^wss?://' },
+    token: secretSchema,
+    agentName: { type: 'string' },
+  },
+} as const;
+
 const schema = {
   accounts: {
     type: 'array',
     items: {
+      type: 'object',
+      if: { type: 'object', required: ['type'], properties: { type: { const: 'chat' } } },
+      then: chatAccountSchema,
+      else: {
       type: 'object',
       required: ['type', 'name', 'email', 'user', 'imap', 'smtp', 'password', 'mailbox', 'sentMailbox'],
       properties: {
@@ -68,6 +94,7 @@ const schema = {
         mailbox: { type: 'string', minLength: 1 },
         sentMailbox: { type: 'string', minLength: 1 },
         allowInsecure: { type: 'boolean' },
+      },
       },
     },
   },
@@ -96,4 +123,12 @@ export function openSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 
 export function findAccount(settings: Settings, name: string): Account | undefined {
   return settings.get('accounts').find((a) => a.name === name);
+}
+
+export function emailAccounts(settings: Settings): EmailAccount[] {
+  return settings.get('accounts').filter((a): a is EmailAccount => a.type === 'email');
+}
+
+export function chatAccounts(settings: Settings): ChatAccount[] {
+  return settings.get('accounts').filter((a): a is ChatAccount => a.type === 'chat');
 }

@@ -104,4 +104,21 @@ export const MIGRATIONS: readonly string[] = [
     data_json TEXT NOT NULL DEFAULT '{}'
   );
   `,
+  /* 2: the chat channel */ `
+  ALTER TABLE conversations ADD COLUMN external_ref TEXT;  -- the relay's conversation id, for chat
+  CREATE UNIQUE INDEX conversations_external ON conversations(account, external_ref) WHERE external_ref IS NOT NULL;
+  CREATE TABLE customer_visitors (
+    account TEXT NOT NULL,
+    visitor_ref TEXT NOT NULL,         -- the relay conversation the visitor writes in
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    PRIMARY KEY (account, visitor_ref)
+  ) WITHOUT ROWID;
+  CREATE TABLE chat_cursors (
+    account TEXT PRIMARY KEY,
+    epoch TEXT NOT NULL,
+    last_seq INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'email'; -- email | chat
+  `,
 ];

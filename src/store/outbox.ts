@@ -88,7 +88,7 @@ const toItem = (r: OutboxRow): OutboxItem => ({
 /** Items that still need work for an account, oldest first. */
 export function pendingOutbox(db: Db, account: string): OutboxItem[] {
   const rows = db
-    .prepare("SELECT * FROM outbox WHERE account = ? AND state IN ('queued', 'sending', 'accepted') ORDER BY id")
+    .prepare("SELECT * FROM outbox WHERE account = ? AND kind = 'email' AND state IN ('queued', 'sending', 'accepted') ORDER BY id")
     .all(account) as OutboxRow[];
   return rows.map(toItem);
 }
@@ -118,5 +118,70 @@ export function setOutboxState(db: Db, item: OutboxItem, state: OutboxState, now
     item.lastError = error;
     if (state === 'accepted') appendEvent(db, 'reply.sent', item.conversationId, now, { messageId: item.messageId, channel: 'email' });
     if (state === 'failed') appendEvent(db, 'reply.failed', item.conversationId, now, { messageId: item.messageId, error });
+  }).immediate();
+}
+
+/** A chat reply: the idempotency key is fixed now, so retries after any drop are the same message. */
+export interface OutgoingChat {
+  key: string;
+  relayConversation: number;
+  body: string;
+  author: string;
+  date: number;
+}
+
+export function enqueueChat(db: Db, conversationId: number, account: string, chat: OutgoingChat, now: number): OutboxItem {
+  return db.transaction(() => {
+    const messageRowId = Number(
+      db
+        .prepare(
+          `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, sent_at, text, delivery_state, created_at)
+           VALUES (?, ?, ?, 'out', ?, ?, ?, 'queued', ?)`,
+        )
+        .run(conversationId, account, `key:${chat.key}`, chat.author, chat.date, chat.body, now).lastInsertRowid,
+    );
+    applyMessage(db, conversationId, { direction: 'out', sentAt: chat.date, text: chat.body, subject: '', answered: false, attachments: [], now });
+    const id = Number(
+      db
+        .prepare(
+          `INSERT INTO outbox (conversation_id, message_row_id, account, message_id, payload_json, state, kind, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'queued', 'chat', ?, ?)`,
+        )
+        .run(conversationId, messageRowId, account, chat.key, JSON.stringify(chat), now, now).lastInsertRowid,
+    );
+    appendEvent(db, 'reply.queued', conversationId, now, { messageId: chat.key, channel: 'chat' });
+    return { id, conversationId, messageRowId, account, messageId: chat.key, payload: chat as unknown as OutgoingEmail, state: 'queued' as const, attempts: 0, lastError: null };
+  }).immediate();
+}
+
+export function pendingChat(db: Db, account: string): Array<{ id: number; messageRowId: number; conversationId: number; chat: OutgoingChat }> {
+  const rows = db
+    .prepare("SELECT id, message_row_id, conversation_id, payload_json FROM outbox WHERE account = ? AND kind = 'chat' AND state IN ('queued', 'sending') ORDER BY id")
+    .all(account) as Array<{ id: number; message_row_id: number; conversation_id: number; payload_json: string }>;
+  return rows.map((r) => ({ id: r.id, messageRowId: r.message_row_id, conversationId: r.conversation_id, chat: JSON.parse(r.payload_json) }));
+}
+
+/** The relay said `sent`: the local copy takes the relay's message id, so the echoed event is recognised. */
+export function markChatSent(db: Db, outboxId: number, messageRowId: number, conversationId: number, relayMessageId: string, now: number): void {
+  db.transaction(() => {
+    db.prepare("UPDATE outbox SET state = 'sent', updated_at = ? WHERE id = ? AND state <> 'sent'").run(now, outboxId);
+    const taken = db.prepare('SELECT id FROM messages WHERE account = (SELECT account FROM messages WHERE id = ?) AND external_id = ?').get(messageRowId, relayMessageId) as
+      | { id: number }
+      | undefined;
+    if (taken && taken.id !== messageRowId) {
+      // The echo was stored first as a separate row: keep one.
+      db.prepare('DELETE FROM messages WHERE id = ?').run(taken.id);
+      db.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(conversationId);
+    }
+    db.prepare("UPDATE messages SET external_id = ?, delivery_state = 'sent' WHERE id = ?").run(relayMessageId, messageRowId);
+    appendEvent(db, 'reply.sent', conversationId, now, { messageId: relayMessageId, channel: 'chat' });
+  }).immediate();
+}
+
+export function markChatFailed(db: Db, outboxId: number, messageRowId: number, conversationId: number, error: string, now: number): void {
+  db.transaction(() => {
+    db.prepare("UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?").run(error, now, outboxId);
+    db.prepare("UPDATE messages SET delivery_state = 'failed' WHERE id = ?").run(messageRowId);
+    appendEvent(db, 'reply.failed', conversationId, now, { error, channel: 'chat' });
   }).immediate();
 }

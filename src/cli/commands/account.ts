@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { withContext } from '../run.js';
-import type { EmailAccount, Security } from '../../config/settings.js';
+import type { Account, ChatAccount, EmailAccount, SecretSource, Security } from '../../config/settings.js';
 import { findAccount } from '../../config/settings.js';
 import { CliError, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
@@ -52,9 +52,8 @@ interface AddEmailOptions {
 export function registerAccount(program: Command): void {
   const account = program.command('account').description('add, list and remove accounts');
 
-  account
-    .command('add')
-    .description('add an account (only "email" for now)')
+  const add = account.command('add').description('add an email or chat account');
+  add
     .command('email')
     .description('add an email account (IMAP in, SMTP out)')
     .argument('<name>', 'a short name for the account, e.g. "support"')
@@ -122,6 +121,43 @@ export function registerAccount(program: Command): void {
       });
     });
 
+  add
+    .command('chat')
+    .description('add a chat account: attend connects to a relay as an agent')
+    .argument('<name>', 'a short name, e.g. "website"')
+    .requiredOption('--url <url>', 'the relay, e.g. ws://127.0.0.1:7357 or wss://chat.example.com')
+    .option('--token-env <VAR>', 'read the agent token from this environment variable')
+    .option('--token-command <cmd>', 'run this command and use the first line it prints (e.g. "attend relay token" on the relay host)')
+    .option('--agent-name <name>', 'the name visitors see on your replies')
+    .option('--no-verify', 'save without connecting to check the settings')
+    .option('--json', 'print the saved account as JSON')
+    .action(async (name: string, o: { url: string; tokenEnv?: string; tokenCommand?: string; agentName?: string; verify: boolean; json?: boolean }) => {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError('account name: use letters, digits, ".", "_" or "-" (at most 64)');
+      if (!/^wss?:\/\/[^/\s]+/.test(o.url)) throw new UsageError(`--url must be ws://HOST:PORT or wss://HOST (got "${o.url}")`);
+      if (Boolean(o.tokenEnv) === Boolean(o.tokenCommand)) throw new UsageError('give exactly one of --token-env VAR or --token-command CMD (the token itself is never stored)');
+      const host = new URL(o.url.replace(/^ws/, 'http')).hostname;
+      if (o.url.startsWith('ws://') && !isLoopback(host)) {
+        throw new UsageError(`ws:// to ${host} would send the agent token in clear text; use wss://`);
+      }
+      const acc: ChatAccount = {
+        type: 'chat',
+        name,
+        url: o.url.replace(/\/+$/, ''),
+        token: o.tokenEnv ? { env: o.tokenEnv } : { command: o.tokenCommand as string },
+        ...(o.agentName ? { agentName: o.agentName } : {}),
+      };
+      await withContext(async (ctx) => {
+        if (ctx.settings.get('accounts').some((a) => a.name === name)) throw new CliError(`account ${name} exists already (remove it first)`);
+        if (o.verify) {
+          const { connectChat } = await import('../../app/chat-account.js');
+          const { client } = await connectChat(ctx, acc, false);
+          await client.close();
+        }
+        ctx.settings.set('accounts', [...ctx.settings.get('accounts'), acc]);
+        makeOutput(Boolean(o.json)).data(describeAccount(acc), () => `added chat account ${name} (${acc.url})`);
+      });
+    });
+
   account
     .command('list')
     .description('list accounts (secrets are never shown: only where they come from)')
@@ -133,7 +169,11 @@ export function registerAccount(program: Command): void {
           accounts.length === 0
             ? 'no accounts yet: attend account add email NAME --email … (see attend account add email --help)'
             : accounts
-                .map((a) => `${a.name}\t${a.type}\t${a.email}\timap ${a.imap}\tsmtp ${a.smtp}\t${a.mailbox}\tpassword from ${a.passwordFrom}`)
+                .map((a) =>
+                  'url' in a
+                    ? `${a.name}\tchat\t${a.url}\ttoken from ${a.tokenFrom}`
+                    : `${a.name}\temail\t${a.email}\timap ${a.imap}\tsmtp ${a.smtp}\t${a.mailbox}\tpassword from ${a.passwordFrom}`,
+                )
                 .join('\n'),
         );
       });
@@ -153,7 +193,10 @@ export function registerAccount(program: Command): void {
     });
 }
 
-function describeAccount(a: EmailAccount) {
+const secretFrom = (s: SecretSource) => ('env' in s ? `env ${s.env}` : 'command' in s ? `command ${s.command}` : `file ${s.file}`);
+
+function describeAccount(a: Account) {
+  if (a.type === 'chat') return { name: a.name, type: a.type, url: a.url, agentName: a.agentName ?? null, tokenFrom: secretFrom(a.token) };
   return {
     name: a.name,
     type: a.type,
@@ -164,6 +207,6 @@ function describeAccount(a: EmailAccount) {
     smtp: `${a.smtp.host}:${a.smtp.port} ${a.smtp.security}`,
     mailbox: a.mailbox,
     sentMailbox: a.sentMailbox,
-    passwordFrom: 'env' in a.password ? `env ${a.password.env}` : `command ${a.password.command}`,
+    passwordFrom: secretFrom(a.password),
   };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { NotFoundError, queueEmailReply } from '../../app/replies.js';
+import { NotFoundError, type QueuedReply, queueReply } from '../../app/replies.js';
 import { setStatus } from '../../store/conversations.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
@@ -23,16 +23,17 @@ export function registerReply(program: Command): void {
       const body = await readBody(o);
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
-        let queued: ReturnType<typeof queueEmailReply>;
+        let queued: QueuedReply;
         try {
-          queued = queueEmailReply(ctx, id, body);
+          queued = queueReply(ctx, id, body);
         } catch (err) {
           if (err instanceof NotFoundError) throw new CliError(err.message, EXIT.noSuchConversation);
           throw new CliError((err as Error).message);
         }
         if (o.status === 'pending' || o.status === 'resolved') setStatus(ctx.db, id, o.status, ctx.now());
-        const { sendNow } = await import('../../app/send-now.js');
-        const result = await sendNow(ctx, queued.account, queued.item.id);
+        const { sendNow, sendChatNow } = await import('../../app/send-now.js');
+        const result =
+          queued.channel === 'chat' ? await sendChatNow(ctx, queued.account, queued.item.id) : await sendNow(ctx, queued.account, queued.item.id);
         const delivered = result.state === 'accepted' || result.state === 'sent';
         const state = delivered ? 'sent' : result.state === 'failed' ? 'failed' : 'queued';
         out.data({ conversationId: id, messageId: queued.item.messageId, state, error: delivered ? null : result.error }, () =>

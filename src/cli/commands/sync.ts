@@ -1,87 +1,133 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { AccountSyncResult } from '../../app/email-account.js';
-import type { EmailAccount } from '../../config/settings.js';
+import type { AppContext } from '../../app/context.js';
+import { type ChatAccount, chatAccounts, type EmailAccount, emailAccounts } from '../../config/settings.js';
 import { wakeSnoozed } from '../../store/conversations.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { makeOutput } from '../output.js';
+import { makeOutput, type Output } from '../output.js';
 import { withContext } from '../run.js';
+
+interface Report {
+  account: string;
+  channel: 'email' | 'chat';
+  ok: boolean;
+  error: string | null;
+  fetched: number;
+  added: number;
+  flagUpdates: number;
+  skipped: number;
+  uidValidityChanged: boolean;
+  outbox: { sent: number; queued: number; failed: number; error: string | null };
+}
 
 export function registerSync(program: Command): void {
   program
     .command('sync')
-    .description('fetch new mail (and send queued replies), then exit; --watch keeps going with IMAP IDLE')
+    .description('fetch new mail and chat, send queued replies, then exit; --watch keeps going (IMAP IDLE, live chat)')
     .option('--account <name>', 'only this account')
-    .option('--watch', 'keep the connection, wait for new mail with IDLE, reconnect after drops (Ctrl-C stops)')
+    .option('--watch', 'stay connected: new mail through IDLE, chat live; reconnect after drops (Ctrl-C stops)')
     .option('--json', 'print a JSON report on stdout')
     .action(async (o: { account?: string; watch?: boolean; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
-        const { syncAccountOnce, watchAccount } = await import('../../app/email-account.js');
-        const all = ctx.settings.get('accounts');
-        const accounts: EmailAccount[] = o.account ? all.filter((a) => a.name === o.account) : all;
-        if (o.account && accounts.length === 0) throw new CliError(`no account named ${o.account}`);
-        if (accounts.length === 0) throw new CliError('no accounts yet: add one with `attend account add email NAME …`');
+        const { builtinChatAccount } = await import('../../app/chat-account.js');
+        let email = emailAccounts(ctx.settings);
+        let chat = chatAccounts(ctx.settings);
+        // The built-in relay's agent account, once that relay has run on this machine.
+        const builtin = builtinChatAccount(ctx.env);
+        const builtinUsable = chat.length === 0 && 'file' in builtin.token && existsSync(builtin.token.file);
+        if (builtinUsable) chat = [builtin];
+        if (o.account) {
+          email = email.filter((a) => a.name === o.account);
+          chat = chat.filter((a) => a.name === o.account);
+          if (email.length + chat.length === 0) throw new CliError(`no account named ${o.account}`);
+        }
+        if (email.length + chat.length === 0) throw new CliError('no accounts yet: add one with `attend account add email NAME …` or `attend account add chat NAME …`');
         wakeSnoozed(ctx.db, ctx.now());
+        if (o.watch) return watch(ctx, email, chat, out);
 
-        if (o.watch) {
-          const stop = new AbortController();
-          const onSignal = () => stop.abort();
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
-          await Promise.all(
-            accounts.map((a) =>
-              watchAccount(ctx, a, {
-                signal: stop.signal,
-                onSynced: (r) => {
-                  if (r.added > 0 || r.flagUpdates > 0) {
-                    if (o.json) process.stdout.write(`${JSON.stringify({ account: r.account, added: r.added, flagUpdates: r.flagUpdates })}\n`);
-                    else out.info(`${r.account}: ${r.added} new`);
-                  }
-                },
-              }),
-            ),
-          );
-          return;
+        const reports: Report[] = [];
+        for (const a of email) reports.push(await syncEmail(ctx, a, out));
+        for (const a of chat) {
+          const r = await syncChat(ctx, a);
+          // An unreachable built-in relay just means the console is not running: not a failure.
+          if (r.error && a === builtin && !o.account) out.info(`local chat relay not running (start it with \`attend relay\` or \`attend\`)`);
+          else reports.push(r);
         }
-
-        const results: Array<AccountSyncResult & { account: string }> = [];
-        for (const a of accounts) {
-          const started = Date.now();
-          const r = await syncAccountOnce(ctx, a, {
-            onBatch: (rep) => {
-              if (!o.json && process.stderr.isTTY) process.stderr.write(`\r${a.name}: ${rep.fetched} messages…`);
-            },
-          });
-          if (!o.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-          results.push({ account: a.name, ...r });
-          if (r.error) out.info(r.error);
-          else if (!o.json) out.info(`${a.name}: synced in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-        }
-        out.data(
-          results.map((r) => ({
-            account: r.account,
-            ok: r.error === null,
-            error: r.error,
-            fetched: r.sync?.fetched ?? 0,
-            added: r.sync?.added ?? 0,
-            flagUpdates: r.sync?.flagUpdates ?? 0,
-            skipped: r.sync?.skipped ?? 0,
-            uidValidityChanged: r.sync?.uidValidityChanged ?? false,
-            outbox: { sent: r.outbox.sent.length, queued: r.outbox.queued.length, failed: r.outbox.failed.length, error: r.outbox.lastError },
-          })),
-          () =>
-            results
-              .map((r) => {
-                const parts = [r.error ? `${r.account}: failed` : `${r.account}: ${r.sync?.added ?? 0} new message(s)`];
-                if (r.sync?.skipped) parts.push(`${r.sync.skipped} skipped (see above)`);
-                if (r.outbox.sent.length) parts.push(`${r.outbox.sent.length} queued repl(ies) sent`);
-                if (r.outbox.queued.length) parts.push(`${r.outbox.queued.length} still queued`);
-                if (r.outbox.failed.length) parts.push(`${r.outbox.failed.length} failed`);
-                return parts.join(', ');
-              })
-              .join('\n'),
-        );
-        if (results.some((r) => r.error !== null)) process.exitCode = EXIT.failed;
+        for (const r of reports) if (r.error) out.info(r.error);
+        out.data(reports, () => reports.map(describe).join('\n'));
+        if (reports.some((r) => r.error !== null)) process.exitCode = EXIT.failed;
       });
     });
+}
+
+async function syncEmail(ctx: AppContext, a: EmailAccount, out: Output): Promise<Report> {
+  const { syncAccountOnce } = await import('../../app/email-account.js');
+  const started = Date.now();
+  const r = await syncAccountOnce(ctx, a, {
+    onBatch: (rep) => {
+      if (!out.json && process.stderr.isTTY) process.stderr.write(`\r${a.name}: ${rep.fetched} messages…`);
+    },
+  });
+  if (!out.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  if (!r.error && !out.json) out.info(`${a.name}: synced in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return {
+    account: a.name,
+    channel: 'email',
+    ok: r.error === null,
+    error: r.error,
+    fetched: r.sync?.fetched ?? 0,
+    added: r.sync?.added ?? 0,
+    flagUpdates: r.sync?.flagUpdates ?? 0,
+    skipped: r.sync?.skipped ?? 0,
+    uidValidityChanged: r.sync?.uidValidityChanged ?? false,
+    outbox: { sent: r.outbox.sent.length, queued: r.outbox.queued.length, failed: r.outbox.failed.length, error: r.outbox.lastError },
+  };
+}
+
+async function syncChat(ctx: AppContext, a: ChatAccount): Promise<Report> {
+  const { syncChatOnce } = await import('../../app/chat-account.js');
+  const r = await syncChatOnce(ctx, a);
+  return {
+    account: a.name,
+    channel: 'chat',
+    ok: r.error === null,
+    error: r.error,
+    fetched: r.events,
+    added: r.events,
+    flagUpdates: 0,
+    skipped: 0,
+    uidValidityChanged: false,
+    outbox: { sent: r.outbox.sent, queued: r.outbox.queued, failed: r.outbox.failed, error: r.outbox.lastError },
+  };
+}
+
+function describe(r: Report): string {
+  const parts = [r.error ? `${r.account}: failed` : `${r.account}: ${r.added} new ${r.channel === 'chat' ? 'chat event(s)' : 'message(s)'}`];
+  if (r.skipped) parts.push(`${r.skipped} skipped (see above)`);
+  if (r.outbox.sent) parts.push(`${r.outbox.sent} queued repl(ies) sent`);
+  if (r.outbox.queued) parts.push(`${r.outbox.queued} still queued`);
+  if (r.outbox.failed) parts.push(`${r.outbox.failed} failed`);
+  return parts.join(', ');
+}
+
+async function watch(ctx: AppContext, email: EmailAccount[], chat: ChatAccount[], out: Output): Promise<void> {
+  const { watchAccount } = await import('../../app/email-account.js');
+  const { watchChat } = await import('../../app/chat-account.js');
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const line = (v: Record<string, unknown>, text: string) => (out.json ? process.stdout.write(`${JSON.stringify(v)}\n`) : out.info(text));
+  await Promise.all([
+    ...email.map((a) =>
+      watchAccount(ctx, a, {
+        signal: stop.signal,
+        onSynced: (r) => {
+          if (r.added > 0 || r.flagUpdates > 0) line({ account: r.account, channel: 'email', added: r.added, flagUpdates: r.flagUpdates }, `${r.account}: ${r.added} new`);
+        },
+      }),
+    ),
+    ...chat.map((a) => watchChat(ctx, a, stop.signal, () => line({ account: a.name, channel: 'chat', activity: true }, `${a.name}: chat activity`))),
+  ]);
 }

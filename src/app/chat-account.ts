@@ -1,0 +1,183 @@
+// Runs the chat channel for one account: resume from the stored cursor, store + ack events,
+// deliver queued replies with their fixed keys, and (long-running) stay connected.
+import path from 'node:path';
+import { RelayClient, RelayError } from '../adapters/chat/relay-client.js';
+import type { Welcome } from '../adapters/chat/wire.js';
+import { resolvePaths } from '../config/paths.js';
+import { resolveSecret } from '../config/secrets.js';
+import { type ChatAccount, chatAccounts } from '../config/settings.js';
+import { getChatCursor, ingestChatEvent, putChatCursor } from '../store/chat-ingest.js';
+import { markChatFailed, markChatSent, pendingChat } from '../store/outbox.js';
+import type { AppContext } from './context.js';
+
+export const BUILTIN_RELAY = { host: '127.0.0.1', port: 7357 } as const;
+
+/** When no chat account is configured, the console runs a relay in-process and talks to it as "local". */
+export function builtinChatAccount(env: NodeJS.ProcessEnv): ChatAccount {
+  return {
+    type: 'chat',
+    name: 'local',
+    url: `ws://${BUILTIN_RELAY.host}:${BUILTIN_RELAY.port}`,
+    token: { file: path.join(resolvePaths(env).config, 'relay-token') },
+  };
+}
+
+/** Configured chat accounts, or the built-in one when there are none. */
+export function activeChatAccounts(ctx: AppContext): ChatAccount[] {
+  const configured = chatAccounts(ctx.settings);
+  return configured.length > 0 ? configured : [builtinChatAccount(ctx.env)];
+}
+
+export function findChatAccount(ctx: AppContext, name: string): ChatAccount | undefined {
+  return activeChatAccounts(ctx).find((a) => a.name === name) ?? (name === 'local' ? builtinChatAccount(ctx.env) : undefined);
+}
+
+export interface ChatSession {
+  client: RelayClient;
+  welcome: Welcome;
+}
+
+/**
+ * Connects as an agent, replays what was missed into the store (or refetches the history after a
+ * reset or on first contact), and returns the live client.
+ */
+export async function connectChat(ctx: AppContext, account: ChatAccount, reconnect: boolean): Promise<ChatSession> {
+  let token: string;
+  try {
+    token = await resolveSecret(account.token, ctx.env);
+  } catch (err) {
+    throw new RelayError(`account ${account.name}: ${(err as Error).message}`, 'auth');
+  }
+  const cursor = getChatCursor(ctx.db, account.name);
+  let needHistory = !cursor;
+  const client: RelayClient = new RelayClient({
+    url: account.url,
+    token,
+    name: account.agentName ?? ctx.settings.get('agent').name,
+    reconnect,
+    ...(cursor ? { resume: { epoch: cursor.epoch, afterSeq: cursor.lastSeq } } : {}),
+    onEvent: (e) => ingestChatEvent(ctx.db, account.name, client.cursor.epoch ?? '', e.seq, e.d, ctx.now()),
+    onReset: () => {
+      needHistory = true;
+    },
+  });
+  client.on('problem', (err: Error) => ctx.log(`${account.name}: ${err.message}`));
+  client.on('welcome', (w: Welcome) => {
+    if (!w.resumed) void refetch(ctx, account, client, w).catch((err) => ctx.log(`${account.name}: history: ${(err as Error).message}`));
+  });
+  let welcome: Welcome;
+  try {
+    welcome = await client.start();
+  } catch (err) {
+    throw new RelayError(`account ${account.name}: ${(err as Error).message}`, (err as RelayError).code ?? 'network');
+  }
+  if (needHistory || !welcome.resumed) await refetch(ctx, account, client, welcome);
+  await client.drain();
+  return { client, welcome };
+}
+
+const refetching = new WeakMap<RelayClient, Promise<void>>();
+
+/** Pages back through the relay's history (idempotent ingest), then continues live from welcome.lastSeq. */
+function refetch(ctx: AppContext, account: ChatAccount, client: RelayClient, w: Welcome): Promise<void> {
+  const running = refetching.get(client);
+  if (running) return running;
+  const job = (async () => {
+    let beforeSeq: number | undefined;
+    for (let page = 0; page < 10_000; page++) {
+      const reply = await client.history(beforeSeq === undefined ? { limit: 100 } : { beforeSeq, limit: 100 }, `h-${w.epoch}-${beforeSeq ?? 'top'}-${Date.now()}`);
+      // Oldest first, so conversations open before their messages.
+      for (const e of [...reply.events].sort((a, b) => a.seq - b.seq)) ingestChatEvent(ctx.db, account.name, w.epoch, e.seq, e.d, ctx.now());
+      if (!reply.more || reply.events.length === 0) break;
+      beforeSeq = Math.min(...reply.events.map((e) => e.seq));
+    }
+    putChatCursor(ctx.db, account.name, { epoch: w.epoch, lastSeq: w.lastSeq }, ctx.now());
+    client.adoptCursor(w.lastSeq);
+  })().finally(() => refetching.delete(client));
+  refetching.set(client, job);
+  return job;
+}
+
+export interface ChatFlush {
+  sent: number;
+  queued: number;
+  failed: number;
+  lastError: string | null;
+}
+
+/** Sends every queued chat reply with its fixed key; a repeat after a drop is answered, never duplicated. */
+export async function flushChatOutbox(ctx: AppContext, account: ChatAccount, client: RelayClient, only?: number): Promise<ChatFlush> {
+  const r: ChatFlush = { sent: 0, queued: 0, failed: 0, lastError: null };
+  for (const item of pendingChat(ctx.db, account.name)) {
+    if (only !== undefined && item.id !== only) continue;
+    try {
+      const sent = await client.send(item.chat.relayConversation, item.chat.body, item.chat.key);
+      markChatSent(ctx.db, item.id, item.messageRowId, item.conversationId, sent.messageId, ctx.now());
+      r.sent++;
+    } catch (err) {
+      const e = err as RelayError;
+      r.lastError = `account ${account.name}: ${e.message}`;
+      if (e.code === 'not_found' || e.code === 'too_long' || e.code === 'bad_frame' || e.code === 'forbidden') {
+        markChatFailed(ctx.db, item.id, item.messageRowId, item.conversationId, e.message, ctx.now());
+        r.failed++;
+      } else {
+        r.queued++;
+      }
+    }
+  }
+  return r;
+}
+
+/** One-shot: catch up with the relay and deliver the outbox, then disconnect. */
+export async function syncChatOnce(ctx: AppContext, account: ChatAccount): Promise<{ events: number; outbox: ChatFlush; error: string | null }> {
+  const before = getChatCursor(ctx.db, account.name)?.lastSeq ?? 0;
+  let session: ChatSession;
+  try {
+    session = await connectChat(ctx, account, false);
+  } catch (err) {
+    return { events: 0, outbox: { sent: 0, queued: pendingChat(ctx.db, account.name).length, failed: 0, lastError: null }, error: (err as Error).message };
+  }
+  try {
+    const outbox = await flushChatOutbox(ctx, account, session.client);
+    await session.client.drain();
+    const after = getChatCursor(ctx.db, account.name)?.lastSeq ?? 0;
+    return { events: Math.max(0, after - before), outbox, error: null };
+  } finally {
+    await session.client.close();
+  }
+}
+
+/** Long-running: stays connected (the client reconnects by itself) and sends what other processes queue. */
+export async function watchChat(ctx: AppContext, account: ChatAccount, signal: AbortSignal, onActivity?: () => void): Promise<void> {
+  let backoff = 1000;
+  while (!signal.aborted) {
+    try {
+      const { client } = await connectChat(ctx, account, true);
+      backoff = 1000;
+      client.on('state', (s: string) => {
+        if (s === 'connected') void flushChatOutbox(ctx, account, client);
+      });
+      let last = 0;
+      const poll = setInterval(() => {
+        const pending = pendingChat(ctx.db, account.name).length;
+        if (pending > 0 && client.connected) void flushChatOutbox(ctx, account, client);
+        const seq = client.cursor.lastSeq;
+        if (seq !== last) {
+          last = seq;
+          onActivity?.();
+        }
+      }, 500);
+      await flushChatOutbox(ctx, account, client);
+      await new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => resolve(), { once: true });
+        client.once('fatal', () => resolve());
+      });
+      clearInterval(poll);
+      await client.close();
+    } catch (err) {
+      ctx.log(`${(err as Error).message}; retrying in ${Math.round(backoff / 1000)}s`);
+      await new Promise((res) => setTimeout(res, Math.random() * backoff));
+      backoff = Math.min(backoff * 2, 60_000);
+    }
+  }
+}
