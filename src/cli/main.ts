@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccount } from './commands/account.js';
 import { registerActions } from './commands/actions.js';
 import { registerList } from './commands/list.js';
+import { registerRelay } from './commands/relay.js';
 import { registerReply } from './commands/reply.js';
 import { registerShow } from './commands/show.js';
 import { registerSync } from './commands/sync.js';
@@ -35,6 +36,7 @@ Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--jso
   registerShow(program);
   registerReply(program);
   registerActions(program);
+  registerRelay(program);
   program.action(() => {
     program.outputHelp();
   });

@@ -7,6 +7,9 @@ export const MAX_BODY_CHARS = 8000;
 export const HELLO_DEADLINE_MS = 5000;
 export const HEARTBEAT_MS = 25_000;
 export const CLIENT_PING_MS = 30_000;
+export const MAX_HISTORY_LIMIT = 100;
+export const MAX_NAME_CHARS = 100;
+export const MAX_EMAIL_CHARS = 254;
 
 export const CLOSE = {
   heartbeatTimeout: 4000,
@@ -69,6 +72,8 @@ export interface Welcome {
   lastSeq: number;
   resumed: boolean;
   heartbeatMs: number;
+  /** Visitors only (addition to PROTOCOL.md): whether any agent is connected right now. */
+  agentsOnline?: boolean;
 }
 
 export interface SendData {
@@ -106,6 +111,27 @@ export interface TypingData {
 export interface PresenceData {
   conversation: number;
   online: boolean;
+}
+
+/** Presence as visitors get it (addition): after `welcome`, and whenever it flips. Ephemeral. */
+export interface VisitorPresenceData {
+  agentsOnline: boolean;
+}
+
+/** agent → relay `status` (answered with `ok`). */
+export interface StatusData {
+  conversation: number;
+  status: 'open' | 'resolved';
+}
+
+/** visitor → relay `identify` (addition): contact details mid-session → `ok` + `visitor.identified`. */
+export interface IdentifyData {
+  name?: string;
+  email?: string;
+}
+
+export interface AckData {
+  upTo: number;
 }
 
 /** Parses one text frame; returns null for anything that is not a JSON object with a string `t`. */

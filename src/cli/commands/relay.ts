@@ -1,0 +1,121 @@
+// `attend relay` runs the chat relay in the foreground until SIGINT/SIGTERM; `attend relay token`
+// prints the agent token. The relay module is loaded lazily: other commands never pay for ws.
+import type { Command } from 'commander';
+import { CliError, UsageError } from '../exit-codes.js';
+
+interface RelayFlags {
+  host: string;
+  port: string;
+  allowedOrigin: string[];
+  publicUrl?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function parsePort(s: string): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${s}"`);
+  return n;
+}
+
+function parsePublicUrl(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  try {
+    const u = new URL(s);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    return u.href.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`--public-url must be an http(s) URL, e.g. https://chat.example.com, not "${s}"`);
+  }
+}
+
+/** One clear line for the ways listen() fails. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): CliError {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new CliError(`port ${port} is in use (another relay? pick one with --port)`);
+    case 'EACCES':
+      return new CliError(`not allowed to listen on port ${port}${port < 1024 ? ' (ports below 1024 need privileges)' : ''}`);
+    case 'EADDRNOTAVAIL':
+      return new CliError(`cannot listen on ${host}: this machine has no such address`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new CliError(`cannot listen on ${host}: unknown host name`);
+    default:
+      return new CliError(err.message);
+  }
+}
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+
+export function registerRelay(program: Command): void {
+  const relay = program
+    .command('relay')
+    .description('run the chat relay: the website widget and the WebSocket endpoints for visitors and agents (Ctrl-C stops)')
+    .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '7357')
+    .option('--allowed-origin <url>', 'a website allowed to embed the chat, e.g. https://shop.example (repeatable; http://host:* for any port)', collect, [])
+    .option('--public-url <url>', 'the address websites reach the relay at, when it is behind a proxy (https://chat.example.com)')
+    .action(async (o: RelayFlags) => {
+      const port = parsePort(o.port);
+      const publicUrl = parsePublicUrl(o.publicUrl);
+      const { startRelay } = await import('../../relay/server.js');
+      const { normalizeOriginPattern } = await import('../../relay/origin.js');
+      for (const origin of o.allowedOrigin) {
+        try {
+          normalizeOriginPattern(origin);
+        } catch (err) {
+          throw new UsageError(`--allowed-origin: ${(err as Error).message}`);
+        }
+      }
+      let relayServer: Awaited<ReturnType<typeof startRelay>>;
+      try {
+        relayServer = await startRelay({
+          host: o.host,
+          port,
+          allowedOrigins: o.allowedOrigin,
+          publicUrl,
+          log: (line) => process.stderr.write(`${stamp()} ${line}\n`),
+        });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.syscall === 'listen' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') throw listenError(e, o.host, port);
+        throw err;
+      }
+      const base = publicUrl ?? relayServer.url;
+      const lines = [
+        `widget:  ${base}/widget.js`,
+        `demo:    ${base}/demo`,
+        `paste this before </body> on your website:`,
+        `  <script src="${base}/widget.js" async></script>`,
+        `agents connect to ${base.replace(/^http/, 'ws')}/ws/agent with the token from \`attend relay token\``,
+      ];
+      if (!publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
+        lines.push('note: websites served over https need the relay behind https too (a reverse proxy; then pass --public-url)');
+      }
+      process.stderr.write(`${lines.join('\n')}\n`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          // A second signal while closing means "now".
+          if (stopping) process.exit(130);
+          stopping = true;
+          process.stderr.write(`${stamp()} ${signal}: closing connections…\n`);
+          relayServer.close().then(resolve, (err: Error) => {
+            process.stderr.write(`attend: ${err.message}\n`);
+            resolve();
+          });
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+
+  relay
+    .command('token')
+    .description('print the agent token (created on first use, stored with mode 0600)')
+    .action(async () => {
+      const { loadOrCreateAgentToken } = await import('../../relay/agent-token.js');
+      process.stdout.write(`${loadOrCreateAgentToken()}\n`);
+    });
+}

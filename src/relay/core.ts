@@ -1,0 +1,17 @@
+// What every part of a running relay shares. One object, built by startRelay, passed explicitly.
+import type { Hub } from './fanout.js';
+import type { RateLimits, RelayLimits } from './rate-limit.js';
+import type { RelayStore } from './relay-store.js';
+import type { Session } from './session.js';
+
+export interface RelayCore {
+  store: RelayStore;
+  hub: Hub;
+  limits: RelayLimits;
+  rates: RateLimits;
+  heartbeatMs: number;
+  helloDeadlineMs: number;
+  sessions: Set<Session>;
+  log: (line: string) => void;
+  now: () => number;
+}

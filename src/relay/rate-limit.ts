@@ -1,0 +1,122 @@
+// Rate limits and their defaults (PROTOCOL.md, "Liveness, limits, errors"). Keyed by visitor id or
+// IP rather than by socket, so reconnecting does not refill anything. Time is passed in (tests).
+import { MAX_BODY_CHARS } from '../adapters/chat/wire.js';
+
+export interface RelayLimits {
+  /** Longest message body, in UTF-16 code units (what a browser's maxlength counts). */
+  maxBodyChars: number;
+  /** Visitor `send`: a burst of this many, then one per `sendRefillMs`. */
+  sendBurst: number;
+  sendRefillMs: number;
+  /** New visitors (a token issued) per IP per minute. */
+  newVisitorsPerIpPerMinute: number;
+  /** Any visitor frame: burst, then this many per second (stops floods of ping/typing/garbage). */
+  frameBurst: number;
+  framesPerSecond: number;
+  /** At most one `typing on` per this interval per sender and conversation; extra ones are dropped. */
+  typingOnIntervalMs: number;
+  /** This many rate-limit violations within `abuseWindowMs` close the socket 4429. */
+  abuseStrikes: number;
+  abuseWindowMs: number;
+  /** A socket whose unsent buffer passes this is closed 4008 (slow consumer). */
+  slowConsumerBytes: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = {
+  maxBodyChars: MAX_BODY_CHARS,
+  sendBurst: 5,
+  sendRefillMs: 2000,
+  newVisitorsPerIpPerMinute: 10,
+  frameBurst: 40,
+  framesPerSecond: 10,
+  typingOnIntervalMs: 3000,
+  abuseStrikes: 10,
+  abuseWindowMs: 60_000,
+  slowConsumerBytes: 1024 * 1024,
+};
+
+/** A token bucket per key. `take` returns 0 when allowed, else the ms until a token is back. */
+export class Buckets {
+  private readonly state = new Map<string | number, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly burst: number,
+    private readonly refillMs: number,
+  ) {}
+
+  take(key: string | number, now: number): number {
+    const s = this.state.get(key) ?? { tokens: this.burst, at: now };
+    s.tokens = Math.min(this.burst, s.tokens + (now - s.at) / this.refillMs);
+    s.at = now;
+    if (s.tokens >= 1) {
+      s.tokens -= 1;
+      this.state.set(key, s);
+      return 0;
+    }
+    this.state.set(key, s);
+    return Math.ceil((1 - s.tokens) * this.refillMs);
+  }
+
+  /** Forgets keys whose bucket has refilled: they behave exactly like unknown keys. */
+  sweep(now: number): void {
+    for (const [k, s] of this.state) if (s.tokens + (now - s.at) / this.refillMs >= this.burst) this.state.delete(k);
+  }
+}
+
+/** Counts events per key in a sliding window; `hit` returns how many are in the window now. */
+export class WindowCounter {
+  private readonly state = new Map<string | number, number[]>();
+
+  constructor(private readonly windowMs: number) {}
+
+  hit(key: string | number, now: number): number {
+    const times = this.recent(key, now);
+    times.push(now);
+    this.state.set(key, times);
+    return times.length;
+  }
+
+  count(key: string | number, now: number): number {
+    return this.recent(key, now).length;
+  }
+
+  /** ms until the oldest hit leaves the window. */
+  retryAfter(key: string | number, now: number): number {
+    const first = this.recent(key, now)[0];
+    return first === undefined ? 0 : Math.max(1, first + this.windowMs - now);
+  }
+
+  sweep(now: number): void {
+    for (const k of this.state.keys()) if (this.recent(k, now).length === 0) this.state.delete(k);
+  }
+
+  private recent(key: string | number, now: number): number[] {
+    const times = this.state.get(key) ?? [];
+    const cut = now - this.windowMs;
+    let i = 0;
+    while (i < times.length && (times[i] as number) <= cut) i++;
+    return i === 0 ? times : times.slice(i);
+  }
+}
+
+/** All the relay's limiters, built once from the limits. */
+export class RateLimits {
+  readonly sends: Buckets;
+  readonly frames: Buckets;
+  readonly newVisitors: WindowCounter;
+  readonly strikes: WindowCounter;
+
+  constructor(readonly limits: RelayLimits) {
+    this.sends = new Buckets(limits.sendBurst, limits.sendRefillMs);
+    this.frames = new Buckets(limits.frameBurst, 1000 / limits.framesPerSecond);
+    this.newVisitors = new WindowCounter(60_000);
+    this.strikes = new WindowCounter(limits.abuseWindowMs);
+  }
+
+  sweep(now: number): void {
+    this.sends.sweep(now);
+    this.frames.sweep(now);
+    this.newVisitors.sweep(now);
+    this.strikes.sweep(now);
+  }
+}

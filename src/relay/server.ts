@@ -1,0 +1,210 @@
+// `attend relay`: one HTTP server carrying the widget files and the two WebSocket endpoints of
+// attend.chat.v1 (../shared/PROTOCOL.md; additions in docs/protocol-notes.md). The upgrade is
+// checked before ws sees it (path, subprotocol, Origin / bearer token), so a refused client gets
+// a plain HTTP status instead of a socket that opens and closes.
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../adapters/chat/wire.js';
+import { bearerMatches, loadOrCreateAgentToken } from './agent-token.js';
+import type { RelayCore } from './core.js';
+import { Hub } from './fanout.js';
+import { onMessage } from './frames.js';
+import { handleHttp } from './http.js';
+import { originPolicy } from './origin.js';
+import { DEFAULT_LIMITS, RateLimits, type RelayLimits } from './rate-limit.js';
+import { openRelayStore, relayDbPath } from './relay-store.js';
+import { type Role, Session } from './session.js';
+
+export type { RelayLimits } from './rate-limit.js';
+
+export interface RelayOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 7357; 0 picks a free port (tests). */
+  port?: number;
+  /** Where relay.db and relay-token live ($ATTEND_HOME or the platform dirs). */
+  env?: NodeJS.ProcessEnv;
+  /** relay.db; default `<data dir>/relay.db`. */
+  dbPath?: string;
+  /** The agent token; default: read or created in `<config dir>/relay-token`. */
+  agentToken?: string;
+  /** Extra origins for /ws/visitor: `https://shop.example`, `http://host:*`, or `*`. */
+  allowedOrigins?: string[];
+  /** How websites reach this relay (behind a proxy): its origin is allowed, and it is what `url` reports. */
+  publicUrl?: string;
+  log?: (line: string) => void;
+  heartbeatMs?: number;
+  helloDeadlineMs?: number;
+  limits?: Partial<RelayLimits>;
+}
+
+export interface Relay {
+  /** http://host:port as bound (the actual port when 0 was asked for). */
+  url: string;
+  port: number;
+  agentToken: string;
+  epoch: string;
+  close(): Promise<void>;
+}
+
+const ENDPOINTS: Record<string, Role> = { '/ws/visitor': 'visitor', '/ws/agent': 'agent' };
+/** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
+const SHUTDOWN_GRACE_MS = 1500;
+const SWEEP_MS = 60_000;
+
+function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(message) + 1}\r\n${extra}\r\n${message}\n`,
+  );
+}
+
+const offersSubprotocol = (req: IncomingMessage) =>
+  (req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .includes(SUBPROTOCOL);
+
+const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+
+export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
+  const env = opts.env ?? process.env;
+  const host = opts.host ?? '127.0.0.1';
+  const log = opts.log ?? (() => {});
+  const limits: RelayLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const origins = originPolicy(opts.allowedOrigins ?? [], opts.publicUrl);
+  const agentToken = opts.agentToken ?? loadOrCreateAgentToken(env);
+  const store = openRelayStore(opts.dbPath ?? relayDbPath(env));
+  const core: RelayCore = {
+    store,
+    hub: new Hub(),
+    limits,
+    rates: new RateLimits(limits),
+    heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
+    helloDeadlineMs: opts.helloDeadlineMs ?? HELLO_DEADLINE_MS,
+    sessions: new Set(),
+    log,
+    now: Date.now,
+  };
+  store.purgeKeys(core.now());
+  let closing = false;
+
+  // perMessageDeflate off: ~10x the throughput and no per-socket zlib state (TESTBED.md).
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: MAX_PAYLOAD,
+    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  const server = createServer((req, res) => handleHttp(req, res, log));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const role = ENDPOINTS[new URL(req.url ?? '/', 'http://relay').pathname];
+    if (!role) return refuse(socket, 404, 'no WebSocket endpoint here: use /ws/visitor or /ws/agent');
+    if (closing) return refuse(socket, 503, 'the relay is shutting down');
+    if (!offersSubprotocol(req)) return refuse(socket, 400, `subprotocol ${SUBPROTOCOL} required (Sec-WebSocket-Protocol)`);
+    if (role === 'visitor' && !origins.allows(req.headers.origin, req.headers.host)) {
+      return refuse(socket, 403, `origin ${String(req.headers.origin ?? '(none)').slice(0, 200)} is not allowed (attend relay --allowed-origin)`);
+    }
+    if (role === 'agent' && !bearerMatches(req.headers.authorization, agentToken)) {
+      return refuse(socket, 401, 'agent token required: Authorization: Bearer <token> (attend relay token)', { 'WWW-Authenticate': 'Bearer' });
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, role, clientIp(req)));
+  });
+
+  // One timer for all sockets: ping, and cut those that did not answer the previous ping.
+  const heartbeat = setInterval(() => {
+    for (const s of core.sessions) {
+      if (!s.alive) {
+        s.ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      s.ws.ping();
+    }
+  }, core.heartbeatMs);
+  let sweeps = 0;
+  const sweep = setInterval(() => {
+    const now = core.now();
+    core.rates.sweep(now);
+    if (++sweeps % 60 === 0) store.purgeKeys(now); // hourly
+  }, SWEEP_MS);
+  heartbeat.unref();
+  sweep.unref();
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 7357, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    clearInterval(heartbeat);
+    clearInterval(sweep);
+    store.close();
+    throw err;
+  }
+  server.on('error', (err) => log(`http server: ${err.message}`));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 7357);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  log(`relay listening on ${urlHost}:${port} (epoch ${store.epoch}, last seq ${store.lastSeq})`);
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      clearInterval(heartbeat);
+      clearInterval(sweep);
+      const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const sockets = [...core.sessions].map((s) => new Promise<void>((resolve) => {
+        if (s.ws.readyState === s.ws.CLOSED) return resolve();
+        s.ws.once('close', () => resolve());
+        s.close(1001, 'relay shutting down');
+      }));
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+      await Promise.race([Promise.all(sockets), grace]);
+      for (const s of core.sessions) s.ws.terminate();
+      server.closeAllConnections();
+      await done;
+      // Every event was committed when it was made; closing only checkpoints the WAL.
+      store.close();
+      log('relay stopped');
+    })();
+    return closed;
+  };
+
+  return { url: `http://${urlHost}:${port}`, port, agentToken, epoch: store.epoch, close };
+}
+
+function attach(core: RelayCore, ws: WebSocket, role: Role, ip: string): void {
+  const s = new Session(ws, role, ip, core.limits.slowConsumerBytes, core.log);
+  core.sessions.add(s);
+  const helloTimer = setTimeout(() => {
+    if (s.state === 'hello') s.close(CLOSE.helloTimeout, 'hello timeout');
+  }, core.helloDeadlineMs);
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) s.error('bad_frame', 'frames are JSON text, not binary');
+    else onMessage(core, s, data.toString());
+  });
+  ws.on('pong', () => {
+    s.alive = true;
+  });
+  // ws reports protocol errors (a frame over maxPayload: it then closes 1009) here; the close follows.
+  ws.on('error', (err) => core.log(`${role} ${s.name || ip}: ${err.message}`));
+  ws.on('close', () => {
+    clearTimeout(helloTimer);
+    s.closed();
+    core.sessions.delete(s);
+    core.hub.leave(s);
+    if (role === 'agent' && s.name) core.log(`agent "${s.name}" disconnected`);
+  });
+}

@@ -1,0 +1,87 @@
+// One WebSocket connection, visitor or agent: what it is allowed to see and the one way frames
+// leave the relay (so the slow-consumer rule is applied to every frame).
+import { WebSocket } from 'ws';
+import { CLOSE, type ErrorCode } from '../adapters/chat/wire.js';
+
+export type Role = 'visitor' | 'agent';
+
+/**
+ * hello: waiting for the first frame · replaying: hello accepted, missed events are being sent
+ * (live events are not, they are read from the store in order) · live · closed.
+ */
+export type SessionState = 'hello' | 'replaying' | 'live' | 'closed';
+
+/** How long a closing socket may take to answer our close frame before it is cut. */
+const CLOSE_GRACE_MS = 2000;
+
+export class Session {
+  state: SessionState = 'hello';
+  /** Answered the last ping (heartbeat). */
+  alive = true;
+  /** Highest seq the client acknowledged. Informational: resume uses the client's own cursor. */
+  acked = 0;
+  /** Visitor: its id, conversation and display name. Agent: its name. */
+  visitorId = 0;
+  conversation = 0;
+  name = '';
+  /** Another connection with the same visitor token took over (closed 4409). */
+  replaced = false;
+  /** Last forwarded `typing on`, per conversation. */
+  readonly typingOnAt = new Map<number, number>();
+  private closeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly role: Role,
+    readonly ip: string,
+    private readonly slowConsumerBytes: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get open(): boolean {
+    return this.state !== 'closed' && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends one serialized frame; a client that does not read fast enough is closed 4008. */
+  sendRaw(text: string, cb?: (err?: Error) => void): void {
+    if (!this.open) {
+      cb?.();
+      return;
+    }
+    this.ws.send(text, cb);
+    if (this.ws.bufferedAmount > this.slowConsumerBytes) {
+      this.log(`closing ${this.role} ${this.name || this.ip}: slow consumer (${this.ws.bufferedAmount} bytes unsent)`);
+      this.close(CLOSE.slowConsumer, 'slow consumer');
+    }
+  }
+
+  frame(t: string, d?: unknown, id?: string): void {
+    this.sendRaw(JSON.stringify(id === undefined ? { t, d } : { t, id, d }));
+  }
+
+  error(code: ErrorCode, message: string, id?: string, extra: { retryAfterMs?: number } = {}): void {
+    this.frame('error', { code, message, ...extra }, id);
+  }
+
+  /** Resolves once everything sent so far has been handed to the kernel (or the socket is gone). */
+  flushed(): Promise<void> {
+    if (!this.open || this.ws.bufferedAmount === 0) return Promise.resolve();
+    // An empty-payload ping is the cheapest frame with a write callback; clients answer it anyway.
+    return new Promise((resolve) => this.ws.ping(undefined, undefined, () => resolve()));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closeTimer || this.ws.readyState === WebSocket.CLOSED) return;
+    this.state = 'closed';
+    this.ws.close(code, reason);
+    // A peer that does not answer the close frame (or cannot: slow consumer) is cut off.
+    this.closeTimer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+    this.closeTimer.unref();
+  }
+
+  /** Called from the socket's close event. */
+  closed(): void {
+    this.state = 'closed';
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+  }
+}
