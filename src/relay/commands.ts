@@ -143,11 +143,12 @@ export function onHistory(core: RelayCore, s: Session, f: Frame): void {
   const rows = core.store.eventsBefore(before.value, limit + 1, filter);
   let more = rows.length > limit;
   const frames: string[] = [];
+  const maxBytes = Math.min(HISTORY_MAX_BYTES, core.limits.slowConsumerBytes / 4);
   let bytes = 0;
   for (const e of rows.slice(0, limit)) {
     const text = eventFrame(e);
     bytes += text.length;
-    if (bytes > HISTORY_MAX_BYTES && frames.length > 0) {
+    if (bytes > maxBytes && frames.length > 0) {
       more = true;
       break;
     }

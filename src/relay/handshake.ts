@@ -11,7 +11,7 @@ import type { Session } from './session.js';
 import { checkEmail, checkName, checkSeq, fields } from './validate.js';
 
 const REPLAY_PAGE = 500;
-/** Replay pauses whenever this much is queued on the socket, until it has drained. */
+/** Replay pauses whenever this much is queued on the socket (well below the slow-consumer limit). */
 const REPLAY_BUFFER_BYTES = 256 * 1024;
 
 /** Handles `hello`; on a bad one the session stays in the hello state (its deadline still runs). */
@@ -138,13 +138,14 @@ function retained(core: RelayCore, afterSeq: number): boolean {
 
 async function replay(core: RelayCore, s: Session, afterSeq: number, filter: EventFilter): Promise<void> {
   let cursor = afterSeq;
+  const pauseAt = Math.min(REPLAY_BUFFER_BYTES, core.limits.slowConsumerBytes / 4);
   for (;;) {
     const page = core.store.eventsAfter(cursor, REPLAY_PAGE, filter);
     let waited = false;
     for (const e of page) {
       s.sendRaw(eventFrame(e));
       cursor = e.seq;
-      if (s.ws.bufferedAmount > REPLAY_BUFFER_BYTES) {
+      if (s.ws.bufferedAmount > pauseAt) {
         await s.flushed();
         waited = true;
         if (s.state !== 'replaying') return;

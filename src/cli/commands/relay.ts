@@ -97,10 +97,12 @@ export function registerRelay(program: Command): void {
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
-          // A second signal while closing means "now".
-          if (stopping) process.exit(130);
+          // Signals can arrive twice: when-exit (loaded with conf) re-raises the one it saw.
+          // Closing is bounded anyway (a grace period, then sockets are cut), so repeats are ignored.
+          if (stopping) return;
           stopping = true;
           process.stderr.write(`${stamp()} ${signal}: closing connections…\n`);
+          setTimeout(() => process.exit(1), 10_000).unref();
           relayServer.close().then(resolve, (err: Error) => {
             process.stderr.write(`attend: ${err.message}\n`);
             resolve();
