@@ -181,3 +181,27 @@ export async function watchChat(ctx: AppContext, account: ChatAccount, signal: A
     }
   }
 }
+
+/**
+ * Tells the relay (and so the visitor) that a chat conversation was resolved or reopened.
+ * Best effort: when the relay is unreachable the local status still changes, and a warning says so.
+ */
+export async function mirrorChatStatus(ctx: AppContext, conversationId: number, status: 'open' | 'resolved'): Promise<string | null> {
+  const conv = ctx.db.prepare("SELECT account, external_ref FROM conversations WHERE id = ? AND channel = 'chat'").get(conversationId) as
+    | { account: string; external_ref: string }
+    | undefined;
+  if (!conv) return null;
+  const account = findChatAccount(ctx, conv.account);
+  if (!account) return `chat account ${conv.account} is not configured; the visitor was not told`;
+  try {
+    const { client } = await connectChat(ctx, account, false);
+    try {
+      await client.setStatus(Number(conv.external_ref), status, `status-${conversationId}-${status}-${ctx.now()}`);
+    } finally {
+      await client.close();
+    }
+    return null;
+  } catch (err) {
+    return `${(err as Error).message}; the visitor was not told`;
+  }
+}

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAccount } from './commands/account.js';
 import { registerActions } from './commands/actions.js';
+import { registerHome } from './commands/home.js';
 import { registerList } from './commands/list.js';
 import { registerRelay } from './commands/relay.js';
 import { registerReply } from './commands/reply.js';
@@ -37,9 +38,7 @@ Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--jso
   registerReply(program);
   registerActions(program);
   registerRelay(program);
-  program.action(() => {
-    program.outputHelp();
-  });
+  registerHome(program);
   // Usage errors exit 2 everywhere, not commander's default 1.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

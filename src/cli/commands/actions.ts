@@ -9,11 +9,22 @@ import { withContext } from '../run.js';
 import { type BodyOptions, readBody } from './body.js';
 import { conversationId } from './ids.js';
 
-async function onConversation(idArg: string, json: boolean | undefined, fn: (ctx: AppContext, id: number) => string): Promise<void> {
+async function onConversation(
+  idArg: string,
+  json: boolean | undefined,
+  fn: (ctx: AppContext, id: number) => string,
+  mirror?: 'open' | 'resolved',
+): Promise<void> {
   const id = conversationId(idArg);
   await withContext(async (ctx) => {
-    if (!getConversation(ctx.db, id)) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
+    const before = getConversation(ctx.db, id);
+    if (!before) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
     const message = fn(ctx, id);
+    if (mirror && before.channel === 'chat') {
+      const { mirrorChatStatus } = await import('../../app/chat-account.js');
+      const warning = await mirrorChatStatus(ctx, id, mirror);
+      if (warning) process.stderr.write(`attend: ${warning}\n`);
+    }
     const c = getConversation(ctx.db, id);
     makeOutput(Boolean(json)).data(c, () => message);
   });
@@ -32,10 +43,15 @@ export function registerActions(program: Command): void {
       .argument('<id>', 'conversation id')
       .option('--json', 'print the conversation as JSON')
       .action((idArg: string, o: { json?: boolean }) =>
-        onConversation(idArg, o.json, (ctx, id) => {
-          setStatus(ctx.db, id, status, ctx.now());
-          return `#${id} is ${status}`;
-        }),
+        onConversation(
+          idArg,
+          o.json,
+          (ctx, id) => {
+            setStatus(ctx.db, id, status, ctx.now());
+            return `#${id} is ${status}`;
+          },
+          status === 'resolved' ? 'resolved' : status === 'open' ? 'open' : undefined,
+        ),
       );
   }
 
