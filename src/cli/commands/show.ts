@@ -21,7 +21,7 @@ export function registerShow(program: Command): void {
         const messages = conversationMessages(ctx.db, id);
         makeOutput(Boolean(o.json)).data({ conversation, messages }, () => {
           const c = conversation;
-          const who = c.customer.name ? `${c.customer.name} <${c.customer.email ?? ''}>` : (c.customer.email ?? 'unknown');
+          const who = person(c.customer.name, c.customer.email);
           const head = [
             `#${c.id} ${safeLine(c.subject || '(no subject)')}`,
             `${c.channel} · ${c.account} · ${c.status}${c.snoozedUntil ? ` until ${c.snoozedUntil}` : ''} · ${c.priority}` +
@@ -30,7 +30,7 @@ export function registerShow(program: Command): void {
           ];
           const body = messages.map((m) => {
             const label = m.direction === 'note' ? 'NOTE' : m.direction === 'out' ? 'OUT ' : 'IN  ';
-            const from = m.from.name ? `${m.from.name} <${m.from.email}>` : m.from.email;
+            const from = person(m.from.name, m.from.email);
             const state = m.deliveryState && m.deliveryState !== 'sent' ? ` [${m.deliveryState}]` : '';
             const files = m.attachments.map((a) => `  📎 ${safeFilename(a.filename)} (${a.contentType}, ${formatSize(a.size)})`);
             return [`── ${label} ${m.sentAt} ${safeLine(from)}${state}`, safeText(m.text).trimEnd(), ...files].join('\n');
@@ -39,6 +39,12 @@ export function registerShow(program: Command): void {
         });
       });
     });
+}
+
+/** "Ann <ann@x>", or whichever part exists. */
+function person(name: string, email: string | null): string {
+  if (name && email) return `${name} <${email}>`;
+  return name || email || 'unknown';
 }
 
 function formatSize(n: number): string {
