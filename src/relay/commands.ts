@@ -1,16 +1,18 @@
-// The frames that change or read the record: send, status, identify, history. Each commits
-// first, answers the sender second, fans out third: whoever hears of an event can rely on it
-// being in the store, and a client that got its `sent` can rely on never seeing a duplicate.
+// The frames that change or read the record: send, status, identify, history. Changes go
+// through the committer (group commit): committed first, the sender answered second, fanned out
+// third — whoever hears of an event can rely on it being stored, and a client that got its
+// `sent` can rely on never seeing a duplicate.
 import { randomUUID } from 'node:crypto';
-import { type EventData, type Frame, MAX_HISTORY_LIMIT } from '../adapters/chat/wire.js';
+import { type ChatMessage, type EventData, type Frame, MAX_HISTORY_LIMIT, type SentData } from '../adapters/chat/wire.js';
 import type { RelayCore } from './core.js';
 import { eventFrame } from './fanout.js';
 import { rateLimited, targetConversation } from './guards.js';
-import type { Conversation, EventFilter } from './relay-store.js';
+import type { Conversation, EventFilter, StoredEvent } from './relay-store.js';
 import type { Session } from './session.js';
 import { checkBody, checkEmail, checkName, checkSeq, fields } from './validate.js';
 
 const DEFAULT_HISTORY_LIMIT = 50;
+const NOT_STORED = 'the relay could not store this; retry with the same id';
 /** A history answer stops growing here (and says `more`): one frame must not trip the slow-consumer limit. */
 const HISTORY_MAX_BYTES = 256 * 1024;
 
@@ -40,30 +42,50 @@ export function onSend(core: RelayCore, s: Session, f: Frame): void {
     s.error(body.code, body.message, f.id);
     return;
   }
+  const { id } = f;
   const now = core.now();
   const scope = s.role === 'visitor' ? `v:${s.visitorId}` : `a:${s.name}`;
-  const prior = core.store.findKey(scope, f.id, now);
+  const pendingKey = `${scope}\n${id}`;
+  const answer = (r: SentData | Error) => (r instanceof Error ? s.error('internal', NOT_STORED, id) : s.frame('sent', r, id));
+  // A retry: the original answer, never a second message (and no rate limit: it costs nothing).
+  const prior = core.store.findKey(scope, id, now);
   if (prior) {
-    // A retry: the original answer, never a second message. (Not rate limited: it costs nothing.)
-    s.frame('sent', prior, f.id);
+    answer(prior);
     return;
   }
+  if (core.committer.joinPending(pendingKey, answer)) return;
   if (s.role === 'visitor') {
     const wait = core.rates.sends.take(s.visitorId, now);
     if (wait > 0) {
-      rateLimited(core, s, wait, f.id);
+      rateLimited(core, s, wait, id);
       return;
     }
   }
-  const conv = core.store.conversation(conversation) as Conversation;
-  const events = openingEvents(core, s, conv);
-  const message = { id: randomUUID(), from: s.role, author: s.name || (s.role === 'visitor' ? 'Visitor' : 'Agent'), body: body.value, sentAt: new Date(now).toISOString() };
-  events.push({ kind: 'message', conversation, message });
-  const stored = core.store.append(events, now, { scope, key: f.id });
-  const last = stored[stored.length - 1];
-  s.frame('sent', { messageId: message.id, seq: last?.seq }, f.id);
-  core.hub.publish(stored);
-  if (!conv.opened) core.hub.conversationOpened(conversation);
+  const message: ChatMessage = { id: randomUUID(), from: s.role, author: s.name || (s.role === 'visitor' ? 'Visitor' : 'Agent'), body: body.value, sentAt: new Date(now).toISOString() };
+  let opened = false;
+  core.committer.enqueue(
+    {
+      commit: () => {
+        const conv = core.store.conversation(conversation) as Conversation;
+        opened = !conv.opened;
+        const events = openingEvents(core, s, conv);
+        events.push({ kind: 'message', conversation, message });
+        return core.store.append(events, now, { scope, key: id });
+      },
+      done: (stored) => {
+        const sent: SentData = { messageId: message.id, seq: (stored[stored.length - 1] as StoredEvent).seq };
+        answer(sent);
+        core.committer.settleKey(pendingKey, sent);
+        core.hub.publish(stored);
+        if (opened) core.hub.conversationOpened(conversation);
+      },
+      failed: (err) => {
+        answer(err);
+        core.committer.settleKey(pendingKey, err);
+      },
+    },
+    pendingKey,
+  );
 }
 
 export function onStatus(core: RelayCore, s: Session, f: Frame): void {
@@ -79,10 +101,16 @@ export function onStatus(core: RelayCore, s: Session, f: Frame): void {
   }
   const conversation = targetConversation(core, s, f, true);
   if (conversation === undefined) return;
-  // Setting the status it already has is a no-op: `ok` again, no event (so retries are safe).
-  const stored = core.store.conversation(conversation)?.status === status ? [] : core.store.append([{ kind: 'conversation.status', conversation, status }], core.now());
-  s.frame('ok', undefined, f.id);
-  core.hub.publish(stored);
+  const { id } = f;
+  core.committer.enqueue({
+    // Setting the status it already has is a no-op: `ok` again, no event (so retries are safe).
+    commit: () => (core.store.conversation(conversation)?.status === status ? [] : core.store.append([{ kind: 'conversation.status', conversation, status }], core.now())),
+    done: (stored) => {
+      s.frame('ok', undefined, id);
+      core.hub.publish(stored);
+    },
+    failed: () => s.error('internal', NOT_STORED, id),
+  });
 }
 
 export function onIdentify(core: RelayCore, s: Session, f: Frame): void {
@@ -93,30 +121,41 @@ export function onIdentify(core: RelayCore, s: Session, f: Frame): void {
   }
   const d = fields(f.d);
   const name = checkName(d.name);
+  if (!name.ok) {
+    s.error(name.code, name.message, f.id);
+    return;
+  }
   const email = checkEmail(d.email);
-  if (!name.ok || !email.ok) {
-    const c = !name.ok ? name : (email as Extract<typeof email, { ok: false }>);
-    s.error(c.code, c.message, f.id);
+  if (!email.ok) {
+    s.error(email.code, email.message, f.id);
     return;
   }
   if (name.value === undefined && email.value === undefined) {
     s.error('bad_frame', 'identify needs d.name or d.email', f.id);
     return;
   }
-  const conv = core.store.conversation(s.conversation) as Conversation;
-  const v = core.store.visitor(conv.visitorId);
-  const changed = (name.value !== undefined && name.value !== v?.name) || (email.value !== undefined && email.value !== v?.email);
-  let stored: ReturnType<typeof core.store.append> = [];
-  if (changed || !conv.opened) {
-    // opened first (with the details as they were), then identified: agents see one history.
-    const events: EventData[] = openingEvents(core, s, conv).filter((e) => e.kind === 'conversation.opened');
-    events.push({ kind: 'visitor.identified', conversation: conv.id, name: name.value, email: email.value });
-    stored = core.store.append(events, core.now());
-    if (name.value !== undefined) s.name = name.value;
-  }
-  s.frame('ok', undefined, f.id);
-  core.hub.publish(stored);
-  if (!conv.opened) core.hub.conversationOpened(conv.id);
+  const { id } = f;
+  let opened = false;
+  core.committer.enqueue({
+    commit: () => {
+      const conv = core.store.conversation(s.conversation) as Conversation;
+      const v = core.store.visitor(conv.visitorId);
+      const changed = (name.value !== undefined && name.value !== v?.name) || (email.value !== undefined && email.value !== v?.email);
+      if (!changed && conv.opened) return [];
+      opened = !conv.opened;
+      // opened first (with the details as they were), then identified: agents see one history.
+      const events: EventData[] = openingEvents(core, s, conv).filter((e) => e.kind === 'conversation.opened');
+      events.push({ kind: 'visitor.identified', conversation: conv.id, name: name.value, email: email.value });
+      return core.store.append(events, core.now());
+    },
+    done: (stored) => {
+      if (name.value !== undefined) s.name = name.value;
+      s.frame('ok', undefined, id);
+      core.hub.publish(stored);
+      if (opened) core.hub.conversationOpened(s.conversation);
+    },
+    failed: () => s.error('internal', NOT_STORED, id),
+  });
 }
 
 export function onHistory(core: RelayCore, s: Session, f: Frame): void {

@@ -1,4 +1,5 @@
 // What every part of a running relay shares. One object, built by startRelay, passed explicitly.
+import type { Committer } from './committer.js';
 import type { Hub } from './fanout.js';
 import type { RateLimits, RelayLimits } from './rate-limit.js';
 import type { RelayStore } from './relay-store.js';
@@ -6,6 +7,7 @@ import type { Session } from './session.js';
 
 export interface RelayCore {
   store: RelayStore;
+  committer: Committer;
   hub: Hub;
   limits: RelayLimits;
   rates: RateLimits;

@@ -23,9 +23,10 @@ export const RELAY_MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   CREATE INDEX conversations_visitor ON conversations(visitor_id, id);
-  -- AUTOINCREMENT: a sequence number is never handed out twice, even after old events are pruned.
+  -- seq is assigned by the relay (the one writer: last + 1), not by AUTOINCREMENT, which costs a
+  -- page write per insert; meta.retained_after keeps it from going back after a full prune.
   CREATE TABLE events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     conversation INTEGER NOT NULL,
     data TEXT NOT NULL,                -- the event's "d" object as JSON, sent verbatim

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { EventData } from '../adapters/chat/wire.js';
 import { ensureDir, resolvePaths } from '../config/paths.js';
 import { RELAY_MIGRATIONS } from './relay-migrations.js';
+import { type Checkpointer, lockStore, startCheckpointer } from './store-guard.js';
 
 /** Idempotency keys are answered for this long (PROTOCOL.md: 24 h). */
 export const KEY_TTL_MS = 24 * 3600_000;
@@ -108,7 +109,7 @@ function prepare(db: Database.Database) {
     identifyVisitor: db.prepare(
       'UPDATE visitors SET name = coalesce(?, name), email = coalesce(?, email) WHERE id = (SELECT visitor_id FROM conversations WHERE id = ?)',
     ),
-    insertEvent: db.prepare('INSERT INTO events (kind, conversation, data, at) VALUES (?, ?, ?, ?)'),
+    insertEvent: db.prepare('INSERT INTO events (seq, kind, conversation, data, at) VALUES (?, ?, ?, ?, ?)'),
     findKey: db.prepare('SELECT message_id, seq, created_at FROM idempotency WHERE scope = ? AND key = ?'),
     putKey: db.prepare('INSERT OR REPLACE INTO idempotency (scope, key, message_id, seq, created_at) VALUES (?, ?, ?, ?, ?)'),
     purgeKeys: db.prepare('DELETE FROM idempotency WHERE created_at < ?'),
@@ -137,9 +138,12 @@ export class RelayStore {
   retainedAfter: number;
   private readonly db: Database.Database;
   private readonly stmts: Statements;
+  private readonly unlock: () => void;
+  private readonly checkpointer: Checkpointer;
   private readonly appendTx: (events: EventData[], at: number, key?: { scope: string; key: string }) => StoredEvent[];
 
   constructor(file: string) {
+    this.unlock = lockStore(file);
     const db = new Database(file);
     this.db = db;
     // WAL + synchronous=NORMAL: a commit is durable against a crash of the process (what the
@@ -147,22 +151,28 @@ export class RelayStore {
     // the last few, which the client's retry with the same key then repairs.
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma('busy_timeout = 1000');
     db.pragma('foreign_keys = ON');
+    // Checkpoints happen in a worker (store-guard.ts), not inside our commits.
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     migrate(db);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?), ('retained_after', '0')`).run(randomBytes(12).toString('base64url'));
     const meta = (k: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string }).value;
     this.epoch = meta('epoch');
     this.retainedAfter = Number(meta('retained_after'));
-    const seqRow = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).get() as { seq: number } | undefined;
-    this.lastSeq = seqRow?.seq ?? 0;
+    const maxSeq = (db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null }).seq ?? 0;
+    this.lastSeq = Math.max(maxSeq, this.retainedAfter);
 
     this.stmts = prepare(db);
+    this.checkpointer = startCheckpointer(file);
     this.appendTx = db.transaction((events: EventData[], at: number, key?: { scope: string; key: string }): StoredEvent[] => {
       const out: StoredEvent[] = [];
       for (const e of events) {
         const data = JSON.stringify(e);
-        const seq = Number(this.stmts.insertEvent.run(e.kind, e.conversation, data, at).lastInsertRowid);
+        const seq = this.lastSeq + 1;
+        this.stmts.insertEvent.run(seq, e.kind, e.conversation, data, at);
+        this.lastSeq = seq;
         out.push({ seq, kind: e.kind, conversation: e.conversation, data, at });
         // The tables beside the log are projections of it, updated in the same transaction.
         if (e.kind === 'conversation.opened') this.stmts.setOpened.run(e.conversation);
@@ -219,10 +229,27 @@ export class RelayStore {
    * among them is recorded under that idempotency key, atomically with the message itself.
    */
   append(events: EventData[], at: number, key?: { scope: string; key: string }): StoredEvent[] {
-    const out = this.appendTx(events, at, key);
-    const last = out[out.length - 1];
-    if (last) this.lastSeq = last.seq;
-    return out;
+    const before = this.lastSeq;
+    try {
+      return this.appendTx(events, at, key);
+    } catch (err) {
+      this.lastSeq = before; // rolled back: the numbers were not used
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction (group commit: one WAL write for many appends). Appends inside
+   * it become savepoints, so one failing append does not undo the others.
+   */
+  batch<T>(fn: () => T): T {
+    const before = this.lastSeq;
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      this.lastSeq = before;
+      throw err;
+    }
   }
 
   /** The original result for a key seen within the last 24 h. */
@@ -255,8 +282,12 @@ export class RelayStore {
     this.retainedAfter = Math.max(this.retainedAfter, throughSeq);
   }
 
-  close(): void {
-    if (this.db.open) this.db.close();
+  /** Stops the checkpointer, then closes (the last connection checkpoints the WAL), then unlocks. */
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    await this.checkpointer.stop();
+    this.db.close();
+    this.unlock();
   }
 
   private page(set: Statements['after'], bound: number, limit: number, filter: EventFilter): StoredEvent[] {

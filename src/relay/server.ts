@@ -7,13 +7,14 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../adapters/chat/wire.js';
 import { bearerMatches, loadOrCreateAgentToken } from './agent-token.js';
+import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';
 import { Hub } from './fanout.js';
 import { onMessage } from './frames.js';
 import { handleHttp } from './http.js';
 import { originPolicy } from './origin.js';
 import { DEFAULT_LIMITS, RateLimits, type RelayLimits } from './rate-limit.js';
-import { openRelayStore, relayDbPath } from './relay-store.js';
+import { openRelayStore, type RelayStore, relayDbPath } from './relay-store.js';
 import { type Role, Session } from './session.js';
 
 export type { RelayLimits } from './rate-limit.js';
@@ -78,20 +79,9 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const origins = originPolicy(opts.allowedOrigins ?? [], opts.publicUrl);
   const agentToken = opts.agentToken ?? loadOrCreateAgentToken(env);
-  const store = openRelayStore(opts.dbPath ?? relayDbPath(env));
-  const core: RelayCore = {
-    store,
-    hub: new Hub(),
-    limits,
-    rates: new RateLimits(limits),
-    heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
-    helloDeadlineMs: opts.helloDeadlineMs ?? HELLO_DEADLINE_MS,
-    sessions: new Set(),
-    log,
-    now: Date.now,
-  };
-  store.purgeKeys(core.now());
   let closing = false;
+  // Assigned right after listen() and before any connection can be handled (same tick).
+  let core!: RelayCore;
 
   // perMessageDeflate off: ~10x the throughput and no per-socket zlib state (TESTBED.md).
   const wss = new WebSocketServer({
@@ -117,6 +107,36 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, role, clientIp(req)));
   });
 
+  // Listen before opening the store: "port in use" is the error a caller can act on (another
+  // relay is already there) and must not be masked by that relay's lock on the store.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 7357, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  let store: RelayStore;
+  try {
+    store = openRelayStore(opts.dbPath ?? relayDbPath(env));
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  core = {
+    store,
+    committer: new Committer(store, log),
+    hub: new Hub(),
+    limits,
+    rates: new RateLimits(limits),
+    heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
+    helloDeadlineMs: opts.helloDeadlineMs ?? HELLO_DEADLINE_MS,
+    sessions: new Set(),
+    log,
+    now: Date.now,
+  };
+  store.purgeKeys(core.now());
+
   // One timer for all sockets: ping, and cut those that did not answer the previous ping.
   const heartbeat = setInterval(() => {
     for (const s of core.sessions) {
@@ -136,21 +156,6 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   }, SWEEP_MS);
   heartbeat.unref();
   sweep.unref();
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 7357, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    clearInterval(heartbeat);
-    clearInterval(sweep);
-    store.close();
-    throw err;
-  }
   server.on('error', (err) => log(`http server: ${err.message}`));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 7357);
@@ -175,8 +180,8 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
       for (const s of core.sessions) s.ws.terminate();
       server.closeAllConnections();
       await done;
-      // Every event was committed when it was made; closing only checkpoints the WAL.
-      store.close();
+      core.committer.flush(); // anything still queued (its senders are gone; the record is not)
+      await store.close();
       log('relay stopped');
     })();
     return closed;

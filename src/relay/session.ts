@@ -1,5 +1,6 @@
 // One WebSocket connection, visitor or agent: what it is allowed to see and the one way frames
 // leave the relay (so the slow-consumer rule is applied to every frame).
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { CLOSE, type ErrorCode } from '../adapters/chat/wire.js';
 
@@ -13,6 +14,27 @@ export type SessionState = 'hello' | 'replaying' | 'live' | 'closed';
 
 /** How long a closing socket may take to answer our close frame before it is cut. */
 const CLOSE_GRACE_MS = 2000;
+
+// Write batching. A fan-out of many events would cost one write syscall per frame per socket;
+// inside batchWrites() each socket is corked on its first frame and uncorked once at the end,
+// so it costs one. `_socket` is ws's (long-stable, untyped) handle on the TCP socket.
+let batchDepth = 0;
+const corked = new Set<Session>();
+const tcp = (ws: WebSocket) => (ws as unknown as { _socket?: Socket })._socket;
+
+export function batchWrites<T>(fn: () => T): T {
+  batchDepth++;
+  try {
+    return fn();
+  } finally {
+    if (--batchDepth === 0) {
+      const sessions = [...corked];
+      corked.clear();
+      for (const s of sessions) tcp(s.ws)?.uncork();
+      for (const s of sessions) s.checkBuffer();
+    }
+  }
+}
 
 export class Session {
   state: SessionState = 'hello';
@@ -48,8 +70,21 @@ export class Session {
       cb?.();
       return;
     }
+    if (batchDepth > 0) {
+      if (!corked.has(this)) {
+        tcp(this.ws)?.cork();
+        corked.add(this);
+      }
+      this.ws.send(text, cb);
+      return; // checked once the batch is written
+    }
     this.ws.send(text, cb);
-    if (this.ws.bufferedAmount > this.slowConsumerBytes) {
+    this.checkBuffer();
+  }
+
+  /** A client that does not read fast enough is closed 4008 (it resumes and loses nothing). */
+  checkBuffer(): void {
+    if (this.open && this.ws.bufferedAmount > this.slowConsumerBytes) {
       this.log(`closing ${this.role} ${this.name || this.ip}: slow consumer (${this.ws.bufferedAmount} bytes unsent)`);
       this.close(CLOSE.slowConsumer, 'slow consumer');
     }

@@ -176,6 +176,16 @@ describe('relay: restart and reset', () => {
     a2.client.close();
   });
 
+  it('refuses a second relay on the same store', async () => {
+    t = await startTestRelay();
+    const { startRelay } = await import('../../src/relay/server.js');
+    await expect(startRelay({ port: 0, dbPath: t.dbPath, agentToken: 'x' })).rejects.toThrow(/in use by another relay/);
+    // The first one is unaffected.
+    const a = await agent(t.relay);
+    expect(a.welcome.epoch).toBe(t.relay.epoch);
+    a.client.close();
+  });
+
   it('sends reset for a foreign epoch, a cursor from the future, or pruned events', async () => {
     t = await startTestRelay();
     const v = await visitor(t.relay.url);
@@ -197,7 +207,7 @@ describe('relay: restart and reset', () => {
     await t.relay.close();
     const store = new RelayStore(t.dbPath);
     store.pruneEvents(3);
-    store.close();
+    await store.close();
     const relay = await t.restart();
     const pruned = await agent(relay, { name: 'A', resume: { epoch, afterSeq: 2 } });
     expect(pruned.before.map((f) => f.t)).toEqual(['reset']);
