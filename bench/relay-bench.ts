@@ -60,6 +60,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------- servers (child process side)
 
 async function serve(kind: Kind): Promise<void> {
+  // The parent holds our stdin: when it goes away (even killed), so do we.
+  process.stdin.on('end', () => process.exit(0)).resume();
   if (kind === 'relay') {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'attend-relay-bench-'));
     const { startRelay } = await import('../src/relay/server.js');
@@ -101,7 +103,7 @@ async function serve(kind: Kind): Promise<void> {
 function startServer(kind: Kind): Promise<{ child: ChildProcess; port: number }> {
   // RELAY_BENCH_PROF=dir: the server writes a V8 CPU profile there (node bench/prof-top.mjs FILE).
   const prof = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_BENCH_PROF}`, `--cpu-prof-name=relay-bench-${kind}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...process.execArgv, ...prof, HERE, '--serve', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, ...prof, HERE, '--serve', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {

@@ -32,7 +32,7 @@ export interface RelayOptions {
   agentToken?: string;
   /** Extra origins for /ws/visitor: `https://shop.example`, `http://host:*`, or `*`. */
   allowedOrigins?: string[];
-  /** How websites reach this relay (behind a proxy): its origin is allowed, and it is what `url` reports. */
+  /** How websites reach this relay (behind a proxy): its origin is allowed for visitors. */
   publicUrl?: string;
   log?: (line: string) => void;
   heartbeatMs?: number;

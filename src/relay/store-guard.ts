@@ -54,6 +54,9 @@ export function startCheckpointer(file: string, everyMs = 500): Checkpointer {
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     stop() {
+      // Unref'd while running (it must not keep a process alive), but whoever awaits its exit
+      // needs the loop to stay up until then.
+      worker.ref();
       if (!failed) worker.postMessage('stop');
       return exited;
     },

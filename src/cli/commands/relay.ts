@@ -1,5 +1,6 @@
 // `attend relay` runs the chat relay in the foreground until SIGINT/SIGTERM; `attend relay token`
 // prints the agent token. The relay module is loaded lazily: other commands never pay for ws.
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../exit-codes.js';
 
@@ -82,7 +83,9 @@ export function registerRelay(program: Command): void {
         if (e.syscall === 'listen' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') throw listenError(e, o.host, port);
         throw err;
       }
-      const base = publicUrl ?? relayServer.url;
+      // Listening on every interface: the bound address is no URL a website can use.
+      const wildcard = ['0.0.0.0', '::', '[::]'].includes(o.host);
+      const base = publicUrl ?? (wildcard ? `http://${hostname()}:${relayServer.port}` : relayServer.url);
       const lines = [
         `widget:  ${base}/widget.js`,
         `demo:    ${base}/demo`,
