@@ -102,7 +102,7 @@ async function serve(kind: Kind): Promise<void> {
 
 function startServer(kind: Kind): Promise<{ child: ChildProcess; port: number }> {
   // RELAY_BENCH_PROF=dir: the server writes a V8 CPU profile there (node bench/prof-top.mjs FILE).
-  const prof = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_BENCH_PROF}`, `--cpu-prof-name=relay-bench-${kind}.cpuprofile`] : [];
+  const prof = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_BENCH_PROF}`] : [];
   const child = spawn(process.execPath, [...process.execArgv, ...prof, HERE, '--serve', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';

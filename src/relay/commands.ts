@@ -47,25 +47,28 @@ export function onSend(core: RelayCore, s: Session, f: Frame): void {
   const scope = s.role === 'visitor' ? `v:${s.visitorId}` : `a:${s.name}`;
   const pendingKey = `${scope}\n${id}`;
   const answer = (r: SentData | Error) => (r instanceof Error ? s.error('internal', NOT_STORED, id) : s.frame('sent', r, id));
-  // A retry: the original answer, never a second message (and no rate limit: it costs nothing).
-  const prior = core.store.findKey(scope, id, now);
-  if (prior) {
-    answer(prior);
-    return;
-  }
   if (core.committer.joinPending(pendingKey, answer)) return;
   if (s.role === 'visitor') {
     const wait = core.rates.sends.take(s.visitorId, now);
     if (wait > 0) {
-      rateLimited(core, s, wait, id);
+      // A retry of a stored message is answered even over the limit: it costs nothing.
+      const prior = core.store.findKey(scope, id, now);
+      if (prior) answer(prior);
+      else rateLimited(core, s, wait, id);
       return;
     }
   }
   const message: ChatMessage = { id: randomUUID(), from: s.role, author: s.name || (s.role === 'visitor' ? 'Visitor' : 'Agent'), body: body.value, sentAt: new Date(now).toISOString() };
   let opened = false;
+  // Set when the key turns out to be a retry of a stored message: the original answer, never a
+  // second message. Checked inside the batch transaction, where a lookup is nearly free (an
+  // autocommit read costs several lock syscalls).
+  let prior: SentData | undefined;
   core.committer.enqueue(
     {
       commit: () => {
+        prior = core.store.findKey(scope, id, now);
+        if (prior) return [];
         const conv = core.store.conversation(conversation) as Conversation;
         opened = !conv.opened;
         const events = openingEvents(core, s, conv);
@@ -73,7 +76,8 @@ export function onSend(core: RelayCore, s: Session, f: Frame): void {
         return core.store.append(events, now, { scope, key: id });
       },
       done: (stored) => {
-        const sent: SentData = { messageId: message.id, seq: (stored[stored.length - 1] as StoredEvent).seq };
+        if (prior && s.role === 'visitor') core.rates.sends.refund(s.visitorId);
+        const sent: SentData = prior ?? { messageId: message.id, seq: (stored[stored.length - 1] as StoredEvent).seq };
         answer(sent);
         core.committer.settleKey(pendingKey, sent);
         core.hub.publish(stored);

@@ -57,6 +57,12 @@ export class Buckets {
     return Math.ceil((1 - s.tokens) * this.refillMs);
   }
 
+  /** Gives back a token taken for something that turned out free (a retry of a stored message). */
+  refund(key: string | number): void {
+    const s = this.state.get(key);
+    if (s) s.tokens = Math.min(this.burst, s.tokens + 1);
+  }
+
   /** Forgets keys whose bucket has refilled: they behave exactly like unknown keys. */
   sweep(now: number): void {
     for (const [k, s] of this.state) if (s.tokens + (now - s.at) / this.refillMs >= this.burst) this.state.delete(k);
