@@ -5,6 +5,8 @@ import type { SmtpLogin } from '../adapters/email/smtp-send.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { EmailAccount } from '../config/settings.js';
 import type { AppContext } from './context.js';
+import { getCursor } from '../store/sync-state.js';
+import { hybridSink, inProcessSink } from './sync-sink.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
 
 export async function credentials(ctx: AppContext, account: EmailAccount): Promise<{ imap: ImapLogin; smtp: SmtpLogin }> {
@@ -34,7 +36,7 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
   let error: string | null = null;
   try {
     session = await ImapSession.connect(creds.imap);
-    sync = await syncMailbox(session, ctx.db, target(account), { log: ctx.log, now: ctx.now, ...hooks });
+    sync = await syncWithSink(ctx, session, account, hooks);
   } catch (err) {
     error = (session ? session.wrap(err) : err instanceof Error ? err : new Error(String(err))).message;
   }
@@ -42,6 +44,22 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
   const outbox = await flushOutbox(ctx, account, creds.smtp, session?.usable ? session : null);
   await session?.logout();
   return { sync, outbox, error };
+}
+
+/**
+ * A first sync or an unfinished backfill stores on a worker thread (two cores: one parses IMAP, one
+ * writes SQLite); an incremental sync is small and stays in-process, where it costs nothing to start.
+ */
+async function syncWithSink(ctx: AppContext, session: ImapSession, account: EmailAccount, hooks: SyncHooks): Promise<SyncReport> {
+  const t = target(account);
+  const cursor = getCursor(ctx.db, t.account, t.mailbox);
+  if (cursor && cursor.lowUid <= 1) return syncMailbox(session, inProcessSink(ctx.db, t, ctx.now, ctx.log), t, { log: ctx.log, ...hooks });
+  const sink = hybridSink(ctx.db, t, ctx.now, ctx.log);
+  try {
+    return await syncMailbox(session, sink, t, { log: ctx.log, ...hooks });
+  } finally {
+    await sink.close();
+  }
 }
 
 export const target = (account: EmailAccount) => ({ account: account.name, accountEmail: account.email, mailbox: account.mailbox });
@@ -73,7 +91,7 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
       opts.signal.addEventListener('abort', onAbort);
       try {
         while (!opts.signal.aborted && s.usable) {
-          const report = await syncMailbox(s, ctx.db, target(account), { log: ctx.log, now: ctx.now });
+          const report = await syncWithSink(ctx, s, account, {});
           await flushOutbox(ctx, account, creds.smtp, s);
           opts.onSynced?.(report);
           await s.open(account.mailbox, true);

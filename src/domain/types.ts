@@ -47,6 +47,14 @@ export interface DisplayPart {
   size: number;
 }
 
+/** How far a mailbox is synced: every UID in [lowUid, highUid] is stored; lowUid = 1 once the backfill is complete. */
+export interface SyncCursor {
+  uidValidity: number;
+  highUid: number;
+  lowUid: number;
+  highestModseq: bigint | null;
+}
+
 /** A message as an adapter reports it to the store. */
 export interface IncomingEmail {
   account: string;

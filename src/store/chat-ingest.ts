@@ -1,4 +1,5 @@
 // Folds relay events into the one store: chat conversations sit beside email in list/show/reply.
+import { stmt } from './statements.js';
 import type { ChatMessage, EventData } from '../adapters/chat/wire.js';
 import { customerIdFor } from './customers.js';
 import type { Db } from './db.js';
@@ -11,12 +12,12 @@ export interface ChatCursor {
 }
 
 export function getChatCursor(db: Db, account: string): ChatCursor | undefined {
-  const r = db.prepare('SELECT epoch, last_seq FROM chat_cursors WHERE account = ?').get(account) as { epoch: string; last_seq: number } | undefined;
+  const r = stmt(db, 'SELECT epoch, last_seq FROM chat_cursors WHERE account = ?').get(account) as { epoch: string; last_seq: number } | undefined;
   return r ? { epoch: r.epoch, lastSeq: r.last_seq } : undefined;
 }
 
 export function putChatCursor(db: Db, account: string, c: ChatCursor, now: number): void {
-  db.prepare(
+  stmt(db, 
     `INSERT INTO chat_cursors (account, epoch, last_seq, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (account) DO UPDATE SET epoch = excluded.epoch, last_seq = MAX(last_seq, excluded.last_seq), updated_at = excluded.updated_at`,
   ).run(account, c.epoch, c.lastSeq, now);
@@ -25,12 +26,11 @@ export function putChatCursor(db: Db, account: string, c: ChatCursor, now: numbe
 /** The local conversation for a relay conversation, created on first sight (events may start mid-stream after a reset). */
 export function chatConversation(db: Db, account: string, relayConversation: number, now: number, visitor: { name?: string; email?: string } = {}): number {
   const ref = String(relayConversation);
-  const found = db.prepare('SELECT id FROM conversations WHERE account = ? AND external_ref = ?').get(account, ref) as { id: number } | undefined;
+  const found = stmt(db, 'SELECT id FROM conversations WHERE account = ? AND external_ref = ?').get(account, ref) as { id: number } | undefined;
   if (found) return found.id;
   const customerId = visitorCustomer(db, account, ref, visitor, now);
   const id = Number(
-    db
-      .prepare(
+    stmt(db, 
         `INSERT INTO conversations (channel, account, external_ref, subject, customer_id, status, created_at, updated_at)
          VALUES ('chat', ?, ?, ?, ?, 'open', ?, ?)`,
       )
@@ -42,33 +42,33 @@ export function chatConversation(db: Db, account: string, relayConversation: num
 
 /** A visitor who gave an email address is the same customer as that address's email threads. */
 function visitorCustomer(db: Db, account: string, ref: string, visitor: { name?: string; email?: string }, now: number): number {
-  const known = db.prepare('SELECT customer_id FROM customer_visitors WHERE account = ? AND visitor_ref = ?').get(account, ref) as
+  const known = stmt(db, 'SELECT customer_id FROM customer_visitors WHERE account = ? AND visitor_ref = ?').get(account, ref) as
     | { customer_id: number }
     | undefined;
   if (known) return known.customer_id;
   const id = visitor.email
     ? customerIdFor(db, visitor.email, visitor.name ?? '', now)
-    : Number(db.prepare('INSERT INTO customers (name, created_at) VALUES (?, ?)').run(visitor.name ?? '', now).lastInsertRowid);
-  db.prepare('INSERT INTO customer_visitors (account, visitor_ref, customer_id) VALUES (?, ?, ?)').run(account, ref, id);
+    : Number(stmt(db, 'INSERT INTO customers (name, created_at) VALUES (?, ?)').run(visitor.name ?? '', now).lastInsertRowid);
+  stmt(db, 'INSERT INTO customer_visitors (account, visitor_ref, customer_id) VALUES (?, ?, ?)').run(account, ref, id);
   return id;
 }
 
 function identify(db: Db, account: string, conversationId: number, ref: string, name: string | undefined, email: string | undefined, now: number): void {
-  const current = db.prepare('SELECT customer_id FROM conversations WHERE id = ?').get(conversationId) as { customer_id: number };
+  const current = stmt(db, 'SELECT customer_id FROM conversations WHERE id = ?').get(conversationId) as { customer_id: number };
   let customerId = current.customer_id;
   if (email) {
-    const owner = db.prepare('SELECT customer_id FROM customer_emails WHERE email = ?').get(email.trim().toLowerCase()) as { customer_id: number } | undefined;
+    const owner = stmt(db, 'SELECT customer_id FROM customer_emails WHERE email = ?').get(email.trim().toLowerCase()) as { customer_id: number } | undefined;
     if (owner && owner.customer_id !== customerId) {
       customerId = owner.customer_id; // join the history this address already has
     } else if (!owner) {
-      db.prepare('INSERT INTO customer_emails (email, customer_id) VALUES (?, ?)').run(email.trim().toLowerCase(), customerId);
+      stmt(db, 'INSERT INTO customer_emails (email, customer_id) VALUES (?, ?)').run(email.trim().toLowerCase(), customerId);
     }
   }
-  if (name) db.prepare("UPDATE customers SET name = ? WHERE id = ? AND name = ''").run(name, customerId);
-  db.prepare('UPDATE conversations SET customer_id = ?, updated_at = ? WHERE id = ?').run(customerId, now, conversationId);
-  db.prepare('UPDATE customer_visitors SET customer_id = ? WHERE account = ? AND visitor_ref = ?').run(customerId, account, ref);
+  if (name) stmt(db, "UPDATE customers SET name = ? WHERE id = ? AND name = ''").run(name, customerId);
+  stmt(db, 'UPDATE conversations SET customer_id = ?, updated_at = ? WHERE id = ?').run(customerId, now, conversationId);
+  stmt(db, 'UPDATE customer_visitors SET customer_id = ? WHERE account = ? AND visitor_ref = ?').run(customerId, account, ref);
   if (name || email) {
-    db.prepare("UPDATE conversations SET subject = ? WHERE id = ? AND subject LIKE 'Chat with visitor %'").run(`Chat with ${name || email}`, conversationId);
+    stmt(db, "UPDATE conversations SET subject = ? WHERE id = ? AND subject LIKE 'Chat with visitor %'").run(`Chat with ${name || email}`, conversationId);
   }
 }
 
@@ -88,9 +88,9 @@ export function ingestChatEvent(db: Db, account: string, epoch: string, seq: num
       case 'conversation.status': {
         const id = chatConversation(db, account, d.conversation, now);
         const status = d.status === 'resolved' ? 'resolved' : 'open';
-        const cur = db.prepare('SELECT status FROM conversations WHERE id = ?').get(id) as { status: string };
+        const cur = stmt(db, 'SELECT status FROM conversations WHERE id = ?').get(id) as { status: string };
         if (cur.status !== status && !(status === 'open' && cur.status !== 'resolved')) {
-          db.prepare('UPDATE conversations SET status = ?, snoozed_until = NULL, updated_at = ? WHERE id = ?').run(status, now, id);
+          stmt(db, 'UPDATE conversations SET status = ?, snoozed_until = NULL, updated_at = ? WHERE id = ?').run(status, now, id);
           appendEvent(db, status === 'open' ? 'conversation.reopened' : 'conversation.resolved', id, now, { by: 'relay' });
         }
         break;
@@ -104,25 +104,24 @@ export function ingestChatEvent(db: Db, account: string, epoch: string, seq: num
 }
 
 function storeChatMessage(db: Db, account: string, relayConversation: number, m: ChatMessage, now: number): void {
-  if (db.prepare('SELECT 1 FROM messages WHERE account = ? AND external_id = ?').get(account, m.id)) return;
+  if (stmt(db, 'SELECT 1 FROM messages WHERE account = ? AND external_id = ?').get(account, m.id)) return;
   const conversationId = chatConversation(db, account, relayConversation, now);
   const direction = m.from === 'visitor' ? 'in' : 'out';
   const sentAt = Date.parse(m.sentAt) || now;
   if (direction === 'out') {
     // Our own reply echoed back: adopt the queued row (its `sent` may have been lost in a crash).
-    const mine = db
-      .prepare(
+    const mine = stmt(db, 
         `SELECT m.id FROM messages m JOIN outbox o ON o.message_row_id = m.id
          WHERE m.conversation_id = ? AND o.kind = 'chat' AND o.state IN ('queued', 'sending') AND m.text = ? ORDER BY m.id LIMIT 1`,
       )
       .get(conversationId, m.body) as { id: number } | undefined;
     if (mine) {
-      db.prepare("UPDATE messages SET external_id = ?, delivery_state = 'sent' WHERE id = ?").run(m.id, mine.id);
-      db.prepare("UPDATE outbox SET state = 'sent', updated_at = ? WHERE message_row_id = ?").run(now, mine.id);
+      stmt(db, "UPDATE messages SET external_id = ?, delivery_state = 'sent' WHERE id = ?").run(m.id, mine.id);
+      stmt(db, "UPDATE outbox SET state = 'sent', updated_at = ? WHERE message_row_id = ?").run(now, mine.id);
       return;
     }
   }
-  db.prepare(
+  stmt(db, 
     `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, sent_at, text, delivery_state, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(conversationId, account, m.id, direction, m.author ?? '', sentAt, m.body, direction === 'out' ? 'sent' : null, now);

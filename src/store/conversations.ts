@@ -1,3 +1,4 @@
+import { stmt } from './statements.js';
 import type { AttachmentMeta, Channel, DeliveryState, Direction, Priority, Status } from '../domain/types.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
@@ -62,7 +63,7 @@ const SELECT_CONVERSATION = `
   FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id`;
 
 function toSummary(db: Db, r: ConversationRow): ConversationSummary {
-  const tags = (db.prepare('SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag').all(r.id) as Array<{ tag: string }>).map(
+  const tags = (stmt(db, 'SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag').all(r.id) as Array<{ tag: string }>).map(
     (t) => t.tag,
   );
   return {
@@ -106,13 +107,11 @@ export function listConversations(db: Db, f: ListFilter): ConversationSummary[] 
     args.push(f.channel);
   }
   const base = where.length ? `${where.join(' AND ')} AND ` : '';
-  const waiting = db
-    .prepare(`${SELECT_CONVERSATION} WHERE ${base}c.waiting_since IS NOT NULL ORDER BY c.waiting_since ASC, c.id ASC LIMIT ?`)
+  const waiting = stmt(db, `${SELECT_CONVERSATION} WHERE ${base}c.waiting_since IS NOT NULL ORDER BY c.waiting_since ASC, c.id ASC LIMIT ?`)
     .all(...args, f.limit) as ConversationRow[];
   let rows = waiting;
   if (rows.length < f.limit) {
-    const rest = db
-      .prepare(`${SELECT_CONVERSATION} WHERE ${base}c.waiting_since IS NULL ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`)
+    const rest = stmt(db, `${SELECT_CONVERSATION} WHERE ${base}c.waiting_since IS NULL ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`)
       .all(...args, f.limit - rows.length) as ConversationRow[];
     rows = rows.concat(rest);
   }
@@ -120,13 +119,12 @@ export function listConversations(db: Db, f: ListFilter): ConversationSummary[] 
 }
 
 export function getConversation(db: Db, id: number): ConversationSummary | undefined {
-  const row = db.prepare(`${SELECT_CONVERSATION} WHERE c.id = ?`).get(id) as ConversationRow | undefined;
+  const row = stmt(db, `${SELECT_CONVERSATION} WHERE c.id = ?`).get(id) as ConversationRow | undefined;
   return row ? toSummary(db, row) : undefined;
 }
 
 export function conversationMessages(db: Db, id: number): MessageView[] {
-  const rows = db
-    .prepare(
+  const rows = stmt(db, 
       `SELECT id, direction, from_name, from_addr, to_json, subject, sent_at, text, attachments_json, delivery_state, external_id
        FROM messages WHERE conversation_id = ? ORDER BY sent_at, id`,
     )
@@ -159,11 +157,11 @@ export function conversationMessages(db: Db, id: number): MessageView[] {
 
 /** Snoozed conversations whose time has come are open again. Cheap (partial index); run before reading. */
 export function wakeSnoozed(db: Db, now: number): number {
-  const due = db.prepare("SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until <= ?").all(now) as Array<{ id: number }>;
+  const due = stmt(db, "SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until <= ?").all(now) as Array<{ id: number }>;
   if (due.length === 0) return 0;
   db.transaction(() => {
     for (const { id } of due) {
-      db.prepare("UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = ? WHERE id = ?").run(now, id);
+      stmt(db, "UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = ? WHERE id = ?").run(now, id);
       appendEvent(db, 'conversation.reopened', id, now, { reason: 'snooze ended' });
     }
   }).immediate();
@@ -172,30 +170,30 @@ export function wakeSnoozed(db: Db, now: number): number {
 
 export function setStatus(db: Db, id: number, status: Status, now: number, snoozedUntil: number | null = null): void {
   db.transaction(() => {
-    db.prepare('UPDATE conversations SET status = ?, snoozed_until = ?, updated_at = ? WHERE id = ?').run(status, snoozedUntil, now, id);
+    stmt(db, 'UPDATE conversations SET status = ?, snoozed_until = ?, updated_at = ? WHERE id = ?').run(status, snoozedUntil, now, id);
     appendEvent(db, `conversation.${status === 'open' ? 'reopened' : status}`, id, now, snoozedUntil ? { until: iso(snoozedUntil) } : {});
   }).immediate();
 }
 
 export function assign(db: Db, id: number, assignee: string | null, now: number): void {
   db.transaction(() => {
-    db.prepare('UPDATE conversations SET assignee = ?, updated_at = ? WHERE id = ?').run(assignee, now, id);
+    stmt(db, 'UPDATE conversations SET assignee = ?, updated_at = ? WHERE id = ?').run(assignee, now, id);
     appendEvent(db, 'conversation.assigned', id, now, { assignee });
   }).immediate();
 }
 
 export function addTags(db: Db, id: number, tags: string[], now: number): void {
   db.transaction(() => {
-    const add = db.prepare('INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)');
+    const add = stmt(db, 'INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)');
     for (const t of tags) add.run(id, t);
-    db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, id);
+    stmt(db, 'UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, id);
     appendEvent(db, 'conversation.tagged', id, now, { tags });
   }).immediate();
 }
 
 export function removeTags(db: Db, id: number, tags: string[], now: number): void {
   db.transaction(() => {
-    const del = db.prepare('DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?');
+    const del = stmt(db, 'DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?');
     for (const t of tags) del.run(id, t);
     appendEvent(db, 'conversation.untagged', id, now, { tags });
   }).immediate();
@@ -205,8 +203,7 @@ export function removeTags(db: Db, id: number, tags: string[], now: number): voi
 export function addNote(db: Db, id: number, author: string, text: string, now: number): number {
   return db.transaction(() => {
     const rowId = Number(
-      db
-        .prepare(
+      stmt(db, 
           `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, sent_at, text, created_at)
            SELECT id, account, ?, 'note', ?, ?, ?, ? FROM conversations WHERE id = ?`,
         )

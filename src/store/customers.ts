@@ -1,3 +1,4 @@
+import { stmt } from './statements.js';
 import type { Db } from './db.js';
 
 export interface Customer {
@@ -9,20 +10,20 @@ export interface Customer {
 /** The same address is the same customer, across accounts and channels. */
 export function customerIdFor(db: Db, email: string, name: string, now: number): number {
   const key = email.trim().toLowerCase();
-  const found = db.prepare('SELECT customer_id FROM customer_emails WHERE email = ?').get(key) as { customer_id: number } | undefined;
+  const found = stmt(db, 'SELECT customer_id FROM customer_emails WHERE email = ?').get(key) as { customer_id: number } | undefined;
   if (found) {
-    if (name) db.prepare("UPDATE customers SET name = ? WHERE id = ? AND name = ''").run(name, found.customer_id);
+    if (name) stmt(db, "UPDATE customers SET name = ? WHERE id = ? AND name = ''").run(name, found.customer_id);
     return found.customer_id;
   }
-  const id = Number(db.prepare('INSERT INTO customers (name, created_at) VALUES (?, ?)').run(name, now).lastInsertRowid);
-  db.prepare('INSERT INTO customer_emails (email, customer_id) VALUES (?, ?)').run(key, id);
+  const id = Number(stmt(db, 'INSERT INTO customers (name, created_at) VALUES (?, ?)').run(name, now).lastInsertRowid);
+  stmt(db, 'INSERT INTO customer_emails (email, customer_id) VALUES (?, ?)').run(key, id);
   return id;
 }
 
 export function getCustomer(db: Db, id: number): Customer | undefined {
-  const row = db.prepare('SELECT id, name FROM customers WHERE id = ?').get(id) as { id: number; name: string } | undefined;
+  const row = stmt(db, 'SELECT id, name FROM customers WHERE id = ?').get(id) as { id: number; name: string } | undefined;
   if (!row) return undefined;
-  const emails = (db.prepare('SELECT email FROM customer_emails WHERE customer_id = ? ORDER BY email').all(id) as Array<{ email: string }>).map(
+  const emails = (stmt(db, 'SELECT email FROM customer_emails WHERE customer_id = ? ORDER BY email').all(id) as Array<{ email: string }>).map(
     (r) => r.email,
   );
   return { ...row, emails };

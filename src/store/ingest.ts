@@ -1,3 +1,4 @@
+import { stmt } from './statements.js';
 import { isReplySubject, normalizeSubject, threadKeys } from '../domain/threading.js';
 import type { AttachmentMeta, Direction, IncomingEmail } from '../domain/types.js';
 import { customerIdFor } from './customers.js';
@@ -19,7 +20,7 @@ const SUBJECT_FALLBACK_WINDOW_MS = 30 * 24 * 3600_000;
  * Call inside a transaction; the caller batches many messages per transaction.
  */
 export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number): IngestResult {
-  const byId = db.prepare('SELECT id, conversation_id, direction, fingerprint FROM messages WHERE account = ? AND external_id = ?');
+  const byId = stmt(db, 'SELECT id, conversation_id, direction, fingerprint FROM messages WHERE account = ? AND external_id = ?');
   type Row = { id: number; conversation_id: number; direction: Direction; fingerprint: string | null };
   let externalId = msg.messageId;
   let existing = byId.get(msg.account, externalId) as Row | undefined;
@@ -30,7 +31,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   }
   if (existing) {
     const flags = msg.flags.join(' ');
-    db.prepare('UPDATE messages SET mailbox = ?, uid = ?, flags = ? WHERE id = ?').run(msg.mailbox, msg.uid, flags, existing.id);
+    stmt(db, 'UPDATE messages SET mailbox = ?, uid = ?, flags = ? WHERE id = ?').run(msg.mailbox, msg.uid, flags, existing.id);
     return { created: false, conversationId: existing.conversation_id, messageRowId: existing.id, direction: existing.direction };
   }
 
@@ -43,8 +44,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   if (conversationId === undefined) {
     const answered = direction === 'in' && msg.flags.includes('\\Answered');
     conversationId = Number(
-      db
-        .prepare(
+      stmt(db, 
           `INSERT INTO conversations (channel, account, subject, customer_id, status, first_message_at, last_message_at, created_at, updated_at)
            VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -54,8 +54,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   }
 
   const messageRowId = Number(
-    db
-      .prepare(
+    stmt(db, 
         `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, from_addr, to_json, subject, sent_at, text,
            attachments_json, delivery_state, mailbox, uid, flags, fingerprint, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -80,7 +79,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
         now,
       ).lastInsertRowid,
   );
-  const addRef = db.prepare('INSERT OR IGNORE INTO thread_refs (account, message_id, conversation_id) VALUES (?, ?, ?)');
+  const addRef = stmt(db, 'INSERT OR IGNORE INTO thread_refs (account, message_id, conversation_id) VALUES (?, ?, ?)');
   for (const key of threadKeys(msg.messageId, msg.inReplyTo, msg.references)) addRef.run(msg.account, key, conversationId);
 
   applyMessage(db, conversationId, {
@@ -97,7 +96,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
 }
 
 function findConversation(db: Db, msg: IncomingEmail, customerId: number | null): number | undefined {
-  const byRef = db.prepare('SELECT conversation_id FROM thread_refs WHERE account = ? AND message_id = ?');
+  const byRef = stmt(db, 'SELECT conversation_id FROM thread_refs WHERE account = ? AND message_id = ?');
   for (const key of threadKeys(msg.messageId, msg.inReplyTo, msg.references)) {
     const row = byRef.get(msg.account, key) as { conversation_id: number } | undefined;
     if (row) return row.conversation_id;
@@ -105,8 +104,7 @@ function findConversation(db: Db, msg: IncomingEmail, customerId: number | null)
   // Last resort: a "Re:" without usable headers joins the same customer's recent thread with that subject.
   if (customerId !== null && msg.inReplyTo.length === 0 && msg.references.length === 0 && isReplySubject(msg.subject)) {
     const subject = normalizeSubject(msg.subject);
-    const row = db
-      .prepare(
+    const row = stmt(db, 
         `SELECT id FROM conversations WHERE customer_id = ? AND account = ? AND channel = 'email' AND subject = ?
            AND last_message_at >= ? ORDER BY last_message_at DESC LIMIT 1`,
       )
@@ -137,8 +135,7 @@ interface ConversationAggregates {
 
 /** Folds one new message into its conversation's aggregates, independent of arrival order. */
 export function applyMessage(db: Db, conversationId: number, m: Applied): void {
-  const c = db
-    .prepare('SELECT status, first_message_at, last_message_at, last_out_at, waiting_since, first_response_at FROM conversations WHERE id = ?')
+  const c = stmt(db, 'SELECT status, first_message_at, last_message_at, last_out_at, waiting_since, first_response_at FROM conversations WHERE id = ?')
     .get(conversationId) as ConversationAggregates;
   const isNewest = c.last_message_at === null || m.sentAt >= c.last_message_at;
   const isOldest = c.first_message_at === null || m.sentAt < c.first_message_at;
@@ -156,19 +153,17 @@ export function applyMessage(db: Db, conversationId: number, m: Applied): void {
     if (lastOutAt === null || m.sentAt > lastOutAt) {
       lastOutAt = m.sentAt;
       if (waitingSince !== null && waitingSince <= m.sentAt) {
-        const next = db
-          .prepare("SELECT MIN(sent_at) AS t FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at > ?")
+        const next = stmt(db, "SELECT MIN(sent_at) AS t FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at > ?")
           .get(conversationId, m.sentAt) as { t: number | null };
         waitingSince = next.t;
       }
     }
-    const hadInbound = db
-      .prepare("SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at <= ? LIMIT 1")
+    const hadInbound = stmt(db, "SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at <= ? LIMIT 1")
       .get(conversationId, m.sentAt);
     if (hadInbound && (firstResponseAt === null || m.sentAt < firstResponseAt)) firstResponseAt = m.sentAt;
   }
 
-  db.prepare(
+  stmt(db, 
     `UPDATE conversations SET
        status = ?, snoozed_until = CASE WHEN ? = 'snoozed' THEN snoozed_until ELSE NULL END,
        waiting_since = ?, last_out_at = ?, first_response_at = ?,

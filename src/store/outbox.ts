@@ -1,3 +1,4 @@
+import { stmt } from './statements.js';
 import type { Address } from '../domain/types.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
@@ -37,8 +38,7 @@ export interface OutboxItem {
 export function enqueueEmail(db: Db, conversationId: number, account: string, mail: OutgoingEmail, now: number): OutboxItem {
   return db.transaction(() => {
     const messageRowId = Number(
-      db
-        .prepare(
+      stmt(db, 
           `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, from_addr, to_json, subject, sent_at, text,
              delivery_state, created_at)
            VALUES (?, ?, ?, 'out', ?, ?, ?, ?, ?, ?, 'queued', ?)`,
@@ -46,11 +46,10 @@ export function enqueueEmail(db: Db, conversationId: number, account: string, ma
         .run(conversationId, account, mail.messageId, mail.from.name, mail.from.email.toLowerCase(), JSON.stringify(mail.to), mail.subject, mail.date, mail.text, now)
         .lastInsertRowid,
     );
-    db.prepare('INSERT OR IGNORE INTO thread_refs (account, message_id, conversation_id) VALUES (?, ?, ?)').run(account, mail.messageId, conversationId);
+    stmt(db, 'INSERT OR IGNORE INTO thread_refs (account, message_id, conversation_id) VALUES (?, ?, ?)').run(account, mail.messageId, conversationId);
     applyMessage(db, conversationId, { direction: 'out', sentAt: mail.date, text: mail.text, subject: mail.subject, answered: false, attachments: [], now });
     const id = Number(
-      db
-        .prepare(
+      stmt(db, 
           `INSERT INTO outbox (conversation_id, message_row_id, account, message_id, payload_json, state, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
         )
@@ -87,20 +86,19 @@ const toItem = (r: OutboxRow): OutboxItem => ({
 
 /** Items that still need work for an account, oldest first. */
 export function pendingOutbox(db: Db, account: string): OutboxItem[] {
-  const rows = db
-    .prepare("SELECT * FROM outbox WHERE account = ? AND kind = 'email' AND state IN ('queued', 'sending', 'accepted') ORDER BY id")
+  const rows = stmt(db, "SELECT * FROM outbox WHERE account = ? AND kind = 'email' AND state IN ('queued', 'sending', 'accepted') ORDER BY id")
     .all(account) as OutboxRow[];
   return rows.map(toItem);
 }
 
 export function getOutboxItem(db: Db, id: number): OutboxItem | undefined {
-  const r = db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
+  const r = stmt(db, 'SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
   return r ? toItem(r) : undefined;
 }
 
 export function outboxCounts(db: Db): Record<OutboxState, number> {
   const counts: Record<OutboxState, number> = { queued: 0, sending: 0, accepted: 0, sent: 0, failed: 0 };
-  for (const r of db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as Array<{ state: OutboxState; n: number }>) {
+  for (const r of stmt(db, 'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as Array<{ state: OutboxState; n: number }>) {
     counts[r.state] = r.n;
   }
   return counts;
@@ -110,9 +108,9 @@ export function outboxCounts(db: Db): Record<OutboxState, number> {
 export function setOutboxState(db: Db, item: OutboxItem, state: OutboxState, now: number, error: string | null = null): void {
   db.transaction(() => {
     const attempts = state === 'sending' ? item.attempts + 1 : item.attempts;
-    db.prepare('UPDATE outbox SET state = ?, attempts = ?, last_error = ?, updated_at = ? WHERE id = ?').run(state, attempts, error, now, item.id);
+    stmt(db, 'UPDATE outbox SET state = ?, attempts = ?, last_error = ?, updated_at = ? WHERE id = ?').run(state, attempts, error, now, item.id);
     const delivery = state === 'accepted' ? 'sent' : state;
-    db.prepare('UPDATE messages SET delivery_state = ? WHERE id = ?').run(delivery, item.messageRowId);
+    stmt(db, 'UPDATE messages SET delivery_state = ? WHERE id = ?').run(delivery, item.messageRowId);
     item.state = state;
     item.attempts = attempts;
     item.lastError = error;
@@ -133,8 +131,7 @@ export interface OutgoingChat {
 export function enqueueChat(db: Db, conversationId: number, account: string, chat: OutgoingChat, now: number): OutboxItem {
   return db.transaction(() => {
     const messageRowId = Number(
-      db
-        .prepare(
+      stmt(db, 
           `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, sent_at, text, delivery_state, created_at)
            VALUES (?, ?, ?, 'out', ?, ?, ?, 'queued', ?)`,
         )
@@ -142,8 +139,7 @@ export function enqueueChat(db: Db, conversationId: number, account: string, cha
     );
     applyMessage(db, conversationId, { direction: 'out', sentAt: chat.date, text: chat.body, subject: '', answered: false, attachments: [], now });
     const id = Number(
-      db
-        .prepare(
+      stmt(db, 
           `INSERT INTO outbox (conversation_id, message_row_id, account, message_id, payload_json, state, kind, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, 'queued', 'chat', ?, ?)`,
         )
@@ -155,8 +151,7 @@ export function enqueueChat(db: Db, conversationId: number, account: string, cha
 }
 
 export function pendingChat(db: Db, account: string): Array<{ id: number; messageRowId: number; conversationId: number; chat: OutgoingChat }> {
-  const rows = db
-    .prepare("SELECT id, message_row_id, conversation_id, payload_json FROM outbox WHERE account = ? AND kind = 'chat' AND state IN ('queued', 'sending') ORDER BY id")
+  const rows = stmt(db, "SELECT id, message_row_id, conversation_id, payload_json FROM outbox WHERE account = ? AND kind = 'chat' AND state IN ('queued', 'sending') ORDER BY id")
     .all(account) as Array<{ id: number; message_row_id: number; conversation_id: number; payload_json: string }>;
   return rows.map((r) => ({ id: r.id, messageRowId: r.message_row_id, conversationId: r.conversation_id, chat: JSON.parse(r.payload_json) }));
 }
@@ -164,24 +159,24 @@ export function pendingChat(db: Db, account: string): Array<{ id: number; messag
 /** The relay said `sent`: the local copy takes the relay's message id, so the echoed event is recognised. */
 export function markChatSent(db: Db, outboxId: number, messageRowId: number, conversationId: number, relayMessageId: string, now: number): void {
   db.transaction(() => {
-    db.prepare("UPDATE outbox SET state = 'sent', updated_at = ? WHERE id = ? AND state <> 'sent'").run(now, outboxId);
-    const taken = db.prepare('SELECT id FROM messages WHERE account = (SELECT account FROM messages WHERE id = ?) AND external_id = ?').get(messageRowId, relayMessageId) as
+    stmt(db, "UPDATE outbox SET state = 'sent', updated_at = ? WHERE id = ? AND state <> 'sent'").run(now, outboxId);
+    const taken = stmt(db, 'SELECT id FROM messages WHERE account = (SELECT account FROM messages WHERE id = ?) AND external_id = ?').get(messageRowId, relayMessageId) as
       | { id: number }
       | undefined;
     if (taken && taken.id !== messageRowId) {
       // The echo was stored first as a separate row: keep one.
-      db.prepare('DELETE FROM messages WHERE id = ?').run(taken.id);
-      db.prepare('UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(conversationId);
+      stmt(db, 'DELETE FROM messages WHERE id = ?').run(taken.id);
+      stmt(db, 'UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(conversationId);
     }
-    db.prepare("UPDATE messages SET external_id = ?, delivery_state = 'sent' WHERE id = ?").run(relayMessageId, messageRowId);
+    stmt(db, "UPDATE messages SET external_id = ?, delivery_state = 'sent' WHERE id = ?").run(relayMessageId, messageRowId);
     appendEvent(db, 'reply.sent', conversationId, now, { messageId: relayMessageId, channel: 'chat' });
   }).immediate();
 }
 
 export function markChatFailed(db: Db, outboxId: number, messageRowId: number, conversationId: number, error: string, now: number): void {
   db.transaction(() => {
-    db.prepare("UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?").run(error, now, outboxId);
-    db.prepare("UPDATE messages SET delivery_state = 'failed' WHERE id = ?").run(messageRowId);
+    stmt(db, "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?").run(error, now, outboxId);
+    stmt(db, "UPDATE messages SET delivery_state = 'failed' WHERE id = ?").run(messageRowId);
     appendEvent(db, 'reply.failed', conversationId, now, { error, channel: 'chat' });
   }).immediate();
 }

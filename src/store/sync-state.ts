@@ -1,16 +1,9 @@
+import { stmt } from './statements.js';
+import type { SyncCursor } from '../domain/types.js';
 import type { Db } from './db.js';
 
-export interface SyncCursor {
-  uidValidity: number;
-  /** Every UID in [lowUid, highUid] is stored. lowUid = 1 when the backfill is complete. */
-  highUid: number;
-  lowUid: number;
-  highestModseq: bigint | null;
-}
-
 export function getCursor(db: Db, account: string, mailbox: string): SyncCursor | undefined {
-  const r = db
-    .prepare('SELECT uid_validity, high_uid, low_uid, highest_modseq FROM sync_state WHERE account = ? AND mailbox = ?')
+  const r = stmt(db, 'SELECT uid_validity, high_uid, low_uid, highest_modseq FROM sync_state WHERE account = ? AND mailbox = ?')
     .get(account, mailbox) as { uid_validity: number; high_uid: number; low_uid: number; highest_modseq: string | null } | undefined;
   if (!r) return undefined;
   return {
@@ -22,7 +15,7 @@ export function getCursor(db: Db, account: string, mailbox: string): SyncCursor 
 }
 
 export function putCursor(db: Db, account: string, mailbox: string, c: SyncCursor, now: number): void {
-  db.prepare(
+  stmt(db, 
     `INSERT INTO sync_state (account, mailbox, uid_validity, high_uid, low_uid, highest_modseq, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (account, mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, high_uid = excluded.high_uid,
        low_uid = excluded.low_uid, highest_modseq = excluded.highest_modseq, updated_at = excluded.updated_at`,
@@ -30,10 +23,10 @@ export function putCursor(db: Db, account: string, mailbox: string, c: SyncCurso
 }
 
 export function dropCursor(db: Db, account: string, mailbox: string): void {
-  db.prepare('DELETE FROM sync_state WHERE account = ? AND mailbox = ?').run(account, mailbox);
+  stmt(db, 'DELETE FROM sync_state WHERE account = ? AND mailbox = ?').run(account, mailbox);
 }
 
 /** Updates flags of already-stored messages (CONDSTORE changes). */
 export function updateFlags(db: Db, account: string, mailbox: string, uid: number, flags: string[]): void {
-  db.prepare('UPDATE messages SET flags = ? WHERE account = ? AND mailbox = ? AND uid = ?').run(flags.join(' '), account, mailbox, uid);
+  stmt(db, 'UPDATE messages SET flags = ? WHERE account = ? AND mailbox = ? AND uid = ?').run(flags.join(' '), account, mailbox, uid);
 }
