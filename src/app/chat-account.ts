@@ -10,14 +10,19 @@ import { getChatCursor, ingestChatEvent, putChatCursor } from '../store/chat-ing
 import { markChatFailed, markChatSent, pendingChat } from '../store/outbox.js';
 import type { AppContext } from './context.js';
 
-export const BUILTIN_RELAY = { host: '127.0.0.1', port: 7357 } as const;
+/** The built-in relay's address: 127.0.0.1:7357, or the port in ATTEND_RELAY_PORT. */
+export function builtinRelay(env: NodeJS.ProcessEnv): { host: string; port: number } {
+  const port = Number(env.ATTEND_RELAY_PORT);
+  return { host: '127.0.0.1', port: Number.isInteger(port) && port > 0 && port < 65536 ? port : 7357 };
+}
 
 /** When no chat account is configured, the console runs a relay in-process and talks to it as "local". */
 export function builtinChatAccount(env: NodeJS.ProcessEnv): ChatAccount {
+  const relay = builtinRelay(env);
   return {
     type: 'chat',
     name: 'local',
-    url: `ws://${BUILTIN_RELAY.host}:${BUILTIN_RELAY.port}`,
+    url: `ws://${relay.host}:${relay.port}`,
     token: { file: path.join(resolvePaths(env).config, 'relay-token') },
   };
 }

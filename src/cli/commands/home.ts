@@ -23,13 +23,14 @@ export function registerHome(program: Command): void {
 }
 
 async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
-  const { BUILTIN_RELAY, builtinChatAccount, watchChat } = await import('../../app/chat-account.js');
+  const { builtinRelay, builtinChatAccount, watchChat } = await import('../../app/chat-account.js');
   const { watchAccount } = await import('../../app/email-account.js');
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());
 
+  const BUILTIN_RELAY = builtinRelay(ctx.env);
   let chat = chatAccounts(ctx.settings);
   let relay: { url: string; close(): Promise<void> } | null = null;
   if (chat.length === 0 && startRelayToo) {
