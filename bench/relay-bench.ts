@@ -29,6 +29,8 @@ export interface PhaseResult {
   max: number;
   /** Every message reached the agent exactly once (relay: and every send got its `sent`). */
   complete: boolean;
+  /** Server CPU time (user + system) per message, µs. */
+  cpuUsPerMsg: number;
 }
 
 export interface ServerResult {
@@ -60,8 +62,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------- servers (child process side)
 
 async function serve(kind: Kind): Promise<void> {
-  // The parent holds our stdin: when it goes away (even killed), so do we.
-  process.stdin.on('end', () => process.exit(0)).resume();
+  // The parent holds our stdin: when it goes away (even killed), so do we. It also asks for our
+  // CPU time there ("cpu" → "CPU <µs>"), to compare what each server spends per message.
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.setEncoding('utf8').on('data', (d: string) => {
+    if (d.includes('cpu')) {
+      const u = process.cpuUsage();
+      process.stdout.write(`CPU ${u.user + u.system}\n`);
+    }
+  });
   if (kind === 'relay') {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'attend-relay-bench-'));
     const { startRelay } = await import('../src/relay/server.js');
@@ -100,16 +109,38 @@ async function serve(kind: Kind): Promise<void> {
   process.once('SIGTERM', () => process.exit(0));
 }
 
-function startServer(kind: Kind): Promise<{ child: ChildProcess; port: number }> {
+interface Server {
+  child: ChildProcess;
+  port: number;
+  /** The server process's CPU time so far (user + system), µs. */
+  cpu(): Promise<number>;
+}
+
+function startServer(kind: Kind): Promise<Server> {
   // RELAY_BENCH_PROF=dir: the server writes a V8 CPU profile there (node bench/prof-top.mjs FILE).
   const prof = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_BENCH_PROF}`] : [];
   const child = spawn(process.execPath, [...process.execArgv, ...prof, HERE, '--serve', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let cpuWaiter: ((us: number) => void) | undefined;
+  const cpu = () =>
+    new Promise<number>((resolve) => {
+      cpuWaiter = resolve;
+      child.stdin?.write('cpu\n');
+    });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d;
+      const cpuLine = /CPU (\d+)\n/.exec(out);
+      if (cpuLine) {
+        out = out.slice((cpuLine.index ?? 0) + cpuLine[0].length);
+        cpuWaiter?.(Number(cpuLine[1]));
+        return;
+      }
       const m = /READY (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
+      if (m) {
+        out = out.slice((m.index ?? 0) + m[0].length);
+        resolve({ child, port: Number(m[1]), cpu });
+      }
     });
     child.once('exit', (code) => reject(new Error(`${kind} server exited (${code}) before it was ready`)));
   });
@@ -202,7 +233,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Measures one phase: a fixed aggregate rate (open loop), or WINDOW in flight per visitor (closed loop). */
-async function phase(c: Clients, rate: number, seconds: number): Promise<PhaseResult> {
+async function phase(c: Clients, server: Server, rate: number, seconds: number): Promise<PhaseResult> {
+  const cpu0 = await server.cpu();
   const lat: number[] = [];
   const seen = new Set<string>();
   let dupes = 0;
@@ -248,6 +280,7 @@ async function phase(c: Clients, rate: number, seconds: number): Promise<PhaseRe
   const ackedAtEnd = acks;
   const deliveredAtEnd = seen.size;
   for (let i = 0; i < 500 && (acks < sent || seen.size < sent); i++) await sleep(10); // drain
+  const cpuUsPerMsg = (await server.cpu()) - cpu0;
   lat.sort((a, b) => a - b);
   return {
     target: rate,
@@ -257,24 +290,26 @@ async function phase(c: Clients, rate: number, seconds: number): Promise<PhaseRe
     p99: percentile(lat, 99),
     max: lat[lat.length - 1] ?? Number.NaN,
     complete: acks === sent && seen.size === sent && dupes === 0,
+    cpuUsPerMsg: Math.round(cpuUsPerMsg / Math.max(1, seen.size)),
   };
 }
 
 async function benchServer(kind: Kind, visitors: number, seconds: number, log: (s: string) => void): Promise<ServerResult> {
-  const { child, port } = await startServer(kind);
+  const server = await startServer(kind);
+  const { child, port } = server;
   try {
     const t0 = performance.now();
     const c = await connectAll(kind, port, visitors);
     const connectMs = performance.now() - t0;
     log(`${kind}: ${visitors} visitors connected in ${connectMs.toFixed(0)} ms`);
-    await phase(c, 200, 1); // warm-up (JIT, first-message paths)
+    await phase(c, server, 200, 1); // warm-up (JIT, first-message paths)
     const phases: PhaseResult[] = [];
     for (const rate of RATES) {
-      const r = await phase(c, rate, seconds);
+      const r = await phase(c, server, rate, seconds);
       phases.push(r);
       log(`${kind}: ${rate}/s → acked ${r.ackedPerSec}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.complete ? '' : ' (INCOMPLETE)'}`);
     }
-    const max = await phase(c, 0, seconds);
+    const max = await phase(c, server, 0, seconds);
     log(`${kind}: closed loop (${WINDOW} in flight per visitor) → delivered ${max.deliveredPerSec}/s, acked ${max.ackedPerSec}/s, p50 ${max.p50.toFixed(1)} ms, p99 ${max.p99.toFixed(1)} ms`);
     c.close();
     return { connectMs, phases, max };
@@ -295,6 +330,7 @@ function medianPhases(runs: ServerResult[]): ServerResult {
     p99: med(ps.map((p) => p.p99)),
     max: med(ps.map((p) => p.max)),
     complete: ps.every((p) => p.complete),
+    cpuUsPerMsg: med(ps.map((p) => p.cpuUsPerMsg)),
   });
   return {
     connectMs: med(runs.map((r) => r.connectMs)),
@@ -335,10 +371,10 @@ function printReport(r: RelayBenchResult): void {
   const lines = [
     `relay bench: ${r.visitors} visitors → 1 agent, loopback, ${r.seconds} s per phase, medians of ${r.runs} interleaved runs, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`,
     '',
-    'rate/s   server  acked/s  delivered/s  p50 ms  p99 ms  max ms  complete',
+    'rate/s   server  acked/s  delivered/s  p50 ms  p99 ms  max ms  server CPU/msg  complete',
   ];
   const row = (name: string, p: PhaseResult) =>
-    `${String(p.target || 'max').padEnd(8)} ${name.padEnd(7)} ${String(p.ackedPerSec).padStart(7)}  ${String(p.deliveredPerSec).padStart(11)}  ${ms(p.p50).padStart(6)}  ${ms(p.p99).padStart(6)}  ${ms(p.max).padStart(6)}  ${p.complete ? 'yes' : 'NO'}`;
+    `${String(p.target || 'max').padEnd(8)} ${name.padEnd(7)} ${String(p.ackedPerSec).padStart(7)}  ${String(p.deliveredPerSec).padStart(11)}  ${ms(p.p50).padStart(6)}  ${ms(p.p99).padStart(6)}  ${ms(p.max).padStart(6)}  ${`${p.cpuUsPerMsg} µs`.padStart(14)}  ${p.complete ? 'yes' : 'NO'}`;
   r.relay.phases.forEach((p, i) => {
     lines.push(row('relay', p));
     lines.push(row('echo', r.echo.phases[i] as PhaseResult));
@@ -349,6 +385,7 @@ function printReport(r: RelayBenchResult): void {
     `connect ${r.visitors}: relay ${r.relay.connectMs.toFixed(0)} ms, echo ${r.echo.connectMs.toFixed(0)} ms`,
     `goal p99 < 50 ms at 1,000 msg/s: ${r.goals.p99Under50msAt1000 ? 'ok' : 'MISSED'}`,
     `goal ≥ 1/3 of bare echo throughput: ${(r.ratio * 100).toFixed(0)}% ${r.goals.atLeastThirdOfEcho ? 'ok' : 'MISSED'}`,
+    `server CPU per message at max: relay ${r.relay.max.cpuUsPerMsg} µs, echo ${r.echo.max.cpuUsPerMsg} µs (the clients share one process: at max it, not the server, may be the limit)`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
