@@ -39,7 +39,7 @@ export function queueEmailReply(ctx: AppContext, conversationId: number, body: s
     | undefined;
   if (!conv) throw new NotFoundError(`no conversation ${conversationId}`);
   const account = findAccount(ctx.settings, conv.account);
-  if (!account || account.type !== 'email') throw new Error(`conversation ${conversationId} belongs to account ${conv.account}, which is not configured`);
+  if (account?.type !== 'email') throw new Error(`conversation ${conversationId} belongs to account ${conv.account}, which is not configured`);
   const parent = ctx.db
     .prepare(
       `SELECT external_id, from_name, from_addr, subject, sent_at, text FROM messages

@@ -78,6 +78,7 @@ const schema = {
     items: {
       type: 'object',
       if: { type: 'object', required: ['type'], properties: { type: { const: 'chat' } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a promise
       then: chatAccountSchema,
       else: {
       type: 'object',

@@ -13,7 +13,6 @@ const CSI8 = 0x9b;
  * embedding/override/isolate controls. U+200E/U+200F (LRM/RLM) are plain marks and may stay.
  * Used as a fast pre-check: clean text (the common case) is returned untouched.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const NEEDS_WORK = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u202a-\u202e\u2066-\u2069]/;
 
 /** Introducers of string sequences (OSC, DCS, SOS, PM, APC) in their 8-bit form. */

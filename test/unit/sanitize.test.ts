@@ -6,7 +6,6 @@ const BEL = '\x07';
 const ST = `${ESC}\\`;
 
 /** Nothing a terminal would act on may survive: C0 (but \n, \t), DEL, C1, bidi controls. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const DANGEROUS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u202a-\u202e\u2066-\u2069]/;
 
 describe('safeText', () => {
@@ -126,7 +125,6 @@ describe('jsonStringify', () => {
   it('contains no raw control, C1, bidi or line-separator character', () => {
     for (const space of [undefined, 2]) {
       const out = jsonStringify({ nasty }, space);
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
       const raw = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
       expect(out).not.toMatch(raw);
       if (space === undefined) expect(out).not.toContain('\n');

@@ -232,7 +232,10 @@ export class RelayClient extends EventEmitter {
   }
 
   private scheduleAck(): void {
-    if (this.storedSeq - this.ackedUpTo >= 20) return this.flushAck();
+    if (this.storedSeq - this.ackedUpTo >= 20) {
+      this.flushAck();
+      return;
+    }
     this.ackTimer ??= setTimeout(() => this.flushAck(), 1000);
   }
 

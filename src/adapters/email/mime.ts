@@ -348,7 +348,6 @@ function decodeLegacy(buf: Buffer): string {
 /** Bytes that claim UTF-8 but are not: a few broken sequences, or Latin-1 text mislabelled. */
 function decodeBrokenUtf8(buf: Buffer): string {
   const text = buf.toString('utf8');
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   return /[^\x00-\x7f\ufffd]/.test(text) ? text : decodeLegacy(buf);
 }
 
