@@ -210,10 +210,12 @@ export class RelayClient extends EventEmitter {
       case 'error': {
         const d = (f.d ?? {}) as ErrorData;
         const p = f.id ? this.pending.get(f.id) : undefined;
-        if (p && d.code !== 'rate_limited') {
+        // rate_limited and internal (nothing was stored) are retried with the same key; the rest are final.
+        const retry = d.code === 'rate_limited' || d.code === 'internal';
+        if (p && !retry) {
           this.pending.delete(f.id as string);
           p.reject(new RelayError(d.message ?? d.code, d.code));
-        } else if (p && d.code === 'rate_limited') {
+        } else if (p) {
           setTimeout(() => this.ready && this.raw(p.frame), d.retryAfterMs ?? 1000).unref();
         }
         this.emit('relay-error', d);

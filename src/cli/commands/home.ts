@@ -27,8 +27,9 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
   const { watchAccount } = await import('../../app/email-account.js');
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
-  process.once('SIGTERM', () => stop.abort());
+  // `on`, not `once`: a repeated signal (conf's exit hook re-raises them) must not kill us mid-shutdown.
+  process.on('SIGINT', () => stop.abort());
+  process.on('SIGTERM', () => stop.abort());
 
   const BUILTIN_RELAY = builtinRelay(ctx.env);
   let chat = chatAccounts(ctx.settings);

@@ -116,8 +116,8 @@ async function watch(ctx: AppContext, email: EmailAccount[], chat: ChatAccount[]
   const { watchChat } = await import('../../app/chat-account.js');
   const stop = new AbortController();
   const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const line = (v: Record<string, unknown>, text: string) => (out.json ? process.stdout.write(`${JSON.stringify(v)}\n`) : out.info(text));
   await Promise.all([
     ...email.map((a) =>
