@@ -119,11 +119,17 @@ async function watch(ctx: AppContext, email: EmailAccount[], chat: ChatAccount[]
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const line = (v: Record<string, unknown>, text: string) => (out.json ? process.stdout.write(`${JSON.stringify(v)}\n`) : out.info(text));
+  const ready = new Set<string>();
   await Promise.all([
     ...email.map((a) =>
       watchAccount(ctx, a, {
         signal: stop.signal,
         onSynced: (r) => {
+          // One line when an account is caught up and waiting, so scripts know when to expect pushes.
+          if (!ready.has(a.name)) {
+            ready.add(a.name);
+            line({ account: a.name, channel: 'email', ready: true }, `${a.name}: up to date, waiting for new mail`);
+          }
           if (r.added > 0 || r.flagUpdates > 0) line({ account: r.account, channel: 'email', added: r.added, flagUpdates: r.flagUpdates }, `${r.account}: ${r.added} new`);
         },
       }),
