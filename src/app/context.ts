@@ -1,4 +1,4 @@
-import { type Settings, openSettings } from '../config/settings.js';
+import type { Settings } from '../config/settings.js';
 import { type Db, openDb, storePath } from '../store/db.js';
 
 /** What every command and the console share: settings, the store, a clock and a log line sink (stderr). */
@@ -10,10 +10,28 @@ export interface AppContext {
   env: NodeJS.ProcessEnv;
 }
 
-export function openContext(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = defaultLog): AppContext {
-  const settings = openSettings(env);
+/**
+ * Opens the store and, unless a command says it needs none, the settings. conf (and its schema
+ * compiler) is loaded only then: `list` and `show` start without it.
+ */
+export async function openContext(
+  env: NodeJS.ProcessEnv = process.env,
+  log: (line: string) => void = defaultLog,
+  opts: { settings?: boolean } = {},
+): Promise<AppContext> {
   const db = openDb(storePath(env));
-  return { settings, db, now: Date.now, log, env };
+  let settings: Settings | null = null;
+  if (opts.settings !== false) settings = (await import('../config/settings.js')).openSettings(env);
+  return {
+    get settings(): Settings {
+      if (!settings) throw new Error('internal: this command opened the store without settings');
+      return settings;
+    },
+    db,
+    now: Date.now,
+    log,
+    env,
+  };
 }
 
 function defaultLog(line: string): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { composeReplyText, replyReferences, replySubject } from '../domain/reply.js';
 import type { ChatAccount, EmailAccount } from '../config/settings.js';
-import { findAccount } from '../config/settings.js';
+import { findAccount } from '../config/accounts.js';
 import { type OutboxItem, enqueueChat, enqueueEmail } from '../store/outbox.js';
 import { findChatAccount } from './chat-account.js';
 import type { AppContext } from './context.js';

@@ -121,15 +121,3 @@ export function openSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     configFileMode: 0o600,
   });
 }
-
-export function findAccount(settings: Settings, name: string): Account | undefined {
-  return settings.get('accounts').find((a) => a.name === name);
-}
-
-export function emailAccounts(settings: Settings): EmailAccount[] {
-  return settings.get('accounts').filter((a): a is EmailAccount => a.type === 'email');
-}
-
-export function chatAccounts(settings: Settings): ChatAccount[] {
-  return settings.get('accounts').filter((a): a is ChatAccount => a.type === 'chat');
-}

@@ -121,4 +121,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'email'; -- email | chat
   `,
+  /* 3: flag changes find their message by UID without scanning the mailbox */ `
+  CREATE INDEX messages_uid ON messages(account, mailbox, uid) WHERE uid IS NOT NULL;
+  `,
 ];

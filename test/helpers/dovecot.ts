@@ -429,8 +429,10 @@ class Dovecot implements DovecotInstance {
     const box = this.mailboxDir(user, mailbox);
     this.mkdirMaildir(box);
     // Dovecot assigns UIDs to new files sorted by the time in their names (seconds, then .M
-    // microseconds), so a strictly increasing time keeps UIDs in array order.
-    const base = Math.floor(Date.now() / 1000);
+    // microseconds), so a strictly increasing time keeps UIDs in array order. One second per
+    // message, not one shared second: Dovecot hashes base names by their last characters, and
+    // names that differ only early collide (100k messages: ~10 s inside every SELECT).
+    const base = Math.floor(Date.now() / 1000) - messages.length - 1;
     messages.forEach((m, i) => {
       const item = typeof m === 'string' || Buffer.isBuffer(m) ? { raw: m } : m;
       const raw = Buffer.isBuffer(item.raw) ? item.raw : Buffer.from(item.raw, 'utf8');
@@ -439,7 +441,7 @@ class Dovecot implements DovecotInstance {
         if (!l) throw new Error(`fillInbox: unsupported flag ${f}`);
         return l;
       });
-      const time = `${base + Math.floor(i / 1e6)}.M${i % 1e6}P${process.pid}Q${++this.seq}`;
+      const time = `${base + i}.M${i % 1e6}P${process.pid}Q${++this.seq}`;
       const name = `${time}.attend-test,S=${raw.length}:2,${letters.sort().join('')}`;
       const file = path.join(box, 'cur', name);
       fs.writeFileSync(file, raw);

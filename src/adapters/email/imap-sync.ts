@@ -84,7 +84,7 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
     cursor = undefined;
     report.uidValidityChanged = true;
   }
-  const batchUids = hooks.batchUids ?? 2000;
+  const batchUids = hooks.batchUids ?? 1000;
   // At most one batch being stored while the next is fetched: overlap without holding the mailbox.
   let storing: Promise<void> = Promise.resolve();
   const hand = async (batch: FetchedBatch, c: SyncCursor) => {
@@ -112,6 +112,8 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
     cursor = { uidValidity: box.uidValidity, highUid: high, lowUid: first === 1 ? 1 : low, highestModseq: box.highestModseq };
     await hand(batch, cursor);
   } else {
+    // Messages above this were fetched just now with their flags: the flag pass skips them.
+    const knownHigh = cursor.highUid;
     // New mail, oldest first so a crash resumes exactly after the last committed batch.
     while (cursor.highUid < box.uidNext - 1) {
       const from = cursor.highUid + 1;
@@ -122,7 +124,7 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
     }
     if (cursor.highestModseq !== null && box.highestModseq !== null && box.highestModseq > cursor.highestModseq) {
       const changes: Array<{ uid: number; flags: string[] }> = [];
-      for await (const c of session.changedFlags(cursor.highestModseq)) changes.push(c);
+      for await (const c of session.changedFlags(cursor.highestModseq)) if (c.uid <= knownHigh) changes.push(c);
       await storing;
       await sink.updateFlags(changes);
       report.flagUpdates = changes.length;

@@ -11,7 +11,7 @@ import { Buffer, isUtf8 } from 'node:buffer';
 import { compile } from 'html-to-text';
 import libmime from 'libmime';
 import libcharset from 'libmime/lib/charset.js';
-import { type AddressObject, type EmailAddress, parseAddressHeader, simpleParser } from 'mailparser';
+import type { AddressObject, EmailAddress } from 'mailparser';
 import { safeFilename, safeLine, safeText } from '../../domain/sanitize.js';
 import type { Address, AttachmentMeta, DisplayPart, MimeNode } from '../../domain/types.js';
 
@@ -560,7 +560,11 @@ function recoverSubject(raw: Buffer, parsed: string): string {
   return parsed.includes('\ufffd') ? (rawHeader(raw, 'subject') ?? parsed) : parsed;
 }
 
+/** mailparser is loaded only for the rare message that needs a full parse (it costs ~100 ms to import). */
+let mailparser: typeof import('mailparser') | null = null;
+
 function recoverFrom(raw: Buffer, parsed: AddressObject | undefined): AddressObject | undefined {
+  const parseAddressHeader = (mailparser as typeof import('mailparser')).parseAddressHeader;
   if (!parsed?.text.includes('\ufffd')) return parsed;
   const value = rawHeader(raw, 'from');
   return value === null ? parsed : parseAddressHeader(value);
@@ -569,7 +573,8 @@ function recoverFrom(raw: Buffer, parsed: AddressObject | undefined): AddressObj
 /** Parses a whole raw message with mailparser. Never throws: malformed input gives what it can. */
 export async function parseFullMessage(raw: Buffer): Promise<ParsedMessage> {
   try {
-    const mail = await simpleParser(raw, {
+    mailparser ??= await import('mailparser');
+    const mail = await mailparser.simpleParser(raw, {
       skipHtmlToText: true, // converted below, the same way as decodeDisplayText does
       skipImageLinks: true,
       skipTextToHtml: true,

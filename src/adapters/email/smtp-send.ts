@@ -1,6 +1,4 @@
-// The only module that imports nodemailer.
-import nodemailer from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
+// The only module that imports nodemailer — on demand, so a sync with an empty outbox never loads it.
 import type { ServerSettings } from '../../config/settings.js';
 import type { Address } from '../../domain/types.js';
 
@@ -36,6 +34,7 @@ const fmt = (a: Address) => ({ name: a.name, address: a.email });
 
 /** Builds the exact RFC 5322 bytes once, so the copy in Sent is the message that went out. */
 export async function buildRaw(mail: MailToSend): Promise<Buffer> {
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   const composer = new MailComposer({
     messageId: `<${mail.messageId}>`,
     from: fmt(mail.from),
@@ -52,6 +51,7 @@ export async function buildRaw(mail: MailToSend): Promise<Buffer> {
 
 export async function sendRaw(login: SmtpLogin, mail: MailToSend, raw: Buffer): Promise<void> {
   const { server } = login;
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: server.host,
     port: server.port,

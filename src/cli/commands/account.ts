@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { withContext } from '../run.js';
 import type { Account, ChatAccount, EmailAccount, SecretSource, Security } from '../../config/settings.js';
-import { findAccount } from '../../config/settings.js';
+import { findAccount } from '../../config/accounts.js';
 import { CliError, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
 

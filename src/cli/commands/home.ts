@@ -3,7 +3,7 @@
 // (The full-screen console replaces this text feed; the channels underneath stay the same.)
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import { chatAccounts, emailAccounts } from '../../config/settings.js';
+import { chatAccounts, emailAccounts } from '../../config/accounts.js';
 import { safeLine } from '../../domain/sanitize.js';
 import { eventsSince } from '../../store/events.js';
 import { getConversation } from '../../store/conversations.js';
@@ -13,7 +13,7 @@ import { CliError } from '../exit-codes.js';
 export function registerHome(program: Command): void {
   program.option('--no-relay', 'do not start the built-in chat relay');
   program.action(async (o: { relay: boolean }) => {
-    const ctx = openContext();
+    const ctx = await openContext();
     try {
       await home(ctx, o.relay);
     } finally {

@@ -28,7 +28,7 @@ export function registerList(program: Command): void {
           limit,
         });
         makeOutput(Boolean(o.json)).data(items, () => renderTable(items, ctx.now()));
-      });
+      }, { settings: false });
     });
 }
 

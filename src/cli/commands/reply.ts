@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { NotFoundError, type QueuedReply, queueReply } from '../../app/replies.js';
+import type { QueuedReply } from '../../app/replies.js';
 import { setStatus } from '../../store/conversations.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
@@ -23,6 +23,7 @@ export function registerReply(program: Command): void {
       const body = await readBody(o);
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
+        const { NotFoundError, queueReply } = await import('../../app/replies.js');
         let queued: QueuedReply;
         try {
           queued = queueReply(ctx, id, body);

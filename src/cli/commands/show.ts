@@ -37,7 +37,7 @@ export function registerShow(program: Command): void {
           });
           return `${head.join('\n')}\n\n${body.join('\n\n')}\n`;
         });
-      });
+      }, { settings: false });
     });
 }
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import { type ChatAccount, chatAccounts, type EmailAccount, emailAccounts } from '../../config/settings.js';
+import { chatAccounts, emailAccounts } from '../../config/accounts.js';
+import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import { wakeSnoozed } from '../../store/conversations.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput, type Output } from '../output.js';
