@@ -1,32 +1,16 @@
 // Runs the chat channel for one account: resume from the stored cursor, store + ack events,
 // deliver queued replies with their fixed keys, and (long-running) stay connected.
-import path from 'node:path';
 import { RelayClient, RelayError } from '../adapters/chat/relay-client.js';
 import type { Welcome } from '../adapters/chat/wire.js';
-import { resolvePaths } from '../config/paths.js';
 import { resolveSecret } from '../config/secrets.js';
 import { chatAccounts } from '../config/accounts.js';
 import type { ChatAccount } from '../config/settings.js';
 import { getChatCursor, ingestChatEvent, putChatCursor } from '../store/chat-ingest.js';
 import { markChatFailed, markChatSent, pendingChat } from '../store/outbox.js';
 import type { AppContext } from './context.js';
+import { builtinChatAccount } from './builtin-relay.js';
 
-/** The built-in relay's address: 127.0.0.1:7357, or the port in ATTEND_RELAY_PORT. */
-export function builtinRelay(env: NodeJS.ProcessEnv): { host: string; port: number } {
-  const port = Number(env.ATTEND_RELAY_PORT);
-  return { host: '127.0.0.1', port: Number.isInteger(port) && port > 0 && port < 65536 ? port : 7357 };
-}
-
-/** When no chat account is configured, the console runs a relay in-process and talks to it as "local". */
-export function builtinChatAccount(env: NodeJS.ProcessEnv): ChatAccount {
-  const relay = builtinRelay(env);
-  return {
-    type: 'chat',
-    name: 'local',
-    url: `ws://${relay.host}:${relay.port}`,
-    token: { file: path.join(resolvePaths(env).config, 'relay-token') },
-  };
-}
+export { builtinChatAccount, builtinRelay } from './builtin-relay.js';
 
 /** Configured chat accounts, or the built-in one when there are none. */
 export function activeChatAccounts(ctx: AppContext): ChatAccount[] {

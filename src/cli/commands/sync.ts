@@ -31,7 +31,7 @@ export function registerSync(program: Command): void {
     .action(async (o: { account?: string; watch?: boolean; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
-        const { builtinChatAccount } = await import('../../app/chat-account.js');
+        const { builtinChatAccount } = await import('../../app/builtin-relay.js');
         let email = emailAccounts(ctx.settings);
         let chat = chatAccounts(ctx.settings);
         // The built-in relay's agent account, once that relay has run on this machine.
