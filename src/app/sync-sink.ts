@@ -21,25 +21,35 @@ export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (li
 }
 
 /**
- * Stores in-process until the worker is up (so the first screen does not wait for a thread to
- * start), then hands every further batch to the worker. Batches are stored one after another, so
- * switching keeps their order.
+ * Stores the first batch in-process (the first screen must not wait for, or share the CPU with, a
+ * thread starting up), then starts the worker and hands it every batch once it is up. Batches are
+ * stored one after another, so switching keeps their order.
  */
 export function hybridSink(db: Db, t: SyncTarget, now: () => number, log: (line: string) => void): SyncSink & { close(): Promise<void> } {
   const local = inProcessSink(db, t, now, log);
   if (db.memory) return { ...local, close: async () => {} };
-  const worker = workerSink(db.name, t, log);
+  let worker: ReturnType<typeof workerSink> | null = null;
   let ready = false;
-  worker.getCursor().then(
-    () => {
-      ready = true;
-    },
-    () => {},
-  );
   return {
     ...local,
-    store: (batch, cursor) => (ready ? worker.store(batch, cursor) : local.store(batch, cursor)),
-    close: () => worker.close(),
+    store: async (batch, cursor) => {
+      if (worker && ready) return worker.store(batch, cursor);
+      const result = await local.store(batch, cursor);
+      if (!worker) {
+        const w = workerSink(db.name, t, log);
+        worker = w;
+        w.getCursor().then(
+          () => {
+            ready = true;
+          },
+          () => {},
+        );
+      }
+      return result;
+    },
+    close: async () => {
+      await worker?.close();
+    },
   };
 }
 
