@@ -9,13 +9,26 @@
 
 import { Buffer, isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
-import libmime from 'libmime';
-import libcharset from 'libmime/lib/charset.js';
+import type LibMime from 'libmime';
+import type LibCharset from 'libmime/lib/charset.js';
 import type { AddressObject, EmailAddress } from 'mailparser';
 import { safeFilename, safeLine, safeText } from '../../domain/sanitize.js';
 import type { Address, AttachmentMeta, DisplayPart, MimeNode } from '../../domain/types.js';
 
 const requireCjs = createRequire(import.meta.url);
+
+// libmime and html-to-text load on first use: a sync with nothing new, or only plain UTF-8 text,
+// never needs them (~60 ms each at start-up).
+let libmimeModule: typeof LibMime | null = null;
+let libcharsetModule: typeof LibCharset | null = null;
+const libmime = (): typeof LibMime => {
+  libmimeModule ??= requireCjs('libmime') as typeof LibMime;
+  return libmimeModule;
+};
+const libcharset = (): typeof LibCharset => {
+  libcharsetModule ??= requireCjs('libmime/lib/charset.js') as typeof LibCharset;
+  return libcharsetModule;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Choosing the body
@@ -162,7 +175,7 @@ export function decodeParamValue(value: string): string {
       );
       return decodeCharset(bytes, rfc2231[1] || 'utf-8');
     }
-    if (value.includes('=?')) return libmime.decodeWords(value);
+    if (value.includes('=?')) return libmime().decodeWords(value);
   } catch {
     // A broken encoding is no reason to lose the name: show it as it came.
   }
@@ -182,7 +195,7 @@ function decodedSize(node: MimeNode): number {
 function attachmentMeta(node: MimeNode, type: string): AttachmentMeta {
   const name = rawName(node);
   const contentType = safeLine(type).replace(/\s/g, '') || 'application/octet-stream';
-  const fallback = `${type === 'message/rfc822' ? 'message' : 'attachment'}.${libmime.detectExtension(contentType)}`;
+  const fallback = `${type === 'message/rfc822' ? 'message' : 'attachment'}.${libmime().detectExtension(contentType)}`;
   return {
     filename: safeFilename(name ? decodeParamValue(name) : fallback),
     contentType,
@@ -328,7 +341,7 @@ function isKnownCharset(cs: string): boolean {
   let known = knownCharsets.get(cs);
   if (known === undefined) {
     try {
-      known = libmime.createDecodeStream(cs).supported;
+      known = libmime().createDecodeStream(cs).supported;
     } catch {
       known = false;
     }
@@ -344,7 +357,7 @@ function isKnownCharset(cs: string): boolean {
  * use for "iso-8859-1"/"us-ascii": true Latin-1 would turn its curly quotes into C1 controls.
  */
 function decodeLegacy(buf: Buffer): string {
-  return libcharset.decode(buf, 'windows-1252');
+  return libcharset().decode(buf, 'windows-1252');
 }
 
 /** Bytes that claim UTF-8 but are not: a few broken sequences, or Latin-1 text mislabelled. */
@@ -362,7 +375,7 @@ export function decodeCharset(buf: Buffer, charset: string): string {
   // ASCII-labelled mail often carries UTF-8 or 1252 bytes anyway; pure ASCII is valid UTF-8.
   if (LEGACY_LABELS.has(cs) || !isKnownCharset(cs)) return isUtf8(buf) ? buf.toString('utf8') : decodeLegacy(buf);
   try {
-    return libcharset.decode(buf, cs);
+    return libcharset().decode(buf, cs);
   } catch {
     return isUtf8(buf) ? buf.toString('utf8') : decodeLegacy(buf);
   }
@@ -536,7 +549,7 @@ function rawHeader(raw: Buffer, name: string): string | null {
   const m = new RegExp(`^${name}:[ \\t]*(.*(?:\\r?\\n[ \\t].*)*)`, 'im').exec(head);
   if (!m) return null;
   const bytes = Buffer.from((m[1] as string).replace(/\r?\n(?=[ \t])/g, ''), 'latin1');
-  return libmime.decodeWords(decodeCharset(bytes, 'utf-8'));
+  return libmime().decodeWords(decodeCharset(bytes, 'utf-8'));
 }
 
 /** What can be had without a MIME parser: the Subject and the bytes after the header. */
@@ -601,7 +614,7 @@ export async function parseFullMessage(raw: Buffer): Promise<ParsedMessage> {
       date: headerDate(mail.headerLines),
       text: safeText(text.replace(/^\ufeff/, '')),
       attachments: mail.attachments.map((a) => ({
-        filename: safeFilename(a.filename || `attachment.${libmime.detectExtension(a.contentType)}`),
+        filename: safeFilename(a.filename || `attachment.${libmime().detectExtension(a.contentType)}`),
         contentType: safeLine(a.contentType || '').replace(/\s/g, '') || 'application/octet-stream',
         size: a.size ?? a.content?.length ?? 0,
       })),
