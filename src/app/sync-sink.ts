@@ -22,7 +22,7 @@ export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (li
 
 /**
  * Stores the first batch in-process (the first screen must not wait for, or share the CPU with, a
- * thread starting up), then starts the worker and hands it every batch once it is up. Batches are
+ * thread starting up); on a long backfill it then starts the worker and hands it every batch once it is up. Batches are
  * stored one after another, so switching keeps their order.
  */
 export function hybridSink(db: Db, t: SyncTarget, now: () => number, log: (line: string) => void): SyncSink & { close(): Promise<void> } {
@@ -35,7 +35,8 @@ export function hybridSink(db: Db, t: SyncTarget, now: () => number, log: (line:
     store: async (batch, cursor) => {
       if (worker && ready) return worker.store(batch, cursor);
       const result = await local.store(batch, cursor);
-      if (!worker) {
+      // A thread only pays for itself on a long backfill (it costs ~0.2 s and ~65 MB to start).
+      if (!worker && cursor.lowUid > WORKER_MIN_BACKLOG) {
         const w = workerSink(db.name, t, log);
         worker = w;
         w.getCursor().then(
@@ -52,6 +53,9 @@ export function hybridSink(db: Db, t: SyncTarget, now: () => number, log: (line:
     },
   };
 }
+
+/** UIDs still to backfill below which storing stays in-process. */
+const WORKER_MIN_BACKLOG = 20_000;
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string } | { log: string };
 
