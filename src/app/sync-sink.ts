@@ -54,8 +54,8 @@ export function hybridSink(db: Db, t: SyncTarget, now: () => number, log: (line:
   };
 }
 
-/** UIDs still to backfill below which storing stays in-process. */
-const WORKER_MIN_BACKLOG = 20_000;
+/** UIDs still to backfill below which storing stays in-process (ATTEND_SYNC_WORKER_BACKLOG tunes it; tests lower it). */
+const WORKER_MIN_BACKLOG = Number(process.env.ATTEND_SYNC_WORKER_BACKLOG) || 20_000;
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string } | { log: string };
 

@@ -98,7 +98,8 @@ describeWithDovecot('email: bad input and bad days', () => {
     const cli = await cliFor('crash');
     const n = 6000;
     await dovecot.fillInbox('crash', makeBulk(n, { to: 'crash@example.test', seed: 7 }));
-    const child = spawn(process.execPath, [BIN, 'sync'], { env: cli.env, stdio: 'ignore' });
+    // A low worker threshold: the crash hits the two-thread path (store worker) that big mailboxes take.
+    const child = spawn(process.execPath, [BIN, 'sync'], { env: { ...cli.env, ATTEND_SYNC_WORKER_BACKLOG: '500' }, stdio: 'ignore' });
     // Wait until the first batches are committed, then pull the plug.
     const started = Date.now();
     for (;;) {
@@ -109,7 +110,7 @@ describeWithDovecot('email: bad input and bad days', () => {
     }
     child.kill('SIGKILL');
     await new Promise((res) => child.once('close', res));
-    const r = await cli.run(['sync', '--json']);
+    const r = await cli.run(['sync', '--json'], { env: { ATTEND_SYNC_WORKER_BACKLOG: '500' } });
     expect(r.code).toBe(0);
     const db = await cli.run(['list', '--status', 'all', '--json', '--limit', '100000']);
     const items = JSON.parse(db.stdout) as Array<{ messageCount: number }>;
