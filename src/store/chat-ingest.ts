@@ -1,6 +1,6 @@
 // Folds relay events into the one store: chat conversations sit beside email in list/show/reply.
 import { stmt } from './statements.js';
-import type { ChatMessage, EventData } from '../adapters/chat/wire.js';
+import type { ChatMessage, EventData } from '../domain/chat.js';
 import { customerIdFor } from './customers.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';

@@ -1,5 +1,6 @@
 // Frame shapes of the chat relay protocol `attend.chat.v1` (../shared/PROTOCOL.md), shared by the relay
-// server, the agent client and (by copy of the same names) the widget. Pure: no imports.
+// server, the agent client and (by copy of the same names) the widget. Pure: imports only domain types.
+import type { EventData } from '../../domain/chat.js';
 
 export const SUBPROTOCOL = 'attend.chat.v1';
 export const MAX_PAYLOAD = 64 * 1024;
@@ -33,19 +34,9 @@ export interface Frame<T extends string = string, D = unknown> {
   d?: D;
 }
 
-export interface ChatMessage {
-  id: string;
-  from: 'visitor' | 'agent';
-  author: string;
-  body: string;
-  sentAt: string; // ISO-8601
-}
+// The durable event shapes are domain types (the store keeps them); the wire re-exports them.
 
-export type EventData =
-  | { kind: 'message'; conversation: number; message: ChatMessage }
-  | { kind: 'conversation.opened'; conversation: number; visitor: { name?: string; email?: string } }
-  | { kind: 'conversation.status'; conversation: number; status: 'open' | 'resolved' }
-  | { kind: 'visitor.identified'; conversation: number; name?: string; email?: string };
+export type { ChatMessage, EventData } from '../../domain/chat.js';
 
 export interface RelayEvent {
   t: 'event';
