@@ -17,11 +17,11 @@ export interface AppContext {
 export async function openContext(
   env: NodeJS.ProcessEnv = process.env,
   log: (line: string) => void = defaultLog,
-  opts: { settings?: boolean } = {},
+  opts: { settings?: boolean; validateSettings?: boolean } = {},
 ): Promise<AppContext> {
   const db = openDb(storePath(env));
   let settings: Settings | null = null;
-  if (opts.settings !== false) settings = (await import('../config/settings.js')).openSettings(env);
+  if (opts.settings !== false) settings = (await import('../config/settings.js')).openSettings(env, { validate: opts.validateSettings === true });
   return {
     get settings(): Settings {
       if (!settings) throw new Error('internal: this command opened the store without settings');

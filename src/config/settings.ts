@@ -1,3 +1,5 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import Conf from 'conf';
 import { ensureDir, resolvePaths } from './paths.js';
 
@@ -107,17 +109,55 @@ const schema = {
 
 export type Settings = Conf<SettingsShape>;
 
-/** Opens the settings file (schema-validated; an invalid file is an error, never silently cleared). */
-export function openSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+/** Bump when the schema changes, so every settings file is validated again. */
+const SCHEMA_VERSION = 1;
+
+/**
+ * Opens the settings file, schema-validated: an invalid file is an error, never silently cleared.
+ * Compiling the schema costs ~0.1 s at every start, so a file is validated once per change: a
+ * stamp beside it records the size and mtime that passed. `validate: true` forces it (commands
+ * that write settings use it, so what they write is checked too).
+ */
+export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { validate?: boolean } = {}): Settings {
   const dir = ensureDir(resolvePaths(env).config);
-  return new Conf<SettingsShape>({
+  const file = path.join(dir, 'config.json');
+  const stampFile = path.join(dir, '.config.json.valid');
+  const trusted = !opts.validate && readStamp(stampFile) === stampOf(file);
+  const settings = new Conf<SettingsShape>({
     cwd: dir,
     configName: 'config',
     projectName: 'attend',
     // biome-ignore lint/suspicious/noExplicitAny: conf's schema typing is stricter than JSON Schema needs here
-    schema: schema as any,
+    ...(trusted ? {} : { schema: schema as any }),
     defaults: { accounts: [], agent: { name: env.USER ?? 'agent' } },
     clearInvalidConfig: false,
     configFileMode: 0o600,
   });
+  if (!trusted) writeStamp(stampFile, stampOf(file));
+  return settings;
+}
+
+function stampOf(file: string): string {
+  try {
+    const st = statSync(file);
+    return `v${SCHEMA_VERSION}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return `v${SCHEMA_VERSION}:none`;
+  }
+}
+
+function readStamp(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function writeStamp(file: string, stamp: string): void {
+  try {
+    writeFileSync(file, stamp, { mode: 0o600 });
+  } catch {
+    // Only a speed-up: without the stamp the next start validates again.
+  }
 }

@@ -118,7 +118,7 @@ export function registerAccount(program: Command): void {
         }
         ctx.settings.set('accounts', [...ctx.settings.get('accounts'), acc]);
         makeOutput(Boolean(o.json)).data(describeAccount(acc), () => `added account ${name} (${acc.email})`);
-      });
+      }, { validateSettings: true });
     });
 
   add
@@ -155,7 +155,7 @@ export function registerAccount(program: Command): void {
         }
         ctx.settings.set('accounts', [...ctx.settings.get('accounts'), acc]);
         makeOutput(Boolean(o.json)).data(describeAccount(acc), () => `added chat account ${name} (${acc.url})`);
-      });
+      }, { validateSettings: true });
     });
 
   account
@@ -189,7 +189,7 @@ export function registerAccount(program: Command): void {
         if (!all.some((a) => a.name === name)) throw new CliError(`no account named ${name}`);
         ctx.settings.set('accounts', all.filter((a) => a.name !== name));
         process.stderr.write(`removed account ${name}\n`);
-      });
+      }, { validateSettings: true });
     });
 }
 

@@ -1,0 +1,34 @@
+// Settings are schema-validated once per change of the file, and every change is validated.
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSettings } from '../../src/config/settings.js';
+
+const dirs: string[] = [];
+const home = () => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'attend-settings-'));
+  dirs.push(d);
+  return { ATTEND_HOME: d };
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('openSettings', () => {
+  it('rejects an invalid file, also after a valid one was trusted', () => {
+    const env = home();
+    expect(openSettings(env).get('accounts')).toEqual([]);
+    expect(openSettings(env).get('accounts')).toEqual([]); // trusted by its stamp
+    const file = path.join(env.ATTEND_HOME, 'config.json');
+    writeFileSync(file, JSON.stringify({ accounts: [{ type: 'email', name: 'bad name!' }] }));
+    utimesSync(file, new Date(), new Date(Date.now() + 5000)); // a different mtime even on coarse clocks
+    expect(() => openSettings(env)).toThrow(/schema violation/);
+  });
+
+  it('validates what is written when asked to', () => {
+    const env = home();
+    const s = openSettings(env, { validate: true });
+    expect(() => s.set('accounts', [{ type: 'chat', name: 'x', url: 'http://not-ws', token: { env: 'T' } }] as never)).toThrow(/schema/);
+  });
+});
