@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { composeReplyText, replyReferences, replySubject } from '../domain/reply.js';
 import type { ChatAccount, EmailAccount } from '../config/settings.js';
 import { findAccount } from '../config/accounts.js';
-import { type OutboxItem, enqueueChat, enqueueEmail } from '../store/outbox.js';
+import { type OutboxItem, type QueuedItem, enqueueChat, enqueueEmail } from '../store/outbox.js';
 import { findChatAccount } from './chat-account.js';
 import type { AppContext } from './context.js';
 
 export class NotFoundError extends Error {}
 
-export type QueuedReply = { channel: 'email'; item: OutboxItem; account: EmailAccount } | { channel: 'chat'; item: OutboxItem; account: ChatAccount };
+export type QueuedReply = { channel: 'email'; item: OutboxItem; account: EmailAccount } | { channel: 'chat'; item: QueuedItem; account: ChatAccount };
 
 /** Writes a reply to the outbox (nothing is sent yet), for either channel. */
 export function queueReply(ctx: AppContext, conversationId: number, body: string): QueuedReply {

@@ -1,6 +1,7 @@
 // Everything the CLI prints goes through here: JSON on stdout with no raw control byte,
 // text with outside strings made terminal-safe, logs on stderr.
 import { jsonStringify, safeLine } from '../domain/sanitize.js';
+import { formatDuration } from '../policy/queue.js';
 
 export interface Output {
   json: boolean;
@@ -24,15 +25,9 @@ export function makeOutput(json: boolean): Output {
 
 const ensureNewline = (s: string) => (s === '' || s.endsWith('\n') ? s : `${s}\n`);
 
-/** Compact age: "42s", "5m", "3h", "2d", "6w". */
+/** Compact age of a timestamp: "42s", "5m", "3h", "2d". */
 export function age(fromIso: string | null, now: number): string {
-  if (!fromIso) return '';
-  const s = Math.max(0, Math.round((now - Date.parse(fromIso)) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  if (s < 86400 * 14) return `${Math.floor(s / 86400)}d`;
-  return `${Math.floor(s / (86400 * 7))}w`;
+  return fromIso ? formatDuration(Math.max(0, now - Date.parse(fromIso))) : '';
 }
 
 /** Cuts to a display width (code points; wide glyphs are rare enough in this column to accept). */

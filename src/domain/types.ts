@@ -6,7 +6,6 @@ export type Priority = 'urgent' | 'high' | 'normal' | 'low';
 export type Direction = 'in' | 'out' | 'note';
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed';
 
-export const STATUSES: readonly Status[] = ['open', 'pending', 'snoozed', 'resolved'];
 export const PRIORITIES: readonly Priority[] = ['urgent', 'high', 'normal', 'low'];
 
 export interface Address {

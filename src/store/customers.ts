@@ -1,12 +1,6 @@
 import { stmt } from './statements.js';
 import type { Db } from './db.js';
 
-export interface Customer {
-  id: number;
-  name: string;
-  emails: string[];
-}
-
 /** The same address is the same customer, across accounts and channels. */
 export function customerIdFor(db: Db, email: string, name: string, now: number): number {
   const key = email.trim().toLowerCase();
@@ -18,13 +12,4 @@ export function customerIdFor(db: Db, email: string, name: string, now: number):
   const id = Number(stmt(db, 'INSERT INTO customers (name, created_at) VALUES (?, ?)').run(name, now).lastInsertRowid);
   stmt(db, 'INSERT INTO customer_emails (email, customer_id) VALUES (?, ?)').run(key, id);
   return id;
-}
-
-export function getCustomer(db: Db, id: number): Customer | undefined {
-  const row = stmt(db, 'SELECT id, name FROM customers WHERE id = ?').get(id) as { id: number; name: string } | undefined;
-  if (!row) return undefined;
-  const emails = (stmt(db, 'SELECT email FROM customer_emails WHERE customer_id = ? ORDER BY email').all(id) as Array<{ email: string }>).map(
-    (r) => r.email,
-  );
-  return { ...row, emails };
 }

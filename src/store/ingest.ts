@@ -1,4 +1,5 @@
 import { stmt } from './statements.js';
+import { previewOf } from '../domain/preview.js';
 import { isReplySubject, normalizeSubject, threadKeys } from '../domain/threading.js';
 import type { AttachmentMeta, Direction, IncomingEmail } from '../domain/types.js';
 import { customerIdFor } from './customers.js';
@@ -189,18 +190,9 @@ export function applyMessage(db: Db, conversationId: number, m: Applied): void {
   );
 }
 
+/** The list's preview line: the sender's new text, or what is attached when there is none. */
 function previewText(text: string, attachments: AttachmentMeta[]): string {
-  const lines = text.split('\n');
-  const meaningful: string[] = [];
-  for (const line of lines) {
-    const t = line.trim();
-    if (t === '--' || t === '-- ') break; // signature
-    if (t === '' || t.startsWith('>')) continue;
-    if (/^On .+ wrote:$/.test(t)) break;
-    meaningful.push(t);
-    if (meaningful.join(' ').length > 160) break;
-  }
-  const joined = meaningful.join(' ').replace(/\s+/g, ' ').trim();
-  if (joined !== '') return joined.slice(0, 160);
+  const line = previewOf(text, 160);
+  if (line !== '') return line;
   return attachments.length > 0 ? `[${attachments.length} attachment${attachments.length > 1 ? 's' : ''}]` : '';
 }

@@ -96,14 +96,6 @@ export function getOutboxItem(db: Db, id: number): OutboxItem | undefined {
   return r ? toItem(r) : undefined;
 }
 
-export function outboxCounts(db: Db): Record<OutboxState, number> {
-  const counts: Record<OutboxState, number> = { queued: 0, sending: 0, accepted: 0, sent: 0, failed: 0 };
-  for (const r of stmt(db, 'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as Array<{ state: OutboxState; n: number }>) {
-    counts[r.state] = r.n;
-  }
-  return counts;
-}
-
 /** Records a state change durably (the caller's crash-safety depends on this commit happening before the next network step). */
 export function setOutboxState(db: Db, item: OutboxItem, state: OutboxState, now: number, error: string | null = null): void {
   db.transaction(() => {
@@ -128,7 +120,10 @@ export interface OutgoingChat {
   date: number;
 }
 
-export function enqueueChat(db: Db, conversationId: number, account: string, chat: OutgoingChat, now: number): OutboxItem {
+/** What a caller needs of a freshly queued item, whatever its channel. */
+export type QueuedItem = Pick<OutboxItem, 'id' | 'conversationId' | 'messageRowId' | 'account' | 'messageId'>;
+
+export function enqueueChat(db: Db, conversationId: number, account: string, chat: OutgoingChat, now: number): QueuedItem {
   return db.transaction(() => {
     const messageRowId = Number(
       stmt(db, 
@@ -146,7 +141,7 @@ export function enqueueChat(db: Db, conversationId: number, account: string, cha
         .run(conversationId, messageRowId, account, chat.key, JSON.stringify(chat), now, now).lastInsertRowid,
     );
     appendEvent(db, 'reply.queued', conversationId, now, { messageId: chat.key, channel: 'chat' });
-    return { id, conversationId, messageRowId, account, messageId: chat.key, payload: chat as unknown as OutgoingEmail, state: 'queued' as const, attempts: 0, lastError: null };
+    return { id, conversationId, messageRowId, account, messageId: chat.key };
   }).immediate();
 }
 

@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { previewOf } from '../../src/domain/preview.js';
 import { describe, expect, it } from 'vitest';
 import {
   chooseDisplayPart,
   decodeDisplayText,
   listAttachments,
   parseFullMessage,
-  previewOf,
 } from '../../src/adapters/email/mime.js';
 import type { DisplayPart, MimeNode } from '../../src/domain/types.js';
 
