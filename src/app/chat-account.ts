@@ -137,16 +137,37 @@ export async function syncChatOnce(ctx: AppContext, account: ChatAccount): Promi
   }
 }
 
+export interface ChatWatchHooks {
+  onActivity?: () => void;
+  /** Connection state for the console's status bar. */
+  onState?: (state: 'connecting' | 'online' | 'offline', detail?: string) => void;
+  /** A visitor started or stopped typing in a relay conversation. */
+  onTyping?: (relayConversation: number, on: boolean) => void;
+  /** Lets the caller ask for the outbox to go out now instead of at the next poll. */
+  kick?: EventTarget;
+}
+
 /** Long-running: stays connected (the client reconnects by itself) and sends what other processes queue. */
-export async function watchChat(ctx: AppContext, account: ChatAccount, signal: AbortSignal, onActivity?: () => void): Promise<void> {
+export async function watchChat(ctx: AppContext, account: ChatAccount, signal: AbortSignal, hooks: ChatWatchHooks | (() => void) = {}): Promise<void> {
+  const h: ChatWatchHooks = typeof hooks === 'function' ? { onActivity: hooks } : hooks;
   let backoff = 1000;
   while (!signal.aborted) {
+    h.onState?.('connecting');
     try {
       const { client } = await connectChat(ctx, account, true);
       backoff = 1000;
+      h.onState?.('online');
       client.on('state', (s: string) => {
+        h.onState?.(s === 'connected' ? 'online' : 'offline', s === 'connected' ? undefined : 'reconnecting');
         if (s === 'connected') void flushChatOutbox(ctx, account, client);
       });
+      client.on('typing', (t: { conversation?: number; on: boolean }) => {
+        if (t.conversation !== undefined) h.onTyping?.(t.conversation, t.on);
+      });
+      const flushNow = () => {
+        if (client.connected) void flushChatOutbox(ctx, account, client);
+      };
+      h.kick?.addEventListener('kick', flushNow);
       let last = 0;
       const poll = setInterval(() => {
         const pending = pendingChat(ctx.db, account.name).length;
@@ -154,7 +175,7 @@ export async function watchChat(ctx: AppContext, account: ChatAccount, signal: A
         const seq = client.cursor.lastSeq;
         if (seq !== last) {
           last = seq;
-          onActivity?.();
+          h.onActivity?.();
         }
       }, 500);
       await flushChatOutbox(ctx, account, client);
@@ -163,8 +184,10 @@ export async function watchChat(ctx: AppContext, account: ChatAccount, signal: A
         client.once('fatal', () => resolve());
       });
       clearInterval(poll);
+      h.kick?.removeEventListener('kick', flushNow);
       await client.close();
     } catch (err) {
+      h.onState?.('offline', (err as Error).message);
       ctx.log(`${(err as Error).message}; retrying in ${Math.round(backoff / 1000)}s`);
       await new Promise((res) => setTimeout(res, Math.random() * backoff));
       backoff = Math.min(backoff * 2, 60_000);

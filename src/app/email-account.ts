@@ -69,6 +69,8 @@ export interface WatchOptions {
   onSynced?: (r: SyncReport) => void;
   /** Re-sync at least this often even without IDLE news (servers drop silent IDLE after ~30 min). */
   maxIdleMs?: number;
+  /** Connection state for the console's status bar. */
+  onState?: (state: 'connecting' | 'online' | 'offline', detail?: string) => void;
 }
 
 /**
@@ -79,10 +81,13 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
   let backoff = 1000;
   while (!opts.signal.aborted) {
     let session: ImapSession | null = null;
+    let failed = false;
+    opts.onState?.('connecting');
     try {
       const creds = await credentials(ctx, account);
       session = await ImapSession.connect(creds.imap);
       backoff = 1000;
+      opts.onState?.('online');
       const s = session;
       let wake: (() => void) | null = null;
       s.onChange(() => wake?.());
@@ -108,11 +113,15 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
         opts.signal.removeEventListener('abort', onAbort);
       }
     } catch (err) {
-      ctx.log(`${(session ? session.wrap(err) : err as Error).message}; retrying in ${Math.round(backoff / 1000)}s`);
+      failed = true;
+      const message = (session ? session.wrap(err) : (err as Error)).message;
+      opts.onState?.('offline', message);
+      ctx.log(`${message}; retrying in ${Math.round(backoff / 1000)}s`);
     } finally {
       await session?.logout().catch(() => {});
     }
     if (opts.signal.aborted) break;
+    if (!failed) opts.onState?.('offline', 'connection closed');
     await sleep(backoff * (0.5 + Math.random()), opts.signal);
     backoff = Math.min(backoff * 2, 60_000);
   }

@@ -16,13 +16,23 @@ export interface FlushReport {
   lastError: string | null;
 }
 
-export async function flushOutbox(
-  ctx: AppContext,
-  account: EmailAccount,
-  smtp: SmtpLogin,
-  imap: ImapSession | null,
-  only?: number,
-): Promise<FlushReport> {
+/** One flush per account at a time in this process: the console sends now while its watcher may flush too. */
+const flushing = new Map<string, Promise<unknown>>();
+
+export function flushOutbox(ctx: AppContext, account: EmailAccount, smtp: SmtpLogin, imap: ImapSession | null, only?: number): Promise<FlushReport> {
+  const before = flushing.get(account.name) ?? Promise.resolve();
+  const run = before.then(
+    () => flushOnce(ctx, account, smtp, imap, only),
+    () => flushOnce(ctx, account, smtp, imap, only),
+  );
+  flushing.set(account.name, run);
+  void run.finally(() => {
+    if (flushing.get(account.name) === run) flushing.delete(account.name);
+  }).catch(() => {});
+  return run;
+}
+
+async function flushOnce(ctx: AppContext, account: EmailAccount, smtp: SmtpLogin, imap: ImapSession | null, only?: number): Promise<FlushReport> {
   const report: FlushReport = { sent: [], queued: [], failed: [], lastError: null };
   let smtpDown = false;
   for (const item of pendingOutbox(ctx.db, account.name)) {

@@ -11,7 +11,7 @@ export class NotFoundError extends Error {}
 export type QueuedReply = { channel: 'email'; item: OutboxItem; account: EmailAccount } | { channel: 'chat'; item: QueuedItem; account: ChatAccount };
 
 /** Writes a reply to the outbox (nothing is sent yet), for either channel. */
-export function queueReply(ctx: AppContext, conversationId: number, body: string): QueuedReply {
+export function queueReply(ctx: AppContext, conversationId: number, body: string, opts: { automatic?: boolean } = {}): QueuedReply {
   const conv = ctx.db.prepare('SELECT id, account, channel, external_ref FROM conversations WHERE id = ?').get(conversationId) as
     | { id: number; account: string; channel: string; external_ref: string | null }
     | undefined;
@@ -26,6 +26,7 @@ export function queueReply(ctx: AppContext, conversationId: number, body: string
       account.name,
       { key: `attend-${randomUUID()}`, relayConversation: Number(conv.external_ref), body: body.trim(), author: account.agentName ?? ctx.settings.get('agent').name, date: now },
       now,
+      opts.automatic === true,
     );
     return { channel: 'chat', item, account };
   }

@@ -28,8 +28,8 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-With no command, attend runs every channel live, with a chat relay on 127.0.0.1:7357 (demo page: /demo)
-when no chat account is set up.
+With no command, attend opens the console (--focus: in focus mode; ? lists the keys) and runs every
+channel live, with a chat relay on 127.0.0.1:7357 (demo page: /demo) when no chat account is set up.
 Exit codes: 0 ok · 1 failed · 2 usage error · 3 no such conversation · 75 queued (sent when the server is reachable)
 Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--json for JSON), messages to stderr.`,
     );

@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { ensureDir, resolvePaths } from './paths.js';
+import type { FocusSettingsInput, PrioritySettingsInput, SlaSettingsInput } from './policy-settings.js';
 
 export type Security = 'tls' | 'starttls' | 'none';
 
@@ -43,6 +44,12 @@ export type Account = EmailAccount | ChatAccount;
 export interface SettingsShape {
   accounts: Account[];
   agent: { name: string };
+  /** Response targets per channel / priority, VIP customers. Merged over the defaults (policy-settings.ts). */
+  sla?: SlaSettingsInput;
+  /** Priority rules (from, domain, subject words, channel → priority). */
+  priority?: PrioritySettingsInput;
+  /** Focus mode: channel ranks, holding channels back, breakthroughs, queue notice. */
+  focus?: FocusSettingsInput;
 }
 
 const serverSchema = {
@@ -74,7 +81,104 @@ const chatAccountSchema = {
   },
 } as const;
 
-const schema = {
+// Policy keys are strict (no unknown keys, enums, positive minutes) so a typo is an error, not a
+// silently ignored setting.
+const priorityEnum = { enum: ['urgent', 'high', 'normal', 'low'] } as const;
+const channelEnum = { enum: ['email', 'chat'] } as const;
+const positiveMinutes = { type: 'number', exclusiveMinimum: 0 } as const;
+const channelList = { type: 'array', minItems: 1, uniqueItems: true, items: channelEnum } as const;
+
+const targetSchema = {
+  type: 'object',
+  properties: { firstMinutes: positiveMinutes, nextMinutes: positiveMinutes },
+  additionalProperties: false,
+} as const;
+
+const perChannelTarget = {
+  type: 'object',
+  properties: { chat: targetSchema, email: targetSchema },
+  additionalProperties: false,
+} as const;
+
+const slaSchema = {
+  type: 'object',
+  properties: {
+    chat: targetSchema,
+    email: targetSchema,
+    priorities: {
+      type: 'object',
+      properties: { urgent: perChannelTarget, high: perChannelTarget, normal: perChannelTarget, low: perChannelTarget },
+      additionalProperties: false,
+    },
+    vip: {
+      type: 'object',
+      required: ['match'],
+      properties: {
+        // An exact address or "@domain".
+        match: { type: 'array', items: { type: 'string', pattern: '^(@[^@\\s]+|[^@\\s]+@[^@\\s]+)$' } },
+        factor: { type: 'number', exclusiveMinimum: 0 },
+      },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+const prioritySchema = {
+  type: 'object',
+  required: ['rules'],
+  properties: {
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['priority'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          from: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' } },
+          domain: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^@?[^@\\s]+$' } },
+          subjectWords: { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\S' } },
+          channel: channelList,
+          priority: priorityEnum,
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+const focusSchema = {
+  type: 'object',
+  properties: {
+    channelRank: { type: 'object', properties: { chat: { type: 'number' }, email: { type: 'number' } }, additionalProperties: false },
+    waitsFor: { type: 'object', properties: { chat: channelList, email: channelList }, additionalProperties: false },
+    breakthrough: {
+      type: 'object',
+      properties: {
+        // 0 is allowed: only breached conversations break through.
+        leadMinutes: {
+          type: 'object',
+          properties: { chat: { type: 'number', minimum: 0 }, email: { type: 'number', minimum: 0 } },
+          additionalProperties: false,
+        },
+        vip: { type: 'boolean' },
+        bell: { type: 'boolean' },
+        notify: { type: 'boolean' },
+      },
+      additionalProperties: false,
+    },
+    queueNotice: {
+      type: 'object',
+      properties: { enabled: { type: 'boolean' }, text: { type: 'string', minLength: 1 } },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+/** The JSON schema of the settings file (conf's `schema` option: one entry per top-level key). */
+export const settingsSchema = {
   accounts: {
     type: 'array',
     items: {
@@ -105,12 +209,15 @@ const schema = {
     type: 'object',
     properties: { name: { type: 'string' } },
   },
+  sla: slaSchema,
+  priority: prioritySchema,
+  focus: focusSchema,
 } as const;
 
 export type Settings = Conf<SettingsShape>;
 
 /** Bump when the schema changes, so every settings file is validated again. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /**
  * Opens the settings file, schema-validated: an invalid file is an error, never silently cleared.
@@ -128,7 +235,7 @@ export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { valid
     configName: 'config',
     projectName: 'attend',
     // biome-ignore lint/suspicious/noExplicitAny: conf's schema typing is stricter than JSON Schema needs here
-    ...(trusted ? {} : { schema: schema as any }),
+    ...(trusted ? {} : { schema: settingsSchema as any }),
     defaults: { accounts: [], agent: { name: env.USER ?? 'agent' } },
     clearInvalidConfig: false,
     configFileMode: 0o600,

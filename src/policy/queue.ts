@@ -8,6 +8,8 @@ export interface QueueFacts extends SlaFacts {
   id: number;
   channel: Channel;
   priority: Priority;
+  /** Latest activity (epoch ms): orders conversations nobody waits on, most recent first. */
+  lastMessageAt?: number | null;
 }
 
 export interface Ranked<T extends QueueFacts = QueueFacts> {
@@ -44,14 +46,19 @@ export function rank<T extends QueueFacts>(item: T, s: SlaSettings, now: number)
   return { item, dueAt: due, timeLeft, breached, vip, reasons };
 }
 
+/**
+ * Breached first (most overdue first) then least time to breach is one key: the due time, earliest
+ * first. Nobody waiting sorts after every due time, most recent activity first. Then priority, then
+ * longest waiting, then id. The store's index (store/ranks.ts queue_key) keeps exactly this order.
+ */
 export function compareRanked(a: Ranked, b: Ranked): number {
-  if (a.breached !== b.breached) return a.breached ? -1 : 1;
-  if (a.timeLeft !== null && b.timeLeft !== null && a.timeLeft !== b.timeLeft) return a.timeLeft - b.timeLeft;
-  if ((a.timeLeft === null) !== (b.timeLeft === null)) return a.timeLeft === null ? 1 : -1;
+  const ka = a.dueAt ?? Number.MAX_SAFE_INTEGER - (a.item.lastMessageAt ?? 0);
+  const kb = b.dueAt ?? Number.MAX_SAFE_INTEGER - (b.item.lastMessageAt ?? 0);
+  if (ka !== kb) return ka - kb;
   const p = PRIORITY_RANK[a.item.priority] - PRIORITY_RANK[b.item.priority];
   if (p !== 0) return p;
-  const wa = a.item.waitingSince ?? Number.MAX_SAFE_INTEGER;
-  const wb = b.item.waitingSince ?? Number.MAX_SAFE_INTEGER;
+  const wa = a.item.waitingSince ?? -1;
+  const wb = b.item.waitingSince ?? -1;
   if (wa !== wb) return wa - wb;
   return a.item.id - b.item.id;
 }

@@ -19,6 +19,11 @@ export interface ConversationSummary {
   lastMessageAt: string | null;
   messageCount: number;
   preview: string;
+  /** When the waiting customer message breaches its response target (null: nobody waits). */
+  dueAt: string | null;
+  vip: boolean;
+  /** Why the policy ranks it as it does (priority source, VIP); the UI adds time left and channel. */
+  reasons: string[];
 }
 
 export interface MessageView {
@@ -51,6 +56,9 @@ interface ConversationRow {
   last_message_at: number | null;
   message_count: number;
   preview: string;
+  due_at: number | null;
+  vip: number;
+  rank_reasons: string;
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -59,7 +67,7 @@ const SELECT_CONVERSATION = `
   SELECT c.id, c.channel, c.account, c.subject, c.customer_id, cu.name AS customer_name,
          (SELECT email FROM customer_emails e WHERE e.customer_id = c.customer_id ORDER BY email LIMIT 1) AS customer_email,
          c.status, c.priority, c.assignee, c.snoozed_until, c.waiting_since, c.first_response_at, c.last_message_at,
-         c.message_count, c.preview
+         c.message_count, c.preview, c.due_at, c.vip, c.rank_reasons
   FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id`;
 
 function toSummary(db: Db, r: ConversationRow): ConversationSummary {
@@ -82,20 +90,22 @@ function toSummary(db: Db, r: ConversationRow): ConversationSummary {
     lastMessageAt: iso(r.last_message_at),
     messageCount: r.message_count,
     preview: r.preview,
+    dueAt: iso(r.due_at),
+    vip: r.vip === 1,
+    reasons: JSON.parse(r.rank_reasons) as string[],
   };
 }
 
 export interface ListFilter {
   status: Status | 'all';
   channel?: Channel;
+  /** Words that must all appear in the subject, the customer's name or address (case-insensitive). */
+  search?: string;
   limit: number;
+  offset?: number;
 }
 
-/**
- * Most urgent first: the oldest unanswered customer message first, then the most recent activity.
- * Two index-ordered scans instead of one sort, so a 100,000-conversation store answers in milliseconds.
- */
-export function listConversations(db: Db, f: ListFilter): ConversationSummary[] {
+function whereOf(f: Omit<ListFilter, 'limit' | 'offset'>): { sql: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.status !== 'all') {
@@ -106,16 +116,55 @@ export function listConversations(db: Db, f: ListFilter): ConversationSummary[] 
     where.push('c.channel = ?');
     args.push(f.channel);
   }
-  const base = where.length ? `${where.join(' AND ')} AND ` : '';
-  const waiting = stmt(db, `${SELECT_CONVERSATION} WHERE ${base}c.waiting_since IS NOT NULL ORDER BY c.waiting_since ASC, c.id ASC LIMIT ?`)
-    .all(...args, f.limit) as ConversationRow[];
-  let rows = waiting;
-  if (rows.length < f.limit) {
-    const rest = stmt(db, `${SELECT_CONVERSATION} WHERE ${base}c.waiting_since IS NULL ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`)
-      .all(...args, f.limit - rows.length) as ConversationRow[];
-    rows = rows.concat(rest);
+  for (const word of (f.search ?? '').trim().split(/\s+/).filter(Boolean)) {
+    const like = `%${word.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    where.push(
+      `(c.subject LIKE ? ESCAPE '\\' OR cu.name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM customer_emails e WHERE e.customer_id = c.customer_id AND e.email LIKE ? ESCAPE '\\'))`,
+    );
+    args.push(like, like, like);
   }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+}
+
+/**
+ * In queue order (policy/queue.ts, cached by store/ranks.ts): breached first, then least time to
+ * breach, then priority, then longest waiting; nobody waiting last, most recent first. An index
+ * scan, so a window deep into 100,000 conversations costs milliseconds. Refresh the ranks first.
+ */
+export function listConversations(db: Db, f: ListFilter): ConversationSummary[] {
+  const w = whereOf(f);
+  const rows = stmt(db, `${SELECT_CONVERSATION} ${w.sql} ORDER BY c.queue_key, c.priority_rank, c.waiting_since, c.id LIMIT ? OFFSET ?`)
+    .all(...w.args, f.limit, f.offset ?? 0) as ConversationRow[];
   return rows.map((r) => toSummary(db, r));
+}
+
+export function countConversations(db: Db, f: Omit<ListFilter, 'limit' | 'offset'>): number {
+  const w = whereOf(f);
+  return (stmt(db, `SELECT COUNT(*) AS n FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id ${w.sql}`).get(...w.args) as { n: number }).n;
+}
+
+/** 0-based place of a conversation in the filtered queue order, or null when the filter hides it. */
+export function positionInQueue(db: Db, id: number, f: Omit<ListFilter, 'limit' | 'offset'>): number | null {
+  const me = stmt(db, 'SELECT queue_key, priority_rank, waiting_since, id FROM conversations WHERE id = ?').get(id) as
+    | { queue_key: number; priority_rank: number; waiting_since: number | null; id: number }
+    | undefined;
+  if (!me) return null;
+  const w = whereOf(f);
+  const inFilter = stmt(db, `SELECT 1 FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id ${w.sql ? `${w.sql} AND` : 'WHERE'} c.id = ?`).get(...w.args, id);
+  if (!inFilter) return null;
+  const ws = me.waiting_since ?? -1;
+  const before = `(c.queue_key < ? OR (c.queue_key = ? AND (c.priority_rank < ? OR (c.priority_rank = ? AND (COALESCE(c.waiting_since, -1) < ? OR (COALESCE(c.waiting_since, -1) = ? AND c.id < ?))))))`;
+  const n = stmt(db, `SELECT COUNT(*) AS n FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id ${w.sql ? `${w.sql} AND` : 'WHERE'} ${before}`).get(
+    ...w.args,
+    me.queue_key,
+    me.queue_key,
+    me.priority_rank,
+    me.priority_rank,
+    ws,
+    ws,
+    me.id,
+  ) as { n: number };
+  return n.n;
 }
 
 export function getConversation(db: Db, id: number): ConversationSummary | undefined {
@@ -212,4 +261,21 @@ export function addNote(db: Db, id: number, author: string, text: string, now: n
     appendEvent(db, 'note.added', id, now, { author });
     return rowId;
   }).immediate();
+}
+
+export interface HistoryItem {
+  id: number;
+  channel: Channel;
+  subject: string;
+  status: Status;
+  lastMessageAt: string | null;
+}
+
+/** The same customer's other conversations, on every channel, newest first. */
+export function customerHistory(db: Db, customerId: number, excludeId: number, limit = 5): HistoryItem[] {
+  const rows = stmt(
+    db,
+    'SELECT id, channel, subject, status, last_message_at FROM conversations WHERE customer_id = ? AND id <> ? ORDER BY last_message_at DESC LIMIT ?',
+  ).all(customerId, excludeId, limit) as Array<{ id: number; channel: Channel; subject: string; status: Status; last_message_at: number | null }>;
+  return rows.map((r) => ({ id: r.id, channel: r.channel, subject: r.subject, status: r.status, lastMessageAt: iso(r.last_message_at) }));
 }

@@ -124,4 +124,26 @@ export const MIGRATIONS: readonly string[] = [
   /* 3: flag changes find their message by UID without scanning the mailbox */ `
   CREATE INDEX messages_uid ON messages(account, mailbox, uid) WHERE uid IS NOT NULL;
   `,
+  /* 4: the queue's rank, computed by the policy and cached per conversation (see store/ranks.ts) */ `
+  ALTER TABLE conversations ADD COLUMN priority_set TEXT;            -- set by an agent; NULL: from the rules
+  ALTER TABLE conversations ADD COLUMN due_at INTEGER;               -- when the waiting message breaches its target
+  ALTER TABLE conversations ADD COLUMN queue_key INTEGER NOT NULL DEFAULT 9007199254740991; -- due_at; nobody waiting: after every due time, most recent first
+  ALTER TABLE conversations ADD COLUMN priority_rank INTEGER NOT NULL DEFAULT 2;            -- 0 urgent … 3 low
+  ALTER TABLE conversations ADD COLUMN vip INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE conversations ADD COLUMN rank_reasons TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE conversations ADD COLUMN rank_dirty INTEGER NOT NULL DEFAULT 1;
+  CREATE INDEX conversations_rank_dirty ON conversations(id) WHERE rank_dirty = 1;
+  CREATE INDEX conversations_order ON conversations(status, queue_key, priority_rank, waiting_since, id);
+  CREATE INDEX conversations_order_any ON conversations(queue_key, priority_rank, waiting_since, id);
+  -- Whatever changes a rank's inputs marks it stale, whichever code path (or process) wrote it.
+  CREATE TRIGGER conversations_rank_stale
+    AFTER UPDATE OF channel, subject, customer_id, status, priority_set, waiting_since, first_response_at, last_message_at ON conversations
+    WHEN NEW.rank_dirty = 0
+    BEGIN UPDATE conversations SET rank_dirty = 1 WHERE id = NEW.id; END;
+  CREATE TRIGGER customer_emails_rank_stale AFTER INSERT ON customer_emails
+    BEGIN UPDATE conversations SET rank_dirty = 1 WHERE customer_id = NEW.customer_id AND rank_dirty = 0; END;
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  -- A reply being typed survives Ctrl-C, a dropped SSH session and a restart.
+  CREATE TABLE drafts (conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id), body TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  `,
 ];

@@ -123,7 +123,8 @@ export interface OutgoingChat {
 /** What a caller needs of a freshly queued item, whatever its channel. */
 export type QueuedItem = Pick<OutboxItem, 'id' | 'conversationId' | 'messageRowId' | 'account' | 'messageId'>;
 
-export function enqueueChat(db: Db, conversationId: number, account: string, chat: OutgoingChat, now: number): QueuedItem {
+/** `automatic`: a line the system sends (focus mode's queue notice); it does not stop the response clock. */
+export function enqueueChat(db: Db, conversationId: number, account: string, chat: OutgoingChat, now: number, automatic = false): QueuedItem {
   return db.transaction(() => {
     const messageRowId = Number(
       stmt(db, 
@@ -132,7 +133,8 @@ export function enqueueChat(db: Db, conversationId: number, account: string, cha
         )
         .run(conversationId, account, `key:${chat.key}`, chat.author, chat.date, chat.body, now).lastInsertRowid,
     );
-    applyMessage(db, conversationId, { direction: 'out', sentAt: chat.date, text: chat.body, subject: '', answered: false, attachments: [], now });
+    if (automatic) stmt(db, 'UPDATE conversations SET message_count = message_count + 1 WHERE id = ?').run(conversationId);
+    else applyMessage(db, conversationId, { direction: 'out', sentAt: chat.date, text: chat.body, subject: '', answered: false, attachments: [], now });
     const id = Number(
       stmt(db, 
           `INSERT INTO outbox (conversation_id, message_row_id, account, message_id, payload_json, state, kind, created_at, updated_at)
@@ -174,4 +176,39 @@ export function markChatFailed(db: Db, outboxId: number, messageRowId: number, c
     stmt(db, "UPDATE messages SET delivery_state = 'failed' WHERE id = ?").run(messageRowId);
     appendEvent(db, 'reply.failed', conversationId, now, { error, channel: 'chat' });
   }).immediate();
+}
+
+/** A failed reply goes back to the queue (the agent pressed retry); it keeps its Message-ID or key. */
+export function requeueFailed(db: Db, conversationId: number, now: number): number {
+  return db.transaction(() => {
+    const rows = stmt(db, "SELECT id, message_row_id FROM outbox WHERE conversation_id = ? AND state = 'failed'").all(conversationId) as Array<{
+      id: number;
+      message_row_id: number;
+    }>;
+    for (const r of rows) {
+      stmt(db, "UPDATE outbox SET state = 'queued', last_error = NULL, next_attempt_at = 0, updated_at = ? WHERE id = ?").run(now, r.id);
+      stmt(db, "UPDATE messages SET delivery_state = 'queued' WHERE id = ?").run(r.message_row_id);
+      appendEvent(db, 'reply.retried', conversationId, now, {});
+    }
+    return rows.length;
+  }).immediate();
+}
+
+export interface OutboxCounts {
+  queued: number;
+  failed: number;
+}
+
+export function outboxCounts(db: Db): OutboxCounts {
+  const rows = stmt(db, "SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('queued', 'sending', 'accepted', 'failed') GROUP BY state").all() as Array<{
+    state: string;
+    n: number;
+  }>;
+  let queued = 0;
+  let failed = 0;
+  for (const r of rows) {
+    if (r.state === 'failed') failed += r.n;
+    else if (r.state !== 'accepted') queued += r.n;
+  }
+  return { queued, failed };
 }

@@ -1,10 +1,11 @@
 /**
- * Gates for suites that need software from outside npm (Dovecot now; tmux, a browser later).
+ * Gates for suites that need software from outside npm (Dovecot, tmux; the browser one is in browser.ts).
  * Locally a missing tool skips the suite with a printed reason. In CI (ATTEND_E2E=1) it is a
  * failing test instead, so a broken CI image cannot pass by skipping everything.
  */
 import { describe, it } from 'vitest';
 import { dovecotAvailable } from './dovecot.js';
+import { tmuxAvailable } from './tmux.js';
 
 export const e2eRequired = process.env.ATTEND_E2E === '1';
 
@@ -33,4 +34,9 @@ export function gate(what: string, available: boolean, hint: string): GatedDescr
 /** The gate for suites that start a private Dovecot (test/helpers/dovecot.ts). */
 export function requireDovecot(): GatedDescribe {
   return gate('Dovecot (dovecot-imapd)', dovecotAvailable(), 'Install it: apt-get install -y dovecot-imapd');
+}
+
+/** The gate for suites that drive a program in a terminal (test/helpers/tmux.ts). */
+export function requireTmux(): GatedDescribe {
+  return gate('tmux', tmuxAvailable(), 'Install it: apt-get install -y tmux');
 }

@@ -5,6 +5,8 @@ import { type Db, openDb } from '../../src/store/db.js';
 import { getConversation, listConversations, setStatus, wakeSnoozed } from '../../src/store/conversations.js';
 import { ingestEmail } from '../../src/store/ingest.js';
 import { eventsSince } from '../../src/store/events.js';
+import { refreshRanks } from '../../src/app/ranks.js';
+import { policyFromSettings } from '../../src/config/policy-settings.js';
 
 const ME = 'support@shop.test';
 let uid = 0;
@@ -89,11 +91,12 @@ describe('ingestEmail', () => {
 });
 
 describe('listConversations', () => {
-  it('orders the oldest unanswered customer message first, then recent activity', () => {
+  it('orders by the queue policy once ranked: earliest due first, nobody waiting last', () => {
     const db = fresh();
     ingestEmail(db, email({ messageId: 'n1@x', sentAt: 3000 }), ME, 0);
     ingestEmail(db, email({ messageId: 'n2@x', sentAt: 1000 }), ME, 0);
     ingestEmail(db, email({ messageId: 'n3@x', sentAt: 2000, flags: ['\\Answered'] }), ME, 0);
+    refreshRanks(db, policyFromSettings(() => undefined));
     const list = listConversations(db, { status: 'all', limit: 10 });
     expect(list.map((c) => c.waitingSince)).toEqual([new Date(1000).toISOString(), new Date(3000).toISOString(), null]);
     expect(list[2]?.status).toBe('pending');

@@ -1,6 +1,7 @@
-// `attend` with no command: runs every channel live. With no chat account configured it starts the
-// relay in-process on 127.0.0.1:7357, so a new user can open the demo page and chat with themselves.
-// (The full-screen console replaces this text feed; the channels underneath stay the same.)
+// `attend` with no command: the full-screen console on a terminal; a plain live feed of new customer
+// messages when stdin/stdout are not a terminal (a pipe, a service). Either way every channel runs
+// live, and with no chat account configured the relay starts in-process on 127.0.0.1:7357, so a new
+// user can open the demo page and chat with themselves.
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { chatAccounts, emailAccounts } from '../../config/accounts.js';
@@ -12,10 +13,17 @@ import { CliError } from '../exit-codes.js';
 
 export function registerHome(program: Command): void {
   program.option('--no-relay', 'do not start the built-in chat relay');
-  program.action(async (o: { relay: boolean }) => {
+  program.option('--focus', 'start the console in focus mode (one conversation at a time)');
+  program.option('--plain', 'print new customer messages as lines instead of the full-screen console');
+  program.action(async (o: { relay: boolean; focus?: boolean; plain?: boolean }) => {
     const ctx = await openContext();
     try {
-      await home(ctx, o.relay);
+      if (!o.plain && process.stdin.isTTY && process.stdout.isTTY) {
+        const { runConsole } = await import('../../ui/run.js');
+        process.exitCode = await runConsole(ctx, { focus: Boolean(o.focus), relay: o.relay });
+      } else {
+        await home(ctx, o.relay);
+      }
     } finally {
       closeContext(ctx);
     }

@@ -4,13 +4,15 @@ import type { Channel, Status } from '../../domain/types.js';
 import { UsageError } from '../exit-codes.js';
 import { age, cell, makeOutput, terminalWidth } from '../output.js';
 import { withContext } from '../run.js';
+import { prepareQueue } from '../../app/policy.js';
+import { formatDuration } from '../../policy/queue.js';
 
 const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'all'];
 
 export function registerList(program: Command): void {
   program
     .command('list')
-    .description('list conversations, most urgent first (oldest unanswered customer message first)')
+    .description('list conversations in queue order: breached first, then least time to breach, then priority, then longest waiting')
     .option('--status <status>', 'open | pending | snoozed | resolved | all', 'open')
     .option('--channel <channel>', 'email | chat')
     .option('--limit <n>', 'at most this many', '50')
@@ -22,6 +24,7 @@ export function registerList(program: Command): void {
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
       await withContext(async (ctx) => {
         wakeSnoozed(ctx.db, ctx.now());
+        await prepareQueue(ctx);
         const items = listConversations(ctx.db, {
           status: o.status as Status | 'all',
           ...(o.channel ? { channel: o.channel as Channel } : {}),
@@ -36,15 +39,21 @@ function renderTable(items: ConversationSummary[], now: number): string {
   if (items.length === 0) return 'nothing here: no conversations match (try --status all, or attend sync)';
   const width = terminalWidth();
   const idW = Math.max(2, ...items.map((c) => String(c.id).length));
-  const fixed = idW + 1 + 5 + 1 + 8 + 1 + 5 + 1; // id, channel, status, age
+  const fixed = idW + 1 + 5 + 1 + 8 + 1 + 5 + 1 + 5 + 1; // id, channel, status, due, wait
   const rest = Math.max(20, width - fixed);
   const whoW = Math.min(24, Math.floor(rest * 0.35));
   const subjW = rest - whoW - 1;
-  const head = `${'ID'.padStart(idW)} ${cell('CHAN', 5)} ${cell('STATUS', 8)} ${cell('WAIT', 5)} ${cell('CUSTOMER', whoW)} SUBJECT`;
+  const head = `${'ID'.padStart(idW)} ${cell('CHAN', 5)} ${cell('STATUS', 8)} ${cell('DUE', 5)} ${cell('WAIT', 5)} ${cell('CUSTOMER', whoW)} SUBJECT`;
   const rows = items.map((c) => {
     const who = c.customer.name || c.customer.email || '';
     const wait = c.waitingSince ? age(c.waitingSince, now) : '';
-    return `${String(c.id).padStart(idW)} ${cell(c.channel, 5)} ${cell(c.status, 8)} ${cell(wait, 5)} ${cell(who, whoW)} ${cell(c.subject || '(no subject)', subjW).trimEnd()}`;
+    const due = c.dueAt ? dueCell(Date.parse(c.dueAt) - now) : '';
+    return `${String(c.id).padStart(idW)} ${cell(c.channel, 5)} ${cell(c.status, 8)} ${cell(due, 5)} ${cell(wait, 5)} ${cell(who, whoW)} ${cell(c.subject || '(no subject)', subjW).trimEnd()}`;
   });
   return [head, ...rows].join('\n');
+}
+
+/** Time left to the response target; overdue shows as negative ("-12m"). */
+function dueCell(ms: number): string {
+  return ms < 0 ? `-${formatDuration(ms)}` : formatDuration(ms);
 }

@@ -1,0 +1,48 @@
+// The policy settings (targets, priority rules, focus) as the queue uses them. Reading them means
+// loading conf; `list` and the console's first frame should not pay that on every start, so the
+// merged policy is cached in the store beside the size and mtime of the settings file it came from.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { type PolicySettings, policyFromSettings } from '../config/policy-settings.js';
+import { resolvePaths } from '../config/paths.js';
+import type { Settings } from '../config/settings.js';
+import type { Db } from '../store/db.js';
+import { getMeta, putMeta } from '../store/ranks.js';
+import type { AppContext } from './context.js';
+import { refreshRanks } from './ranks.js';
+
+function settingsStamp(env: NodeJS.ProcessEnv): string {
+  try {
+    const st = statSync(path.join(resolvePaths(env).config, 'config.json'));
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'none';
+  }
+}
+
+export function policyOf(settings: Settings): PolicySettings {
+  return policyFromSettings((key) => settings.get(key as never));
+}
+
+/** The current policy, from the cache when the settings file has not changed since it was read. */
+export async function currentPolicy(db: Db, env: NodeJS.ProcessEnv, settings?: Settings): Promise<PolicySettings> {
+  const stamp = settingsStamp(env);
+  if (!settings && getMeta(db, 'policy_stamp') === stamp) {
+    const cached = getMeta(db, 'policy_json');
+    if (cached) return JSON.parse(cached) as PolicySettings;
+  }
+  const s = settings ?? (await import('../config/settings.js')).openSettings(env);
+  const policy = policyOf(s);
+  db.transaction(() => {
+    putMeta(db, 'policy_json', JSON.stringify(policy));
+    putMeta(db, 'policy_stamp', stamp);
+  }).immediate();
+  return policy;
+}
+
+/** Brings the queue up to date before reading it: wakes due snoozes elsewhere, ranks what changed. */
+export async function prepareQueue(ctx: Pick<AppContext, 'db' | 'env'>, settings?: Settings): Promise<PolicySettings> {
+  const policy = await currentPolicy(ctx.db, ctx.env, settings);
+  refreshRanks(ctx.db, policy);
+  return policy;
+}

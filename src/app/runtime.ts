@@ -1,0 +1,257 @@
+// The one object the console uses: it runs every channel in this process (IMAP IDLE, the relay
+// connection, the built-in relay on first run), turns store changes into a version number the UI
+// re-reads on, and performs the actions that need the network. The UI never touches a socket.
+import { EventEmitter } from 'node:events';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { chatAccounts, emailAccounts } from '../config/accounts.js';
+import { resolvePaths } from '../config/paths.js';
+import type { Channel } from '../domain/types.js';
+import { wakeSnoozed } from '../store/conversations.js';
+import { type OutboxCounts, outboxCounts, requeueFailed } from '../store/outbox.js';
+import type { AppContext } from './context.js';
+import type { PolicySettings } from '../config/policy-settings.js';
+import { prepareQueue } from './policy.js';
+import { type Action, applyAction, parseTagInput } from './conversation-actions.js';
+import { listTemplates, renderTemplate, type Template, templatesDir } from './templates.js';
+import { getConversation } from '../store/conversations.js';
+
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+
+export interface ChannelStatus {
+  account: string;
+  channel: Channel;
+  state: ConnectionState;
+  detail: string | null;
+  since: number;
+}
+
+export interface RuntimeOptions {
+  /** Start the built-in relay when no chat account is configured (the first-run experience). */
+  relay: boolean;
+  /** Run the channels at all (tests of the UI over a fixed store turn them off). */
+  channels: boolean;
+  /** How often the store is checked for changes made by the channels or other processes. */
+  pollMs?: number;
+}
+
+const TYPING_TTL_MS = 6000;
+
+export class Runtime extends EventEmitter {
+  /** Bumped whenever the store changed; the UI re-reads what it shows. */
+  version = 0;
+  readonly channels = new Map<string, ChannelStatus>();
+  /** Where the built-in relay serves its demo page, when it runs. */
+  relayUrl: string | null = null;
+  policy: PolicySettings;
+  readonly logLines: string[] = [];
+  private readonly typing = new Map<number, number>();
+  private readonly stop = new AbortController();
+  private readonly kick = new EventTarget();
+  private readonly tasks: Promise<unknown>[] = [];
+  private relay: { close(): Promise<void> } | null = null;
+  private poll: NodeJS.Timeout | null = null;
+  private lastSeq = -1;
+  private lastDataVersion = -1;
+  private readonly logFile: string;
+
+  private constructor(
+    readonly ctx: AppContext,
+    policy: PolicySettings,
+  ) {
+    super();
+    this.policy = policy;
+    this.logFile = path.join(resolvePaths(ctx.env).data, 'console.log');
+  }
+
+  /** Opens the queue (ranks brought up to date) and, unless told not to, starts every channel. */
+  static async start(base: AppContext, opts: RuntimeOptions): Promise<Runtime> {
+    const ctx: AppContext = { ...base, settings: base.settings, log: (line) => rt.log(line) };
+    Object.defineProperty(ctx, 'settings', { get: () => base.settings });
+    const policy = await prepareQueue(base, base.settings);
+    const rt = new Runtime(ctx, policy);
+    rt.check();
+    rt.poll = setInterval(() => rt.check(), opts.pollMs ?? 200);
+    if (opts.channels) await rt.startChannels(opts.relay);
+    return rt;
+  }
+
+  log(line: string): void {
+    const stamped = `${new Date(this.ctx.now()).toISOString()} ${line}`;
+    this.logLines.push(stamped);
+    if (this.logLines.length > 200) this.logLines.shift();
+    try {
+      appendFileSync(this.logFile, `${stamped}\n`, { mode: 0o600 });
+    } catch {
+      // A full disk must not stop the console; the line is still in memory.
+    }
+    this.emit('log', line);
+  }
+
+  private setState(account: string, channel: Channel, state: ConnectionState, detail?: string): void {
+    const prev = this.channels.get(account);
+    if (prev && prev.state === state && prev.detail === (detail ?? null)) return;
+    this.channels.set(account, { account, channel, state, detail: detail ?? null, since: this.ctx.now() });
+    this.emit('channels');
+  }
+
+  private async startChannels(startRelay: boolean): Promise<void> {
+    const { builtinRelay, builtinChatAccount, watchChat } = await import('./chat-account.js');
+    const { watchAccount } = await import('./email-account.js');
+    const signal = this.stop.signal;
+    let chat = chatAccounts(this.ctx.settings);
+    if (chat.length === 0 && startRelay) {
+      const where = builtinRelay(this.ctx.env);
+      const { startRelay: start } = await import('../relay/server.js');
+      try {
+        this.relay = await start({ host: where.host, port: where.port, env: this.ctx.env, log: () => {} });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') this.log(`cannot start the chat relay: ${(err as Error).message}`);
+        else this.log(`port ${where.port} is in use: using the relay already running there`);
+      }
+      this.relayUrl = `http://${where.host}:${where.port}`;
+      chat = [builtinChatAccount(this.ctx.env)];
+    }
+    for (const a of emailAccounts(this.ctx.settings)) {
+      this.setState(a.name, 'email', 'connecting');
+      this.tasks.push(
+        watchAccount(this.ctx, a, {
+          signal,
+          onState: (s, d) => this.setState(a.name, 'email', s, d),
+          onSynced: () => this.check(),
+        }),
+      );
+    }
+    for (const a of chat) {
+      this.setState(a.name, 'chat', 'connecting');
+      this.tasks.push(
+        watchChat(this.ctx, a, signal, {
+          onState: (s, d) => this.setState(a.name, 'chat', s, d),
+          onActivity: () => this.check(),
+          onTyping: (relayConversation, on) => this.onTyping(a.name, relayConversation, on),
+          kick: this.kick,
+        }),
+      );
+    }
+  }
+
+  private onTyping(account: string, relayConversation: number, on: boolean): void {
+    const row = this.ctx.db
+      .prepare("SELECT id FROM conversations WHERE account = ? AND external_ref = ? AND channel = 'chat'")
+      .get(account, String(relayConversation)) as { id: number } | undefined;
+    if (!row) return;
+    if (on) this.typing.set(row.id, this.ctx.now() + TYPING_TTL_MS);
+    else this.typing.delete(row.id);
+    this.emit('typing', row.id);
+  }
+
+  isTyping(conversationId: number): boolean {
+    const until = this.typing.get(conversationId);
+    return until !== undefined && until > this.ctx.now();
+  }
+
+  /** Notices changes by anyone (this process's channels, `attend reply` elsewhere) and re-ranks what changed. */
+  check(): void {
+    const db = this.ctx.db;
+    const seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
+    const dataVersion = db.pragma('data_version', { simple: true }) as number;
+    if (seq === this.lastSeq && dataVersion === this.lastDataVersion) return;
+    this.lastSeq = seq;
+    this.lastDataVersion = dataVersion;
+    try {
+      wakeSnoozed(db, this.ctx.now());
+      void prepareQueue(this.ctx, this.ctx.settings).then((p) => {
+        this.policy = p;
+      });
+    } catch (err) {
+      this.log(`queue: ${(err as Error).message}`);
+    }
+    this.version++;
+    this.emit('change', this.version);
+  }
+
+  outbox(): OutboxCounts {
+    return outboxCounts(this.ctx.db);
+  }
+
+  /** Queues a reply durably, then has it sent now (chat: by the live connection; email: a fresh SMTP session). */
+  async reply(conversationId: number, body: string): Promise<void> {
+    const { queueReply } = await import('./replies.js');
+    const queued = queueReply(this.ctx, conversationId, body);
+    this.check();
+    if (queued.channel === 'chat') {
+      this.kick.dispatchEvent(new Event('kick'));
+      return;
+    }
+    const { sendNow } = await import('./send-now.js');
+    const r = await sendNow(this.ctx, queued.account, queued.item.id);
+    if (r.error && r.state !== 'sent' && r.state !== 'accepted') this.log(`reply to #${conversationId}: ${r.error}`);
+    this.check();
+  }
+
+  /** An action on a conversation (status, assign, tags, note, priority); returns the line to show. */
+  async act(conversationId: number, a: Action): Promise<string> {
+    const line = await applyAction(this.ctx, conversationId, a);
+    this.check();
+    return line;
+  }
+
+  parseTags(input: string): { add: string[]; remove: string[] } {
+    return parseTagInput(input);
+  }
+
+  /** Focus mode's honest line to a waiting chat visitor; it does not count as a response. */
+  async notice(conversationId: number, text: string): Promise<void> {
+    const { queueReply } = await import('./replies.js');
+    queueReply(this.ctx, conversationId, text, { automatic: true });
+    this.kick.dispatchEvent(new Event('kick'));
+    this.check();
+  }
+
+  templates(): { dir: string; list: Template[] } {
+    const dir = templatesDir(this.ctx.env, (this.ctx.settings.get('templates' as never) as { dir?: string } | undefined)?.dir);
+    return { dir, list: listTemplates(dir) };
+  }
+
+  renderTemplate(name: string, conversationId: number): string {
+    const t = this.templates().list.find((x) => x.name === name);
+    if (!t) throw new Error(`no template ${name}`);
+    const c = getConversation(this.ctx.db, conversationId);
+    return renderTemplate(t, {
+      'customer.name': c?.customer.name || c?.customer.email || '',
+      'customer.email': c?.customer.email ?? '',
+      'agent.name': this.ctx.settings.get('agent').name,
+      'conversation.id': String(conversationId),
+      subject: c?.subject ?? '',
+    });
+  }
+
+  /** Failed replies of a conversation go back to the outbox and are tried again. */
+  async retry(conversationId: number): Promise<number> {
+    const n = requeueFailed(this.ctx.db, conversationId, this.ctx.now());
+    this.check();
+    if (n > 0) {
+      this.kick.dispatchEvent(new Event('kick'));
+      const conv = this.ctx.db.prepare('SELECT account, channel FROM conversations WHERE id = ?').get(conversationId) as
+        | { account: string; channel: Channel }
+        | undefined;
+      if (conv?.channel === 'email') {
+        const account = emailAccounts(this.ctx.settings).find((a) => a.name === conv.account);
+        const pending = this.ctx.db.prepare("SELECT id FROM outbox WHERE conversation_id = ? AND state = 'queued'").all(conversationId) as Array<{ id: number }>;
+        if (account) {
+          const { sendNow } = await import('./send-now.js');
+          for (const p of pending) await sendNow(this.ctx, account, p.id);
+        }
+        this.check();
+      }
+    }
+    return n;
+  }
+
+  async close(): Promise<void> {
+    if (this.poll) clearInterval(this.poll);
+    this.stop.abort();
+    await Promise.race([Promise.allSettled(this.tasks), new Promise((r) => setTimeout(r, 3000).unref())]);
+    await this.relay?.close();
+  }
+}

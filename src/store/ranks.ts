@@ -1,0 +1,88 @@
+// The queue's rank is computed by the policy (pure code, in JS) and cached on each conversation, so
+// the queue is an index scan: ORDER BY queue_key (= due_at), priority, waiting_since, id. A trigger
+// marks a conversation stale whenever an input of its rank changes; only stale ones are recomputed,
+// and all of them when the policy settings change (their fingerprint is kept in `meta`).
+import type { Channel, Priority } from '../domain/types.js';
+import type { Db } from './db.js';
+import { stmt } from './statements.js';
+
+/** queue_key for conversations nobody waits on: after every due time, the most recent activity first. */
+export const NOT_WAITING_KEY = Number.MAX_SAFE_INTEGER;
+export const queueKey = (dueAt: number | null, lastMessageAt: number | null): number => dueAt ?? NOT_WAITING_KEY - (lastMessageAt ?? 0);
+
+export interface RankInputs {
+  id: number;
+  channel: Channel;
+  subject: string;
+  prioritySet: Priority | null;
+  waitingSince: number | null;
+  answeredBefore: boolean;
+  lastMessageAt: number | null;
+  customerEmails: string[];
+}
+
+export interface RankOutputs {
+  id: number;
+  priority: Priority;
+  priorityRank: number;
+  dueAt: number | null;
+  lastMessageAt: number | null;
+  vip: boolean;
+  reasons: string[];
+}
+
+export function getMeta(db: Db, key: string): string | null {
+  return (stmt(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+}
+
+export function putMeta(db: Db, key: string, value: string): void {
+  stmt(db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}
+
+export function markAllStale(db: Db): void {
+  db.prepare('UPDATE conversations SET rank_dirty = 1 WHERE rank_dirty = 0').run();
+}
+
+export function staleRankInputs(db: Db, limit: number): RankInputs[] {
+  const rows = stmt(
+    db,
+    `SELECT c.id, c.channel, c.subject, c.priority_set, c.waiting_since, c.first_response_at, c.last_message_at,
+            (SELECT group_concat(email, ' ') FROM customer_emails e WHERE e.customer_id = c.customer_id) AS emails
+     FROM conversations c WHERE c.rank_dirty = 1 LIMIT ?`,
+  ).all(limit) as Array<{
+    id: number;
+    channel: Channel;
+    subject: string;
+    priority_set: Priority | null;
+    waiting_since: number | null;
+    first_response_at: number | null;
+    last_message_at: number | null;
+    emails: string | null;
+  }>;
+  return rows.map((r) => ({
+    id: r.id,
+    channel: r.channel,
+    subject: r.subject,
+    prioritySet: r.priority_set,
+    waitingSince: r.waiting_since,
+    answeredBefore: r.first_response_at !== null,
+    lastMessageAt: r.last_message_at,
+    customerEmails: r.emails ? r.emails.split(' ') : [],
+  }));
+}
+
+export function writeRanks(db: Db, ranks: readonly RankOutputs[]): void {
+  const upd = stmt(
+    db,
+    `UPDATE conversations SET priority = ?, priority_rank = ?, due_at = ?, queue_key = ?, vip = ?, rank_reasons = ?, rank_dirty = 0
+     WHERE id = ?`,
+  );
+  for (const r of ranks) {
+    upd.run(r.priority, r.priorityRank, r.dueAt, queueKey(r.dueAt, r.lastMessageAt), r.vip ? 1 : 0, JSON.stringify(r.reasons), r.id);
+  }
+}
+
+/** Sets (or with null clears) the priority an agent chose; the rank follows on the next refresh. */
+export function setExplicitPriority(db: Db, id: number, priority: Priority | null): void {
+  stmt(db, 'UPDATE conversations SET priority_set = ? WHERE id = ?').run(priority, id);
+}

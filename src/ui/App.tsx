@@ -1,0 +1,559 @@
+// The console: the queue and the selected conversation side by side, or one conversation in focus
+// mode. It reads the store (through small models) and dispatches actions to the runtime; it never
+// touches the network. Keys come from keys/keymap.ts; every command is a case in `run` below.
+import { Box, type Key, Text, useApp, useInput, useStdout } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { FocusSession } from '../app/focus-session.js';
+import type { Runtime } from '../app/runtime.js';
+import type { Digest } from '../policy/focus.js';
+import { getDraft, putDraft } from '../store/drafts.js';
+import { ConversationPane } from './components/ConversationPane.js';
+import { DigestView } from './components/DigestView.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { Choice } from './components/Choice.js';
+import { Prompt } from './components/Prompt.js';
+import { QueuePane } from './components/QueuePane.js';
+import { StatusBar } from './components/StatusBar.js';
+import { BreakthroughLine } from './components/BreakthroughLine.js';
+import { type Context, commandFor, keyName } from './keys/keymap.js';
+import { editorContext, readConversation } from './model/conversation-view.js';
+import { type QueueFilter, QueueWindow } from './model/queue-window.js';
+import { type Overlay, choiceFor, nextChannel, nextStatus, promptFor, snoozeUntil } from './model/overlays.js';
+import { useRuntime, useTerminalSize } from './hooks.js';
+import type { Theme } from './theme.js';
+import { runEditor } from './editor.js';
+
+export interface AppProps {
+  runtime: Runtime;
+  theme: Theme;
+  startInFocus?: boolean;
+  /** Opens $EDITOR on a draft with context below it; null when the agent left it empty. Injected so tests can fake it. */
+  editor?: (initial: string, below: string) => Promise<string | null>;
+  /** Called once the app has saved drafts and wants the process to end. */
+  onQuit?: () => void;
+  size?: { columns: number; rows: number };
+}
+
+type Mode = 'queue' | 'focus' | 'digest';
+
+const PLAIN_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+export function App(props: AppProps) {
+  const { runtime, theme } = props;
+  const { exit } = useApp();
+  const { write } = useStdout();
+  const db = runtime.ctx.db;
+  const term = useTerminalSize(props.size);
+  const { version, now } = useRuntime(runtime);
+  const windowRef = useRef<QueueWindow | null>(null);
+  windowRef.current ??= new QueueWindow(db);
+  const win = windowRef.current;
+
+  const [mode, setMode] = useState<Mode>('queue');
+  const [pane, setPane] = useState<'queue' | 'conversation'>('queue');
+  const [filter, setFilter] = useState<QueueFilter>({ status: 'open', channel: null, search: '' });
+  const [cursor, setCursor] = useState(0);
+  const followId = useRef<number | null>(null);
+  const topRef = useRef(0);
+  const [scroll, setScroll] = useState(0);
+  const [overlay, setOverlay] = useState<Overlay | null>(null);
+  const [composer, setComposer] = useState<{ id: number; value: string } | null>(null);
+  const [flash, setFlash] = useState<string | null>(null);
+  const [digest, setDigest] = useState<(Digest & { minutes: number }) | null>(null);
+  const focusRef = useRef<FocusSession | null>(null);
+  const [focusId, setFocusId] = useState<number | null>(null);
+  const [ctrlCArmed, setCtrlCArmed] = useState(false);
+
+  // Layout: two panes when there is room, else the active one; 1 line for messages, 1 status bar.
+  const width = term.columns;
+  const height = Math.max(6, term.rows - 1);
+  const paneHeight = height - 2 - (mode === 'focus' ? 1 : 0);
+  const twoPanes = width >= 70;
+  const queueWidth = twoPanes ? Math.max(34, Math.min(60, Math.floor(width * 0.42))) : width;
+  const convWidth = twoPanes ? width - queueWidth - 1 : width;
+  const visibleRows = Math.max(1, paneHeight - 1);
+
+  const total = win.count(version, filter);
+  const clamped = Math.min(cursor, Math.max(0, total - 1));
+  if (clamped < topRef.current) topRef.current = clamped;
+  if (clamped >= topRef.current + visibleRows) topRef.current = clamped - visibleRows + 1;
+  if (topRef.current > Math.max(0, total - visibleRows)) topRef.current = Math.max(0, total - visibleRows);
+  const rows = win.rows(version, filter, topRef.current, visibleRows);
+  const selectedId = rows[clamped - topRef.current]?.id ?? null;
+
+  // The selection follows its conversation when the queue reorders under it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the store changed (version), not when the cursor moves
+  useEffect(() => {
+    if (followId.current === null) return;
+    const at = win.indexOf(filter, followId.current);
+    if (at !== null && at !== cursor) setCursor(at);
+  }, [version]);
+  useEffect(() => {
+    followId.current = selectedId;
+  }, [selectedId]);
+
+  const shownId = mode === 'focus' ? focusId : selectedId;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version is the trigger: re-read when the store changed
+  const data = useMemo(() => (shownId === null ? null : readConversation(db, shownId)), [db, shownId, version]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a different conversation starts at its newest message
+  useEffect(() => setScroll(0), [shownId]);
+
+  // Focus: new activity is sorted (current / deferred / hidden) as it arrives; notices go out.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version and the clock are the triggers
+  const focusFacts = useMemo(() => {
+    const s = focusRef.current;
+    if (mode !== 'focus' || !s) return null;
+    s.setPolicy(runtime.policy);
+    for (const n of s.observe()) void runtime.notice(n.conversationId, n.text).catch((err) => runtime.log(`queue notice: ${(err as Error).message}`));
+    return s.facts();
+  }, [mode, version, now, runtime]);
+  useEffect(() => {
+    const b = focusFacts?.breakthrough;
+    const s = focusRef.current;
+    if (!(b && s?.announce(b.item.id))) return;
+    const f = runtime.policy.focus.breakthrough;
+    if (f.bell) process.stdout.write('\x07');
+    if (f.notify) process.stdout.write(`\x1b]9;attend: #${b.item.id} ${b.breached ? 'has breached' : 'is about to breach'} its target\x07`);
+  }, [focusFacts, runtime]);
+
+  const say = useCallback((line: string) => setFlash(line), []);
+
+  const startFocus = useCallback(() => {
+    const s = new FocusSession(db, runtime.policy, runtime.ctx.now);
+    focusRef.current = s;
+    setFocusId(s.currentId);
+    setMode('focus');
+    say(s.currentId === null ? 'focus: nothing is waiting — f leaves' : 'focus: one conversation at a time; the rest waits');
+  }, [db, runtime, say]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, at start
+  useEffect(() => {
+    if (props.startInFocus) startFocus();
+  }, []);
+
+  const leaveFocus = useCallback(() => {
+    const s = focusRef.current;
+    if (!s) return;
+    setDigest(s.end());
+    focusRef.current = null;
+    setMode('digest');
+  }, []);
+
+  const saveComposer = useCallback(() => {
+    if (composer) putDraft(db, composer.id, composer.value, runtime.ctx.now());
+  }, [composer, db, runtime]);
+
+  const quit = useCallback(() => {
+    saveComposer();
+    focusRef.current?.end();
+    focusRef.current = null;
+    props.onQuit?.();
+    exit();
+  }, [saveComposer, exit, props]);
+
+  /** After a status action in focus, the next conversation comes up (send-and-next, Play). */
+  const afterHandled = useCallback(
+    (outcome: 'resolved' | 'pending' | 'snoozed' | 'replied') => {
+      const s = focusRef.current;
+      if (mode !== 'focus' || !s) return;
+      setFocusId(s.handle(outcome));
+    },
+    [mode],
+  );
+
+  const act = useCallback(
+    async (id: number, a: Parameters<Runtime['act']>[1], outcome?: 'resolved' | 'pending' | 'snoozed') => {
+      try {
+        say(await runtime.act(id, a));
+        if (outcome) afterHandled(outcome);
+      } catch (err) {
+        say(`failed: ${(err as Error).message}`);
+      }
+    },
+    [runtime, say, afterHandled],
+  );
+
+  const sendReply = useCallback(
+    async (id: number, body: string) => {
+      if (body.trim() === '') return;
+      putDraft(db, id, '', runtime.ctx.now());
+      say(`#${id}: reply queued…`);
+      try {
+        await runtime.reply(id, body);
+        say(mode === 'focus' ? `#${id}: reply sent · N next · R resolve` : `#${id}: reply queued → sending`);
+      } catch (err) {
+        putDraft(db, id, body, runtime.ctx.now());
+        say(`#${id}: not sent, kept as draft: ${(err as Error).message}`);
+      }
+    },
+    [db, runtime, say, mode],
+  );
+
+  const openEditor = useCallback(
+    async (id: number) => {
+      const d = readConversation(db, id);
+      if (!d) return;
+      const editor =
+        props.editor ??
+        (async (initial: string, below: string) =>
+          runEditor(initial, below, {
+            release: () => {
+              process.stdout.write('\x1b[?1049l\x1b[?25h');
+              if (process.stdin.isTTY) process.stdin.setRawMode(false);
+            },
+            reclaim: () => {
+              if (process.stdin.isTTY) process.stdin.setRawMode(true);
+              process.stdout.write('\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H');
+              write(''); // Ink repaints its whole frame after an outside write
+            },
+          }));
+      try {
+        const body = await editor(getDraft(db, id) ?? '', editorContext(d));
+        if (body === null) say('reply cancelled: it was empty');
+        else await sendReply(id, body);
+      } catch (err) {
+        const draft = (err as { draft?: string | null }).draft;
+        if (draft) putDraft(db, id, draft, runtime.ctx.now());
+        say(`editor: ${(err as Error).message}${draft ? ' (kept as draft)' : ''}`);
+      }
+    },
+    [db, props.editor, say, sendReply, write, runtime],
+  );
+
+  const reply = useCallback(
+    (id: number, viaEditor: boolean) => {
+      const d = readConversation(db, id);
+      if (!d) return;
+      if (viaEditor || d.conversation.channel === 'email') void openEditor(id);
+      else setComposer({ id, value: getDraft(db, id) ?? '' });
+    },
+    [db, openEditor],
+  );
+
+  const context: Context = mode === 'focus' ? 'focus' : pane === 'conversation' ? 'conversation' : 'queue';
+
+  const run = (command: string) => {
+    const id = shownId;
+    const page = Math.max(1, Math.floor(visibleRows / 2));
+    switch (command) {
+      case 'down':
+        return setCursor(Math.min(total - 1, clamped + 1));
+      case 'up':
+        return setCursor(Math.max(0, clamped - 1));
+      case 'top':
+        return setCursor(0);
+      case 'bottom':
+        return setCursor(Math.max(0, total - 1));
+      case 'page-down':
+        if (context === 'queue') return setCursor(Math.min(total - 1, clamped + page));
+        return setScroll((s) => Math.max(0, s - page));
+      case 'page-up':
+        if (context === 'queue') return setCursor(Math.max(0, clamped - page));
+        return setScroll((s) => s + page);
+      case 'scroll-down':
+        return setScroll((s) => Math.max(0, s - 1));
+      case 'scroll-up':
+        return setScroll((s) => s + 1);
+      case 'scroll-top':
+        return setScroll(1_000_000);
+      case 'scroll-bottom':
+        return setScroll(0);
+      case 'open':
+        return setPane('conversation');
+      case 'switch-pane':
+        return setPane((p) => (p === 'queue' ? 'conversation' : 'queue'));
+      case 'back':
+        return setPane('queue');
+      case 'search':
+        return setOverlay(promptFor('search', filter.search));
+      case 'clear':
+        return setFilter((f) => ({ ...f, search: '' }));
+      case 'filter-status':
+        setCursor(0);
+        return setFilter((f) => ({ ...f, status: nextStatus(f.status) }));
+      case 'filter-channel':
+        setCursor(0);
+        return setFilter((f) => ({ ...f, channel: nextChannel(f.channel) }));
+      case 'focus':
+        return startFocus();
+      case 'leave':
+        return leaveFocus();
+      case 'help':
+        return setOverlay({ kind: 'help' });
+      case 'quit':
+        return quit();
+      case 'next': {
+        const s = focusRef.current;
+        if (!s) return;
+        if (s.currentWaiting()) return setOverlay(promptFor('skip', ''));
+        return setFocusId(s.handle('replied'));
+      }
+      case 'jump': {
+        const b = focusFacts?.breakthrough;
+        if (!b || !focusRef.current) return say('no breakthrough to jump to');
+        focusRef.current.jump(b.item.id);
+        return setFocusId(b.item.id);
+      }
+    }
+    if (id === null) return say('no conversation selected');
+    switch (command) {
+      case 'reply':
+        return reply(id, false);
+      case 'reply-editor':
+        return reply(id, true);
+      case 'resolve':
+        return void act(id, { kind: 'resolve' }, 'resolved');
+      case 'pending':
+        return void act(id, { kind: 'pending' }, 'pending');
+      case 'reopen':
+        return void act(id, { kind: 'reopen' });
+      case 'snooze':
+        return setOverlay(choiceFor('snooze', runtime));
+      case 'priority':
+        return setOverlay(choiceFor('priority', runtime));
+      case 'template': {
+        const o = choiceFor('template', runtime);
+        return o.kind === 'choice' && o.options.length === 0 ? say(`no templates yet: add NAME.md files to ${o.hint}`) : setOverlay(o);
+      }
+      case 'assign':
+        return setOverlay(promptFor('assign', data?.conversation.assignee ?? ''));
+      case 'tag':
+        return setOverlay(promptFor('tag', ''));
+      case 'note':
+        return setOverlay(promptFor('note', ''));
+      case 'retry':
+        return void runtime.retry(id).then((n) => say(n ? `#${id}: retrying ${n} failed repl${n === 1 ? 'y' : 'ies'}` : `#${id}: no failed reply`));
+    }
+  };
+
+  const submitOverlay = (o: Overlay, value: string) => {
+    setOverlay(null);
+    const id = shownId;
+    if (o.kind === 'prompt' && o.purpose === 'search') {
+      setCursor(0);
+      return setFilter((f) => ({ ...f, search: value.trim() }));
+    }
+    if (o.kind === 'prompt' && o.purpose === 'skip') {
+      const s = focusRef.current;
+      if (s) setFocusId(s.skip(value));
+      return;
+    }
+    if (id === null) return;
+    if (o.kind === 'prompt') {
+      if (o.purpose === 'assign') return void act(id, { kind: 'assign', to: value.trim() || null });
+      if (o.purpose === 'tag') return void act(id, { kind: 'tag', ...runtime.parseTags(value) });
+      if (o.purpose === 'note') return value.trim() ? void act(id, { kind: 'note', text: value.trim() }) : undefined;
+      if (o.purpose === 'snooze-custom') {
+        const until = snoozeUntil(value, runtime.ctx.now());
+        return until === null ? say(`cannot read "${value}" (try 2h, 3d or 2026-12-01T09:00)`) : void act(id, { kind: 'snooze', until }, 'snoozed');
+      }
+    }
+  };
+
+  const choose = (o: Extract<Overlay, { kind: 'choice' }>, key: string) => {
+    const option = o.options.find((x) => x.key === key);
+    if (!option) return;
+    setOverlay(null);
+    const id = shownId;
+    if (id === null) return;
+    if (o.purpose === 'snooze') {
+      if (option.value === 'custom') return setOverlay(promptFor('snooze-custom', ''));
+      const until = snoozeUntil(option.value, runtime.ctx.now());
+      if (until !== null) void act(id, { kind: 'snooze', until }, 'snoozed');
+      return;
+    }
+    if (o.purpose === 'priority') return void act(id, { kind: 'priority', priority: option.value === 'auto' ? null : (option.value as 'urgent') });
+    if (o.purpose === 'template') {
+      try {
+        const text = runtime.renderTemplate(option.value, id);
+        const d = readConversation(db, id);
+        if (d?.conversation.channel === 'chat') setComposer({ id, value: text });
+        else {
+          putDraft(db, id, text, runtime.ctx.now());
+          void openEditor(id);
+        }
+      } catch (err) {
+        say((err as Error).message);
+      }
+    }
+  };
+
+  // Keys typed faster than a frame arrive as one chunk ("jj", or "xf" over a slow SSH link): they
+  // are handled one per render, so each sees the state the previous one left.
+  const pendingKeys = useRef<string[]>([]);
+  const [keyTick, setKeyTick] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyTick is the trigger; handleKey is this render's
+  useEffect(() => {
+    const next = pendingKeys.current.shift();
+    if (next === undefined) return;
+    handleKey(next, PLAIN_KEY);
+    if (pendingKeys.current.length) setKeyTick((t) => t + 1);
+  }, [keyTick]);
+
+  // One stable listener that calls the latest handler: a key that arrives right after a render
+  // (before React re-subscribes) still sees the state that render showed.
+  const onKey = useRef<(input: string, key: Key) => void>(() => {});
+  onKey.current = (input, key) => {
+    const typing = composer !== null || overlay?.kind === 'prompt';
+    const chars = [...input];
+    if (!typing && chars.length > 1 && !key.ctrl && !key.meta && chars.every((c) => c >= ' ')) {
+      pendingKeys.current.push(...chars.slice(1));
+      handleKey(chars[0] as string, PLAIN_KEY);
+      setKeyTick((t) => t + 1);
+      return;
+    }
+    handleKey(input, key);
+  };
+  const listener = useCallback((input: string, key: Key) => onKey.current(input, key), []);
+  useInput(listener);
+
+  function handleKey(input: string, key: Key) {
+    const name = keyName(input, key);
+    if (name === 'ctrl+c') {
+      if (composer) {
+        saveComposer();
+        setComposer(null);
+        setCtrlCArmed(true);
+        return say('draft kept — Ctrl-C again quits');
+      }
+      return quit();
+    }
+    if (ctrlCArmed) setCtrlCArmed(false);
+    if (composer) {
+      if (name === 'esc') {
+        saveComposer();
+        setComposer(null);
+        say(composer.value.trim() ? `draft kept for #${composer.id}` : '');
+      }
+      return; // the text input has the keys
+    }
+    if (overlay) {
+      if (overlay.kind === 'help') return setOverlay(null);
+      if (name === 'esc') return setOverlay(null);
+      if (overlay.kind === 'choice' && name !== null) choose(overlay, name);
+      return;
+    }
+    if (mode === 'digest') {
+      setDigest(null);
+      setMode('queue');
+      return say('');
+    }
+    const command = commandFor(context, input, key);
+    if (command) {
+      if (flash) setFlash(null);
+      run(command);
+    }
+  }
+
+  // ----- layout -----
+  const convFooter = composer ? (
+    <Prompt
+      label={`reply #${composer.id}>`}
+      value={composer.value}
+      onChange={(v) => setComposer({ id: composer.id, value: v })}
+      onSubmit={(v) => {
+        setComposer(null);
+        void sendReply(composer.id, v);
+      }}
+      width={mode === 'focus' || !twoPanes ? width - 2 : convWidth - 2}
+      theme={theme}
+    />
+  ) : overlay?.kind === 'prompt' ? (
+    <Prompt
+      label={overlay.label}
+      value={overlay.value}
+      onChange={(v) => setOverlay({ ...overlay, value: v })}
+      onSubmit={(v) => submitOverlay(overlay, v)}
+      width={mode === 'focus' || !twoPanes ? width - 2 : convWidth - 2}
+      theme={theme}
+    />
+  ) : null;
+
+  const typing = shownId !== null && runtime.isTyping(shownId);
+  let body: React.ReactNode;
+  if (overlay?.kind === 'help') body = <HelpOverlay context={context} width={width} height={paneHeight} theme={theme} />;
+  else if (mode === 'digest' && digest) body = <DigestView digest={digest} width={width} height={paneHeight} theme={theme} />;
+  else if (overlay?.kind === 'choice') body = <Choice title={overlay.title} options={overlay.options} width={width} theme={theme} />;
+  else if (mode === 'focus')
+    body =
+      focusId === null ? (
+        <Box height={paneHeight} paddingLeft={1}>
+          <Text>Nothing is waiting. Well done. (f leaves focus and shows the digest)</Text>
+        </Box>
+      ) : (
+        <ConversationPane data={data} width={width} height={paneHeight} scroll={scroll} active typing={typing} now={now} theme={theme} footer={convFooter} />
+      );
+  else {
+    const queue = (
+      <QueuePane rows={rows} first={topRef.current} selected={clamped} total={total} filter={filter} width={queueWidth} height={paneHeight} active={pane === 'queue'} now={now} theme={theme} />
+    );
+    const conv = (
+      <ConversationPane data={data} width={convWidth} height={paneHeight} scroll={scroll} active={pane === 'conversation'} typing={typing} now={now} theme={theme} footer={convFooter} />
+    );
+    body = twoPanes ? (
+      <Box flexDirection="row" height={paneHeight}>
+        {queue}
+        <Box width={1} height={paneHeight} flexDirection="column">
+          <Text dimColor={theme.dim}>{'│\n'.repeat(paneHeight).trimEnd()}</Text>
+        </Box>
+        {conv}
+      </Box>
+    ) : pane === 'queue' && !composer && overlay?.kind !== 'prompt' ? (
+      queue
+    ) : (
+      conv
+    );
+  }
+
+  const hint = composer ? 'enter sends · esc keeps it as a draft · ctrl-c keeps it and stops' : overlay?.kind === 'prompt' ? 'enter accepts · esc cancels' : null;
+  const message =
+    mode === 'focus' && focusFacts?.breakthrough ? null : (
+      <Text wrap="truncate-end" color={theme.accent}>
+        {hint ?? flash ?? ' '}
+      </Text>
+    );
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {mode === 'focus' ? (
+        <Text inverse bold wrap="truncate-end">
+          {` FOCUS${focusId !== null ? ` · #${focusId}` : ''} · r reply · R resolve · p pending · s snooze · N next · f leave `.padEnd(width).slice(0, width)}
+        </Text>
+      ) : null}
+      {body}
+      {mode === 'focus' && focusFacts?.breakthrough ? (
+        <BreakthroughLine item={focusFacts.breakthrough} more={focusFacts.moreBreakthroughs} db={db} width={width} now={now} theme={theme} />
+      ) : (
+        message
+      )}
+      <StatusBar
+        channels={[...runtime.channels.values()]}
+        outbox={runtime.outbox()}
+        waiting={mode === 'focus' ? (focusFacts?.deferredCount ?? 0) : null}
+        now={now}
+        width={width}
+        theme={theme}
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,88 @@
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import { type ConversationData, type Line, transcriptLines } from '../model/conversation-view.js';
+import type { Theme } from '../theme.js';
+import { clip, safeLine } from '../text.js';
+import { reasonsLine } from './QueuePane.js';
+
+export interface ConversationPaneProps {
+  data: ConversationData | null;
+  width: number;
+  height: number;
+  /** Lines scrolled up from the newest (0 = the end of the transcript is visible). */
+  scroll: number;
+  active: boolean;
+  typing: boolean;
+  now: number;
+  theme: Theme;
+  /** The composer or a prompt, shown under the transcript. */
+  footer?: ReactNode;
+  footerHeight?: number;
+}
+
+function toneColor(l: Line, t: Theme): string | undefined {
+  if (l.tone === 'failed') return t.danger;
+  if (l.tone === 'note') return t.warn;
+  if (l.tone === 'out') return t.ok;
+  return undefined;
+}
+
+export function headerLines(d: ConversationData, now: number, typing: boolean): string[] {
+  const c = d.conversation;
+  const who = c.customer.name && c.customer.email ? `${c.customer.name} <${c.customer.email}>` : c.customer.name || c.customer.email || 'visitor';
+  const status = c.status === 'snoozed' && c.snoozedUntil ? `snoozed until ${new Date(c.snoozedUntil).toLocaleString()}` : c.status;
+  const lines = [`#${c.id} ${safeLine(c.subject || '(no subject)')}`, `${safeLine(who)} · ${status} · ${reasonsLine(c, now)}`];
+  const extra = [
+    c.tags.length ? `tags: ${c.tags.map(safeLine).join(' ')}` : '',
+    c.assignee ? `assigned: ${safeLine(c.assignee)}` : '',
+    typing ? 'typing…' : '',
+    d.failedReason ? `reply FAILED: ${safeLine(d.failedReason)} — X retries` : '',
+  ].filter(Boolean);
+  if (extra.length) lines.push(extra.join(' · '));
+  if (d.history.length) {
+    lines.push(`history: ${d.history.map((h) => `${h.channel} #${h.id} ${h.status} “${safeLine(h.subject || '…')}”`).join(', ')}`);
+  }
+  return lines;
+}
+
+export function ConversationPane(p: ConversationPaneProps) {
+  if (!p.data) {
+    return (
+      <Box flexDirection="column" width={p.width} height={p.height} paddingLeft={1}>
+        <Text dimColor={p.theme.dim}>No conversation selected.</Text>
+      </Box>
+    );
+  }
+  const inner = Math.max(10, p.width - 2);
+  const header = headerLines(p.data, p.now, p.typing);
+  const footerHeight = p.footer ? (p.footerHeight ?? 1) : 0;
+  const bodyHeight = Math.max(1, p.height - header.length - 1 - footerHeight);
+  const lines = transcriptLines(p.data, inner, p.now);
+  const maxScroll = Math.max(0, lines.length - bodyHeight);
+  const scroll = Math.min(p.scroll, maxScroll);
+  const end = lines.length - scroll;
+  const shown = lines.slice(Math.max(0, end - bodyHeight), end);
+  const more = end - shown.length;
+  return (
+    <Box flexDirection="column" width={p.width} height={p.height} paddingLeft={1}>
+      
+      {header.map((h, i) => (
+        <Text key={`h${i}`} bold={i === 0} color={i === 0 && p.active ? p.theme.accent : undefined} wrap="truncate-end">
+          {clip(h, inner)}
+        </Text>
+      ))}
+      <Text dimColor={p.theme.dim} wrap="truncate-end">
+        {clip(`${'─'.repeat(2)} ${more > 0 ? `${more} more above · k/pgup` : 'start of conversation'} ${'─'.repeat(inner)}`, inner)}
+      </Text>
+      <Box flexDirection="column" height={bodyHeight}>
+        
+        {shown.map((l, i) => (
+          <Text key={`l${end - shown.length + i}`} color={toneColor(l, p.theme)} bold={l.text.startsWith('── ')} wrap="truncate-end">
+            {l.text === '' ? ' ' : l.text}
+          </Text>
+        ))}
+      </Box>
+      {p.footer ? <Box height={footerHeight}>{p.footer}</Box> : null}
+    </Box>
+  );
+}

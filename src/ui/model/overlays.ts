@@ -1,0 +1,91 @@
+// The small dialogs of the console: one-line prompts and one-key menus, as data.
+import type { Runtime } from '../../app/runtime.js';
+import type { Channel, Status } from '../../domain/types.js';
+import { parseUntil } from '../../domain/when.js';
+import type { ChoiceOption } from '../components/Choice.js';
+
+export type PromptPurpose = 'search' | 'assign' | 'tag' | 'note' | 'skip' | 'snooze-custom';
+
+export type Overlay =
+  | { kind: 'help' }
+  | { kind: 'prompt'; purpose: PromptPurpose; label: string; value: string }
+  | { kind: 'choice'; purpose: 'snooze' | 'priority' | 'template'; title: string; options: Array<ChoiceOption & { value: string }>; hint?: string };
+
+const LABELS: Record<PromptPurpose, string> = {
+  search: 'search:',
+  assign: 'assign to (empty unassigns):',
+  tag: 'tags (-tag removes):',
+  note: 'internal note:',
+  skip: 'skip — one word why:',
+  'snooze-custom': 'snooze until (2h, 3d, 2026-12-01T09:00):',
+};
+
+export function promptFor(purpose: PromptPurpose, value: string): Overlay {
+  return { kind: 'prompt', purpose, label: LABELS[purpose], value };
+}
+
+const KEYS = '123456789abcdefghijklmnopqrstuvwxyz';
+
+export function choiceFor(purpose: 'snooze' | 'priority' | 'template', runtime: Runtime): Extract<Overlay, { kind: 'choice' }> {
+  if (purpose === 'snooze') {
+    return {
+      kind: 'choice',
+      purpose,
+      title: 'Snooze until',
+      options: [
+        { key: '1', label: 'in 1 hour', value: '1h' },
+        { key: '2', label: 'in 4 hours', value: '4h' },
+        { key: '3', label: 'tomorrow 09:00', value: 'tomorrow' },
+        { key: '4', label: 'next Monday 09:00', value: 'monday' },
+        { key: '5', label: 'custom…', value: 'custom' },
+      ],
+    };
+  }
+  if (purpose === 'priority') {
+    return {
+      kind: 'choice',
+      purpose,
+      title: 'Priority',
+      options: [
+        { key: 'u', label: 'urgent', value: 'urgent' },
+        { key: 'h', label: 'high', value: 'high' },
+        { key: 'n', label: 'normal', value: 'normal' },
+        { key: 'l', label: 'low', value: 'low' },
+        { key: 'a', label: 'automatic (from the rules)', value: 'auto' },
+      ],
+    };
+  }
+  const templates = runtime.templates();
+  return {
+    kind: 'choice',
+    purpose,
+    title: 'Insert a canned reply',
+    options: templates.list.slice(0, KEYS.length).map((t, i) => ({ key: KEYS[i] as string, label: t.name, value: t.name })),
+    hint: templates.dir,
+  };
+}
+
+/** Presets ("tomorrow", "monday") and anything parseUntil reads; null when unreadable or past. */
+export function snoozeUntil(value: string, now: number): number | null {
+  const at9 = (d: Date) => {
+    d.setHours(9, 0, 0, 0);
+    return d.getTime();
+  };
+  if (value === 'tomorrow') {
+    const d = new Date(now);
+    d.setDate(d.getDate() + 1);
+    return at9(d);
+  }
+  if (value === 'monday') {
+    const d = new Date(now);
+    d.setDate(d.getDate() + (((8 - d.getDay()) % 7) || 7));
+    return at9(d);
+  }
+  const t = parseUntil(value, now);
+  return t !== null && t > now ? t : null;
+}
+
+const STATUSES: Array<Status | 'all'> = ['open', 'pending', 'snoozed', 'resolved', 'all'];
+export const nextStatus = (s: Status | 'all'): Status | 'all' => STATUSES[(STATUSES.indexOf(s) + 1) % STATUSES.length] as Status | 'all';
+const CHANNELS: Array<Channel | null> = [null, 'email', 'chat'];
+export const nextChannel = (c: Channel | null): Channel | null => CHANNELS[(CHANNELS.indexOf(c) + 1) % CHANNELS.length] ?? null;

@@ -1,0 +1,60 @@
+// The queue as the console scrolls it: only a page of rows around the cursor is read from the
+// store (an index scan), so 100,000 conversations scroll like 10. Re-read when the store changes.
+import type { Channel, Status } from '../../domain/types.js';
+import { type ConversationSummary, countConversations, listConversations, positionInQueue } from '../../store/conversations.js';
+import type { Db } from '../../store/db.js';
+
+export interface QueueFilter {
+  status: Status | 'all';
+  channel: Channel | null;
+  search: string;
+}
+
+const PAGE = 200;
+
+export class QueueWindow {
+  private key = '';
+  private total = 0;
+  private pageStart = 0;
+  private page: ConversationSummary[] = [];
+  private pageValid = false;
+
+  constructor(private readonly db: Db) {}
+
+  private static keyOf(version: number, f: QueueFilter): string {
+    return `${version}|${f.status}|${f.channel ?? ''}|${f.search}`;
+  }
+
+  private filterArgs(f: QueueFilter) {
+    return { status: f.status, ...(f.channel ? { channel: f.channel } : {}), ...(f.search ? { search: f.search } : {}) };
+  }
+
+  private sync(version: number, f: QueueFilter): void {
+    const key = QueueWindow.keyOf(version, f);
+    if (key === this.key) return;
+    this.key = key;
+    this.total = countConversations(this.db, this.filterArgs(f));
+    this.pageValid = false;
+  }
+
+  count(version: number, f: QueueFilter): number {
+    this.sync(version, f);
+    return this.total;
+  }
+
+  /** Rows [from, from + n) of the filtered queue. */
+  rows(version: number, f: QueueFilter, from: number, n: number): ConversationSummary[] {
+    this.sync(version, f);
+    if (!this.pageValid || from < this.pageStart || from + n > this.pageStart + this.page.length) {
+      this.pageStart = Math.max(0, from - PAGE / 4);
+      this.page = listConversations(this.db, { ...this.filterArgs(f), limit: Math.max(PAGE, n * 2), offset: this.pageStart });
+      this.pageValid = true;
+    }
+    return this.page.slice(from - this.pageStart, from - this.pageStart + n);
+  }
+
+  /** Where a conversation now sits, so the selection follows it when the queue reorders. */
+  indexOf(f: QueueFilter, id: number): number | null {
+    return positionInQueue(this.db, id, this.filterArgs(f));
+  }
+}

@@ -1,0 +1,47 @@
+// Starts the full-screen console: alternate screen, hidden cursor, raw keys; restores the terminal
+// on every way out (q, Ctrl-C, SIGTERM, SIGHUP when an SSH session drops, an uncaught error).
+import type { AppContext } from '../app/context.js';
+import { Runtime } from '../app/runtime.js';
+import { makeTheme } from './theme.js';
+
+const ENTER = '\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H';
+const LEAVE = '\x1b[?25h\x1b[?1049l';
+
+export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay: boolean }): Promise<number> {
+  // Ink renders only a final frame when it thinks it runs in CI; on a real terminal we always want live frames.
+  process.env.CI = 'false';
+  const [{ render }, React, { App }] = await Promise.all([import('ink'), import('react'), import('./App.js')]);
+  const runtime = await Runtime.start(ctx, { relay: opts.relay, channels: true });
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    process.stdout.write(LEAVE);
+  };
+  process.on('exit', restore);
+  process.stdout.write(ENTER);
+  let exitCode = 0;
+  const instance = render(React.createElement(App, { runtime, theme: makeTheme(), startInFocus: opts.focus }), {
+    exitOnCtrlC: false,
+    patchConsole: true,
+    // Not incrementalRendering: in Ink 6.8 it misplaces lines after the first frame (seen in tmux).
+    maxFps: 60,
+  });
+  const stopOnSignal = () => instance.unmount();
+  process.on('SIGTERM', stopOnSignal);
+  process.on('SIGHUP', stopOnSignal);
+  try {
+    await instance.waitUntilExit();
+  } catch (err) {
+    exitCode = 1;
+    restore();
+    process.stderr.write(`attend: the console stopped: ${(err as Error).message}\n`);
+  } finally {
+    restore();
+    process.off('SIGTERM', stopOnSignal);
+    process.off('SIGHUP', stopOnSignal);
+    await runtime.close();
+  }
+  if (runtime.relayUrl) process.stderr.write(`attend: the built-in chat relay stopped (${runtime.relayUrl})\n`);
+  return exitCode;
+}

@@ -1,0 +1,279 @@
+// The console's flows with ink-testing-library over a real store (channels off: no network here;
+// the end-to-end run against Dovecot and the relay is test/e2e/console.test.ts).
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Runtime } from '../../src/app/runtime.js';
+import { getDraft } from '../../src/store/drafts.js';
+import { App } from '../../src/ui/App.js';
+import { makeTheme } from '../../src/ui/theme.js';
+import { type ConsoleHome, consoleHome } from '../helpers/console-home.js';
+
+const MIN = 60_000;
+const settle = (ms = 60) => new Promise((r) => setTimeout(r, ms));
+
+let home: ConsoleHome | null = null;
+let runtime: Runtime | null = null;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = null;
+  home?.cleanup();
+  home = null;
+});
+
+async function start(h: ConsoleHome, props: { editor?: (a: string, b: string) => Promise<string | null>; onQuit?: () => void; startInFocus?: boolean } = {}) {
+  runtime = await Runtime.start(h.ctx, { relay: false, channels: false, pollMs: 20 });
+  const ui = render(<App runtime={runtime} theme={makeTheme({ NO_COLOR: '1' })} size={{ columns: 80, rows: 24 }} {...props} />);
+  const frame = () => ui.lastFrame() ?? '';
+  /** Waits until the screen shows (or stops showing) something: input handlers attach after a render. */
+  const until = async (what: string | RegExp, present = true, ms = 4000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const f = frame();
+      const has = typeof what === 'string' ? f.includes(what) : what.test(f);
+      if (has === present) return f;
+      if (Date.now() > deadline) throw new Error(`screen ${present ? 'never showed' : 'still shows'} ${String(what)}:\n${f}`);
+      await settle(15);
+    }
+  };
+  await until('QUEUE');
+  await settle(50);
+  return { ui, rt: runtime, frame, until };
+}
+
+/** The transcript region: everything but the status bar's clock, for "nothing moved" comparisons. */
+const body = (frame: string) => frame.split('\n').slice(0, -1).join('\n');
+
+describe('the queue', () => {
+  it('fits 80x24, ranks by time to breach, and moves with j/k', async () => {
+    home = await consoleHome();
+    const now = Date.now();
+    const oldEmail = home.email({ id: 'a@x', from: 'ann@cust.test', subject: 'Invoice question', at: now - 5 * 3600_000 }); // email overdue 1h
+    const newEmail = home.email({ id: 'b@x', from: 'bob@cust.test', subject: 'Where is my parcel', at: now - 10 * MIN }); // due in 3h50
+    const chat = home.chat({ relayId: 1, name: 'Cleo', text: 'Hello?', at: now - 1 * MIN }); // due in 1m
+    const { ui, frame, until } = await start(home);
+    const lines = frame().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+    const order = [oldEmail, chat, newEmail].map((id) => frame().indexOf(`#${id} `));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order[0]).toBeLessThan(order[1] as number);
+    expect(order[1]).toBeLessThan(order[2] as number);
+    expect(frame()).toContain(`▸#${oldEmail}`);
+    expect(frame()).toContain('overdue 1h');
+    ui.stdin.write('j');
+    await until(`▸#${chat}`);
+    expect(frame()).toContain('Hello?');
+    ui.stdin.write('G');
+    await until(`▸#${newEmail}`);
+    ui.stdin.write('kk'); // one chunk, two keys
+    await until(`▸#${oldEmail}`);
+    ui.unmount();
+  });
+
+  it('shows every key from the keymap on ?', async () => {
+    home = await consoleHome();
+    const { ui, frame, until } = await start(home);
+    ui.stdin.write('?');
+    await until('Keys — queue');
+    expect(frame()).toContain('focus mode');
+    expect(frame()).toContain('resolve');
+    ui.stdin.write('x');
+    await until('Keys — queue', false);
+    ui.unmount();
+  });
+
+  it('never lets a subject or name reach the terminal with escape sequences', async () => {
+    home = await consoleHome();
+    home.email({ id: 'evil@x', from: 'eve@cust.test', subject: 'Hi \x1b]0;pwned\x07 \x1b[2J\x1b[31mred \u202Eevil', at: Date.now() - MIN, text: 'body \x1b[1A\x1b[2K up' });
+    const { ui, frame } = await start(home);
+    expect(frame()).toContain('Hi');
+    expect(frame()).toContain('body');
+    expect(frame()).not.toMatch(/\x1b\]|\x1b\[2J|\x1b\[1A|\x1b\[31m|\u202E/);
+    ui.unmount();
+  });
+
+  it('searches, filters by status and resolves with R', async () => {
+    home = await consoleHome();
+    const now = Date.now();
+    const a = home.email({ id: 'a@x', from: 'ann@cust.test', subject: 'Refund please', at: now - 30 * MIN });
+    const b = home.email({ id: 'b@x', from: 'bob@cust.test', subject: 'Login broken', at: now - 20 * MIN });
+    const { ui, frame, until, rt } = await start(home);
+    ui.stdin.write('/');
+    await until('search:');
+    await settle(50); // the text input subscribes to keys after its first render
+    ui.stdin.write('login');
+    await until('search: login');
+    ui.stdin.write('\r');
+    await until('(1)');
+    expect(frame()).toContain(`▸#${b} `);
+    expect(frame()).not.toContain('Refund please');
+    ui.stdin.write('R');
+    await until('(0)');
+    expect(rt.ctx.db.prepare('SELECT status FROM conversations WHERE id = ?').get(b)).toEqual({ status: 'resolved' });
+    ui.stdin.write('\x1b'); // esc clears the search
+    await until(`▸#${a} `);
+    expect(frame()).not.toContain('Login broken');
+    ui.stdin.write('F'); // open → pending → snoozed → resolved
+    await until('QUEUE (0) pending');
+    ui.stdin.write('F');
+    await until('QUEUE (0) snoozed');
+    ui.stdin.write('F');
+    await until('QUEUE (1) resolved');
+    expect(frame()).toContain('Login broken');
+    ui.unmount();
+  });
+
+  it('snoozes with a preset and tags, assigns and notes through prompts', async () => {
+    home = await consoleHome();
+    const id = home.email({ id: 'a@x', from: 'ann@cust.test', subject: 'Refund please', at: Date.now() - 30 * MIN });
+    const { ui, until, rt } = await start(home);
+    ui.stdin.write('t');
+    await until('tags (-tag removes):');
+    await settle(50); // the text input subscribes to keys after its first render
+    ui.stdin.write('refund vip');
+    await until('refund vip');
+    ui.stdin.write('\r');
+    await until('tags: refund vip');
+    ui.stdin.write('a');
+    await until('assign to');
+    await settle(50); // the text input subscribes to keys after its first render
+    ui.stdin.write('dana');
+    await until('assign to (empty unassigns): dana');
+    ui.stdin.write('\r');
+    await until('assigned: dana');
+    ui.stdin.write('n');
+    await until('internal note:');
+    await settle(50); // the text input subscribes to keys after its first render
+    ui.stdin.write('called her back');
+    await until('called her back');
+    ui.stdin.write('\r');
+    await until('── note · Sam');
+    ui.stdin.write('s');
+    await until('Snooze until');
+    ui.stdin.write('2');
+    await until('(0)');
+    const row = rt.ctx.db.prepare('SELECT status, snoozed_until, assignee FROM conversations WHERE id = ?').get(id) as { status: string; snoozed_until: number; assignee: string };
+    expect(row.status).toBe('snoozed');
+    expect(row.assignee).toBe('dana');
+    expect(Math.abs(row.snoozed_until - (Date.now() + 4 * 3600_000))).toBeLessThan(60_000);
+    ui.unmount();
+  });
+});
+
+describe('replies', () => {
+  it('chat: the inline composer queues the reply; Ctrl-C keeps a typed reply as a draft', async () => {
+    home = await consoleHome();
+    const chat = home.chat({ relayId: 7, name: 'Cleo', text: 'Is anyone there?', at: Date.now() - MIN });
+    const onQuit = vi.fn();
+    const { ui, frame, until, rt } = await start(home, { onQuit });
+    ui.stdin.write('r');
+    await until(`reply #${chat}>`);
+    await settle(50);
+    ui.stdin.write('Yes, I am here');
+    await until(`reply #${chat}> Yes, I am here`);
+    ui.stdin.write('\r');
+    await until('· queued');
+    const out = rt.ctx.db.prepare("SELECT payload_json, state FROM outbox WHERE conversation_id = ? AND kind = 'chat'").get(chat) as { payload_json: string; state: string };
+    expect(JSON.parse(out.payload_json).body).toBe('Yes, I am here');
+    expect(out.state).toBe('queued');
+    expect(frame()).toContain('outbox 1 queued');
+
+    ui.stdin.write('r');
+    await until(`reply #${chat}>`);
+    await settle(50);
+    ui.stdin.write('half a thought');
+    await until('half a thought');
+    ui.stdin.write('\x03'); // Ctrl-C
+    await until('draft kept');
+    expect(getDraft(rt.ctx.db, chat)).toBe('half a thought');
+    expect(onQuit).not.toHaveBeenCalled();
+    ui.stdin.write('r');
+    await until(`reply #${chat}> half a thought`); // the draft comes back
+    ui.stdin.write('\x1b');
+    await until(`reply #${chat}>`, false);
+    ui.stdin.write('\x03');
+    await settle(100);
+    expect(onQuit).toHaveBeenCalledTimes(1);
+    ui.unmount();
+  });
+
+  it('email: the reply is written in the editor with the quoted original below the scissors', async () => {
+    home = await consoleHome();
+    const id = home.email({ id: 'q@x', from: 'ann@cust.test', subject: 'Order 42', at: Date.now() - MIN, text: 'Where is order 42?' });
+    const editor = vi.fn(async (_initial: string, below: string) => {
+      expect(below).toContain('wrote:');
+      expect(below).toContain('> Where is order 42?');
+      return 'It ships today.';
+    });
+    const { ui, until, rt } = await start(home, { editor });
+    ui.stdin.write('r');
+    await until('It ships today.');
+    expect(editor).toHaveBeenCalledTimes(1);
+    const out = rt.ctx.db.prepare("SELECT payload_json FROM outbox WHERE conversation_id = ? AND kind = 'email'").get(id) as { payload_json: string };
+    const payload = JSON.parse(out.payload_json);
+    expect(payload.text.startsWith('It ships today.')).toBe(true);
+    expect(payload.subject).toBe('Re: Order 42');
+    ui.unmount();
+  });
+});
+
+describe('focus mode', () => {
+  it('shows one conversation, defers the rest quietly, breaks through for a near breach, and ends with a digest', async () => {
+    home = await consoleHome();
+    const now = Date.now();
+    const first = home.chat({ relayId: 1, name: 'Ann', text: 'My order is late', at: now - 3 * MIN }); // overdue: picked first
+    home.email({ id: 'o@x', from: 'olga@cust.test', subject: 'Old question', at: now - 30 * MIN });
+    const { ui, frame, until, rt } = await start(home);
+    ui.stdin.write('f');
+    await until(`FOCUS · #${first}`);
+    expect(frame()).toContain('My order is late');
+    expect(frame()).not.toContain('Old question');
+    const before = body(frame());
+
+    // A lower channel (email) writes: hidden — the screen does not change, the count stays 0.
+    home.email({ id: 'o2@x', from: 'olga@cust.test', subject: 'Re: Old question', inReplyTo: 'o@x', at: Date.now(), text: 'Any news?' });
+    rt.check();
+    await settle(150);
+    expect(body(frame())).toBe(before);
+    expect(frame()).toContain('0 waiting');
+
+    // Another chat (same channel) writes, far from breach: counted quietly, nothing else moves.
+    const calm = home.chat({ relayId: 2, name: 'Ben', text: 'No rush', at: Date.now() });
+    rt.check();
+    await until('1 waiting');
+    expect(body(frame())).toBe(before);
+    expect(calm).toBeGreaterThan(0);
+
+    // A chat about to breach: one breakthrough line; focus does not switch by itself.
+    const hot = home.chat({ relayId: 3, name: 'Cy', text: 'Hello???', at: Date.now() - 90_000 });
+    rt.check();
+    await until(`! #${hot} Cy`);
+    expect(frame()).toContain(`FOCUS · #${first}`);
+
+    ui.stdin.write('b');
+    await until(`FOCUS · #${hot}`);
+    ui.stdin.write('R'); // resolve and advance
+    await until(`FOCUS · #${hot}`, false);
+    expect(rt.ctx.db.prepare('SELECT status FROM conversations WHERE id = ?').get(hot)).toEqual({ status: 'resolved' });
+
+    ui.stdin.write('N'); // still waiting: asks why
+    await until('skip — one word why:');
+    await settle(50); // the text input subscribes to keys after its first render
+    ui.stdin.write('billing');
+    await until('why: billing');
+    ui.stdin.write('\r');
+    await until('skip — one word why:', false);
+
+    ui.stdin.write('f');
+    await until('While you were focused');
+    expect(frame()).toMatch(/chat: 2 conversations/);
+    expect(frame()).toMatch(/email: 1 conversation, 1 message/);
+    expect(frame()).toContain('You handled 1 conversation');
+    expect(frame()).toContain('Skipped: 1 billing');
+    const events = rt.ctx.db.prepare("SELECT type FROM events WHERE type LIKE 'focus.%' ORDER BY seq").all() as Array<{ type: string }>;
+    expect(events.map((e) => e.type)).toEqual(['focus.started', 'focus.handled', 'focus.skipped', 'focus.ended']);
+    ui.stdin.write('x');
+    await until('QUEUE');
+    ui.unmount();
+  });
+});
