@@ -465,15 +465,22 @@ export function App(props: AppProps) {
     }
   }
 
+  // ink-text-input re-subscribes to keys after each render, so an Enter typed right after a key
+  // can reach the previous render's handlers: submit what the latest render holds, not their copy.
+  const latest = useRef({ composer, overlay });
+  latest.current = { composer, overlay };
+
   // ----- layout -----
   const convFooter = composer ? (
     <Prompt
       label={`reply #${composer.id}>`}
       value={composer.value}
-      onChange={(v) => setComposer({ id: composer.id, value: v })}
-      onSubmit={(v) => {
+      onChange={(v) => setComposer((c) => (c && c.id === composer.id ? { ...c, value: v } : c))}
+      onSubmit={() => {
+        const c = latest.current.composer;
+        if (!c) return;
         setComposer(null);
-        void sendReply(composer.id, v);
+        void sendReply(c.id, c.value);
       }}
       width={mode === 'focus' || !twoPanes ? width - 2 : convWidth - 2}
       theme={theme}
@@ -482,8 +489,11 @@ export function App(props: AppProps) {
     <Prompt
       label={overlay.label}
       value={overlay.value}
-      onChange={(v) => setOverlay({ ...overlay, value: v })}
-      onSubmit={(v) => submitOverlay(overlay, v)}
+      onChange={(v) => setOverlay((o) => (o?.kind === 'prompt' && o.purpose === overlay.purpose ? { ...o, value: v } : o))}
+      onSubmit={() => {
+        const o = latest.current.overlay;
+        if (o?.kind === 'prompt') submitOverlay(o, o.value);
+      }}
       width={mode === 'focus' || !twoPanes ? width - 2 : convWidth - 2}
       theme={theme}
     />
