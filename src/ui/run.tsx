@@ -28,6 +28,8 @@ export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay:
     maxFps: 60,
   });
   const stopOnSignal = () => instance.unmount();
+  // Ctrl-C is a key in raw mode; a SIGINT from elsewhere (kill -INT) must still restore the terminal.
+  process.on('SIGINT', stopOnSignal);
   process.on('SIGTERM', stopOnSignal);
   process.on('SIGHUP', stopOnSignal);
   try {
@@ -38,6 +40,7 @@ export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay:
     process.stderr.write(`attend: the console stopped: ${(err as Error).message}\n`);
   } finally {
     restore();
+    process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
     process.off('SIGHUP', stopOnSignal);
     await runtime.close();

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
 import { parseUntil } from '../../domain/when.js';
+import type { Priority } from '../../domain/types.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
 import { withContext } from '../run.js';
@@ -115,6 +116,25 @@ export function registerActions(program: Command): void {
       await onConversation(idArg, o.json, (ctx, id) => {
         addNote(ctx.db, id, ctx.settings.get('agent').name, text, ctx.now());
         return `note added to #${id}`;
+      });
+    });
+
+  program
+    .command('priority')
+    .description('set the priority (urgent | high | normal | low), or auto to let the rules in settings decide')
+    .argument('<id>', 'conversation id')
+    .argument('<priority>', 'urgent | high | normal | low | auto')
+    .option('--json', 'print the conversation as JSON')
+    .action(async (idArg: string, priority: string, o: { json?: boolean }) => {
+      if (!['urgent', 'high', 'normal', 'low', 'auto'].includes(priority)) throw new UsageError('priority must be urgent, high, normal, low or auto');
+      const id = conversationId(idArg);
+      await withContext(async (ctx) => {
+        if (!getConversation(ctx.db, id)) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
+        const { applyAction } = await import('../../app/conversation-actions.js');
+        const { prepareQueue } = await import('../../app/policy.js');
+        const line = await applyAction(ctx, id, { kind: 'priority', priority: priority === 'auto' ? null : (priority as Priority) });
+        await prepareQueue(ctx, ctx.settings);
+        makeOutput(Boolean(o.json)).data(getConversation(ctx.db, id), () => line);
       });
     });
 }

@@ -1,0 +1,59 @@
+// A focus session over a real store: what it shows next, how it sorts new activity, the queue
+// notice for waiting chat visitors (once, with their place), and the events kept for metrics.
+import { afterEach, describe, expect, it } from 'vitest';
+import { FocusSession } from '../../src/app/focus-session.js';
+import { prepareQueue } from '../../src/app/policy.js';
+import { policyFromSettings } from '../../src/config/policy-settings.js';
+import { type ConsoleHome, consoleHome } from '../helpers/console-home.js';
+
+const MIN = 60_000;
+let home: ConsoleHome | null = null;
+afterEach(() => {
+  home?.cleanup();
+  home = null;
+});
+
+describe('FocusSession', () => {
+  it('starts on the most urgent, hides lower-channel activity, counts same-channel activity, and sends each waiting visitor one notice', async () => {
+    home = await consoleHome();
+    const now = Date.now();
+    const first = home.chat({ relayId: 1, name: 'Ann', text: 'late order', at: now - 3 * MIN });
+    await prepareQueue(home.ctx);
+    const policy = policyFromSettings((k) => (k === 'focus' ? { queueNotice: { enabled: true } } : undefined));
+    const s = new FocusSession(home.ctx.db, policy, () => Date.now());
+    expect(s.currentId).toBe(first);
+
+    home.email({ id: 'e1@x', from: 'eve@cust.test', subject: 'Email meanwhile', at: Date.now() });
+    const second = home.chat({ relayId: 2, name: 'Ben', text: 'hello?', at: Date.now() });
+    home.chat({ relayId: 2, name: 'Ben', text: 'anyone?', at: Date.now() });
+    await prepareQueue(home.ctx);
+    const notices = s.observe();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.conversationId).toBe(second);
+    expect(notices[0]?.text).toMatch(/number 2 in line/);
+    expect(s.hidden.map((h) => h.conversationId)).toHaveLength(1); // the email: a lower channel than the focused chat
+    expect(s.facts().deferredCount).toBe(1);
+    expect(s.observe()).toHaveLength(0); // nothing new, nothing twice
+
+    // The notice goes out like any chat reply but does not stop the visitor's response clock.
+    const { queueReply } = await import('../../src/app/replies.js');
+    const waitingBefore = home.ctx.db.prepare('SELECT waiting_since, first_response_at FROM conversations WHERE id = ?').get(second);
+    queueReply(home.ctx, second, notices[0]?.text ?? '', { automatic: true });
+    expect(home.ctx.db.prepare('SELECT waiting_since, first_response_at FROM conversations WHERE id = ?').get(second)).toEqual(waitingBefore);
+    expect(home.ctx.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE conversation_id = ? AND kind = 'chat'").get(second)).toEqual({ n: 1 });
+
+    expect(s.handle('resolved')).toBe(second); // the next by policy
+    const d = s.end();
+    expect(d.handled.count).toBe(1);
+    expect(d.byChannel.map((c) => c.channel).sort()).toEqual(['chat', 'email']);
+    const types = (home.ctx.db.prepare("SELECT type FROM events WHERE type LIKE 'focus.%' ORDER BY seq").all() as Array<{ type: string }>).map((r) => r.type);
+    expect(types).toEqual(['focus.started', 'focus.handled', 'focus.ended']);
+  });
+
+  it('does not notice anything when nothing waits, and says so', async () => {
+    home = await consoleHome();
+    const s = new FocusSession(home.ctx.db, policyFromSettings(() => undefined), () => Date.now());
+    expect(s.currentId).toBeNull();
+    expect(s.facts()).toMatchObject({ currentId: null, deferredCount: 0, breakthrough: null });
+  });
+});
