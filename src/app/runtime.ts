@@ -209,7 +209,7 @@ export class Runtime extends EventEmitter {
   }
 
   templates(): { dir: string; list: Template[] } {
-    const dir = templatesDir(this.ctx.env, (this.ctx.settings.get('templates' as never) as { dir?: string } | undefined)?.dir);
+    const dir = templatesDir(this.ctx.env, this.ctx.settings.get('templates')?.dir);
     return { dir, list: listTemplates(dir) };
   }
 

@@ -50,6 +50,8 @@ export interface SettingsShape {
   priority?: PrioritySettingsInput;
   /** Focus mode: channel ranks, holding channels back, breakthroughs, queue notice. */
   focus?: FocusSettingsInput;
+  /** Canned replies: a folder of NAME.md files (default: templates/ beside config.json). */
+  templates?: { dir?: string };
 }
 
 const serverSchema = {
@@ -212,12 +214,13 @@ export const settingsSchema = {
   sla: slaSchema,
   priority: prioritySchema,
   focus: focusSchema,
+  templates: { type: 'object', properties: { dir: { type: 'string', minLength: 1 } }, additionalProperties: false },
 } as const;
 
 export type Settings = Conf<SettingsShape>;
 
 /** Bump when the schema changes, so every settings file is validated again. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * Opens the settings file, schema-validated: an invalid file is an error, never silently cleared.

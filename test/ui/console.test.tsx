@@ -217,6 +217,27 @@ describe('replies', () => {
   });
 });
 
+describe('canned replies', () => {
+  it('T inserts a template, variables filled, into the chat composer', async () => {
+    home = await consoleHome();
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(`${home.dir}/templates`);
+    writeFileSync(`${home.dir}/templates/thanks.md`, '---\ntags: [thanks]\n---\nHi {{customer.name}}, this is {{agent.name}} about #{{conversation.id}}.\n');
+    writeFileSync(`${home.dir}/templates/broken.md`, 'Hi {{customer.nickname}}');
+    const chat = home.chat({ relayId: 4, name: 'Cleo', text: 'hello', at: Date.now() - MIN });
+    const { ui, until } = await start(home);
+    ui.stdin.write('T');
+    await until('Insert a canned reply');
+    ui.stdin.write('1'); // broken.md sorts first
+    await until('unknown variable {{customer.nickname}}');
+    ui.stdin.write('T');
+    await until('Insert a canned reply');
+    ui.stdin.write('2');
+    await until(`reply #${chat}> Hi Cleo, this is Sam about #${chat}.`);
+    ui.unmount();
+  });
+});
+
 describe('focus mode', () => {
   it('shows one conversation, defers the rest quietly, breaks through for a near breach, and ends with a digest', async () => {
     home = await consoleHome();
