@@ -76,6 +76,11 @@ export class Runtime extends EventEmitter {
     return rt;
   }
 
+  /** Starts every channel in the background (the console calls it after its first frame). */
+  startChannelsLater(startRelay: boolean): void {
+    void this.startChannels(startRelay).catch((err) => this.log(`channels: ${(err as Error).message}`));
+  }
+
   log(line: string): void {
     const stamped = `${new Date(this.ctx.now()).toISOString()} ${line}`;
     this.logLines.push(stamped);

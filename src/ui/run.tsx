@@ -11,7 +11,8 @@ export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay:
   // Ink renders only a final frame when it thinks it runs in CI; on a real terminal we always want live frames.
   process.env.CI = 'false';
   const [{ render }, React, { App }] = await Promise.all([import('ink'), import('react'), import('./App.js')]);
-  const runtime = await Runtime.start(ctx, { relay: opts.relay, channels: true });
+  // The first frame comes from the store alone; connecting (and starting the relay) follows.
+  const runtime = await Runtime.start(ctx, { relay: opts.relay, channels: false });
   let restored = false;
   const restore = () => {
     if (restored) return;
@@ -27,6 +28,7 @@ export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay:
     // Not incrementalRendering: in Ink 6.8 it misplaces lines after the first frame (seen in tmux).
     maxFps: 60,
   });
+  setImmediate(() => runtime.startChannelsLater(opts.relay));
   const stopOnSignal = () => instance.unmount();
   // Ctrl-C is a key in raw mode; a SIGINT from elsewhere (kill -INT) must still restore the terminal.
   process.on('SIGINT', stopOnSignal);
