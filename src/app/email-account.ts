@@ -8,6 +8,8 @@ import type { AppContext } from './context.js';
 import { getCursor } from '../store/sync-state.js';
 import { hybridSink, inProcessSink } from './sync-sink.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
+import { policyOf } from './policy.js';
+import { refreshRanks } from './ranks.js';
 
 export async function credentials(ctx: AppContext, account: EmailAccount): Promise<{ imap: ImapLogin; smtp: SmtpLogin }> {
   let password: string;
@@ -53,8 +55,12 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
 async function syncWithSink(ctx: AppContext, session: ImapSession, account: EmailAccount, hooks: SyncHooks): Promise<SyncReport> {
   const t = target(account);
   const cursor = getCursor(ctx.db, t.account, t.mailbox);
-  if (cursor && cursor.lowUid <= 1) return syncMailbox(session, inProcessSink(ctx.db, t, ctx.now, ctx.log), t, { log: ctx.log, ...hooks });
-  const sink = hybridSink(ctx.db, t, ctx.now, ctx.log);
+  const policy = policyOf(ctx.settings);
+  const rank = () => {
+    refreshRanks(ctx.db, policy);
+  };
+  if (cursor && cursor.lowUid <= 1) return syncMailbox(session, inProcessSink(ctx.db, t, ctx.now, ctx.log, rank), t, { log: ctx.log, ...hooks });
+  const sink = hybridSink(ctx.db, t, ctx.now, ctx.log, rank);
   try {
     return await syncMailbox(session, sink, t, { log: ctx.log, ...hooks });
   } finally {

@@ -2,9 +2,9 @@
 import { type PolicySettings, policyFingerprint } from '../config/policy-settings.js';
 import { PRIORITIES } from '../domain/types.js';
 import { effectivePriority } from '../policy/priority.js';
-import { dueAt, isVip } from '../policy/sla.js';
+import { dueAt, isVip, targetMinutes } from '../policy/sla.js';
 import type { Db } from '../store/db.js';
-import { getMeta, markAllStale, putMeta, type RankOutputs, staleRankInputs, writeRanks } from '../store/ranks.js';
+import { getMeta, markAllStale, putMeta, type RankOutputs, rankStaleInSql, staleRankInputs, writeRanks } from '../store/ranks.js';
 
 const BATCH = 2000;
 
@@ -21,6 +21,18 @@ export function refreshRanks(db: Db, policy: PolicySettings): number {
       markAllStale(db);
       putMeta(db, 'rank_policy', fingerprint);
     }).immediate();
+  }
+  if (policy.rules.length === 0 && (policy.sla.vip?.match.length ?? 0) === 0) {
+    // Nothing needs JavaScript: the same arithmetic as one SQL statement.
+    return db
+      .transaction(() =>
+        rankStaleInSql(db, {
+          targetMs: (channel, priority, answeredBefore) =>
+            targetMinutes({ channel, priority, waitingSince: 0, answeredBefore, customerEmails: [] }, policy.sla) * 60_000,
+          reasonsJson: (explicit) => JSON.stringify(effectivePriority({ explicit, channel: 'email', subject: '', customerEmails: [] }, [], policy.sla.vip).reasons),
+        }),
+      )
+      .immediate();
   }
   for (;;) {
     const batch = db.transaction(() => {

@@ -6,12 +6,20 @@ import type { Db } from '../store/db.js';
 import { dropCursor, getCursor, putCursor, updateFlags } from '../store/sync-state.js';
 import { storeBatch } from './email-batch.js';
 
-export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (line: string) => void): SyncSink {
+/**
+ * @param afterStore runs after each stored batch on this thread (the queue ranks the new
+ * conversations, so `attend list` from another process never has a backlog to rank).
+ */
+export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (line: string) => void, afterStore?: () => void): SyncSink {
   return {
     getCursor: async () => getCursor(db, t.account, t.mailbox),
     dropCursor: async () => dropCursor(db, t.account, t.mailbox),
     putCursor: async (c) => putCursor(db, t.account, t.mailbox, c, now()),
-    store: async (batch, cursor) => storeBatch(db, t, batch, cursor, now(), log),
+    store: async (batch, cursor) => {
+      const r = storeBatch(db, t, batch, cursor, now(), log);
+      afterStore?.();
+      return r;
+    },
     updateFlags: async (changes) => {
       db.transaction(() => {
         for (const c of changes) updateFlags(db, t.account, t.mailbox, c.uid, c.flags);
@@ -25,15 +33,25 @@ export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (li
  * thread starting up); on a long backfill it then starts the worker and hands it every batch once it is up. Batches are
  * stored one after another, so switching keeps their order.
  */
-export function hybridSink(db: Db, t: SyncTarget, now: () => number, log: (line: string) => void): SyncSink & { close(): Promise<void> } {
-  const local = inProcessSink(db, t, now, log);
+export function hybridSink(
+  db: Db,
+  t: SyncTarget,
+  now: () => number,
+  log: (line: string) => void,
+  afterStore?: () => void,
+): SyncSink & { close(): Promise<void> } {
+  const local = inProcessSink(db, t, now, log, afterStore);
   if (db.memory) return { ...local, close: async () => {} };
   let worker: ReturnType<typeof workerSink> | null = null;
   let ready = false;
   return {
     ...local,
     store: async (batch, cursor) => {
-      if (worker && ready) return worker.store(batch, cursor);
+      if (worker && ready) {
+        const r = await worker.store(batch, cursor);
+        afterStore?.();
+        return r;
+      }
       const result = await local.store(batch, cursor);
       // A thread only pays for itself on a long backfill (it costs ~0.2 s and ~65 MB to start).
       if (!worker && cursor.lowUid > WORKER_MIN_BACKLOG) {

@@ -143,6 +143,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER customer_emails_rank_stale AFTER INSERT ON customer_emails
     BEGIN UPDATE conversations SET rank_dirty = 1 WHERE customer_id = NEW.customer_id AND rank_dirty = 0; END;
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  -- A customer's addresses by customer: ranking and listing read them per conversation.
+  CREATE INDEX customer_emails_customer ON customer_emails(customer_id);
   -- A reply being typed survives Ctrl-C, a dropped SSH session and a restart.
   CREATE TABLE drafts (conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id), body TEXT NOT NULL, updated_at INTEGER NOT NULL);
   `,
