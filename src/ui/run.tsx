@@ -9,7 +9,8 @@ const LEAVE = '\x1b[?25h\x1b[?1049l';
 
 export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay: boolean }): Promise<number> {
   // Ink renders only a final frame when it thinks it runs in CI; on a real terminal we always want live frames.
-  process.env.CI = 'false';
+  // Unset, not CI=false: chalk (Ink's styling) takes any CI variable, even "false", as "no styles at all".
+  for (const key of Object.keys(process.env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
   const [{ render }, React, { App }] = await Promise.all([import('ink'), import('react'), import('./App.js')]);
   // The first frame comes from the store alone; connecting (and starting the relay) follows.
   const runtime = await Runtime.start(ctx, { relay: opts.relay, channels: false });
