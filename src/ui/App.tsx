@@ -1,7 +1,7 @@
 // The console: the queue and the selected conversation side by side, or one conversation in focus
 // mode. It reads the store (through small models) and dispatches actions to the runtime; it never
 // touches the network. Keys come from keys/keymap.ts; every command is a case in `run` below.
-import { Box, type Key, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, type Key, Text, useApp, useStdout } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { FocusSession } from '../app/focus-session.js';
 import type { Runtime } from '../app/runtime.js';
@@ -15,13 +15,15 @@ import { Prompt } from './components/Prompt.js';
 import { QueuePane } from './components/QueuePane.js';
 import { StatusBar } from './components/StatusBar.js';
 import { BreakthroughLine } from './components/BreakthroughLine.js';
+import { FocusBanner, SplitView } from './components/SplitView.js';
 import { type Context, commandFor, keyName } from './keys/keymap.js';
 import { editorContext, readConversation } from './model/conversation-view.js';
 import { type QueueFilter, QueueWindow } from './model/queue-window.js';
 import { type Overlay, choiceFor, nextChannel, nextStatus, promptFor, snoozeUntil } from './model/overlays.js';
 import { useRuntime, useTerminalSize } from './hooks.js';
 import type { Theme } from './theme.js';
-import { runEditor } from './editor.js';
+import { runEditor, terminalHandover } from './editor.js';
+import { useKeys } from './use-keys.js';
 
 export interface AppProps {
   runtime: Runtime;
@@ -35,29 +37,6 @@ export interface AppProps {
 }
 
 type Mode = 'queue' | 'focus' | 'digest';
-
-const PLAIN_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
 
 export function App(props: AppProps) {
   const { runtime, theme } = props;
@@ -215,18 +194,7 @@ export function App(props: AppProps) {
       if (!d) return;
       const editor =
         props.editor ??
-        (async (initial: string, below: string) =>
-          runEditor(initial, below, {
-            release: () => {
-              process.stdout.write('\x1b[?1049l\x1b[?25h');
-              if (process.stdin.isTTY) process.stdin.setRawMode(false);
-            },
-            reclaim: () => {
-              if (process.stdin.isTTY) process.stdin.setRawMode(true);
-              process.stdout.write('\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H');
-              write(''); // Ink repaints its whole frame after an outside write
-            },
-          }));
+        (async (initial: string, below: string) => runEditor(initial, below, terminalHandover(write)));
       try {
         const body = await editor(getDraft(db, id) ?? '', editorContext(d));
         if (body === null) say('reply cancelled: it was empty');
@@ -398,34 +366,7 @@ export function App(props: AppProps) {
     }
   };
 
-  // Keys typed faster than a frame arrive as one chunk ("jj", or "xf" over a slow SSH link): they
-  // are handled one per render, so each sees the state the previous one left.
-  const pendingKeys = useRef<string[]>([]);
-  const [keyTick, setKeyTick] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: keyTick is the trigger; handleKey is this render's
-  useEffect(() => {
-    const next = pendingKeys.current.shift();
-    if (next === undefined) return;
-    handleKey(next, PLAIN_KEY);
-    if (pendingKeys.current.length) setKeyTick((t) => t + 1);
-  }, [keyTick]);
-
-  // One stable listener that calls the latest handler: a key that arrives right after a render
-  // (before React re-subscribes) still sees the state that render showed.
-  const onKey = useRef<(input: string, key: Key) => void>(() => {});
-  onKey.current = (input, key) => {
-    const typing = composer !== null || overlay?.kind === 'prompt';
-    const chars = [...input];
-    if (!typing && chars.length > 1 && !key.ctrl && !key.meta && chars.every((c) => c >= ' ')) {
-      pendingKeys.current.push(...chars.slice(1));
-      handleKey(chars[0] as string, PLAIN_KEY);
-      setKeyTick((t) => t + 1);
-      return;
-    }
-    handleKey(input, key);
-  };
-  const listener = useCallback((input: string, key: Key) => onKey.current(input, key), []);
-  useInput(listener);
+  useKeys(handleKey, composer !== null || overlay?.kind === 'prompt');
 
   function handleKey(input: string, key: Key) {
     const name = keyName(input, key);
@@ -471,6 +412,7 @@ export function App(props: AppProps) {
   latest.current = { composer, overlay };
 
   // ----- layout -----
+  const footerWidth = mode === 'focus' || !twoPanes ? width - 2 : convWidth - 2;
   const convFooter = composer ? (
     <Prompt
       label={`reply #${composer.id}>`}
@@ -482,7 +424,7 @@ export function App(props: AppProps) {
         setComposer(null);
         void sendReply(c.id, c.value);
       }}
-      width={mode === 'focus' || !twoPanes ? width - 2 : convWidth - 2}
+      width={footerWidth}
       theme={theme}
     />
   ) : overlay?.kind === 'prompt' ? (
@@ -494,7 +436,7 @@ export function App(props: AppProps) {
         const o = latest.current.overlay;
         if (o?.kind === 'prompt') submitOverlay(o, o.value);
       }}
-      width={mode === 'focus' || !twoPanes ? width - 2 : convWidth - 2}
+      width={footerWidth}
       theme={theme}
     />
   ) : null;
@@ -520,19 +462,8 @@ export function App(props: AppProps) {
     const conv = (
       <ConversationPane data={data} width={convWidth} height={paneHeight} scroll={scroll} active={pane === 'conversation'} typing={typing} now={now} theme={theme} footer={convFooter} />
     );
-    body = twoPanes ? (
-      <Box flexDirection="row" height={paneHeight}>
-        {queue}
-        <Box width={1} height={paneHeight} flexDirection="column">
-          <Text dimColor={theme.dim}>{'│\n'.repeat(paneHeight).trimEnd()}</Text>
-        </Box>
-        {conv}
-      </Box>
-    ) : pane === 'queue' && !composer && overlay?.kind !== 'prompt' ? (
-      queue
-    ) : (
-      conv
-    );
+    const leftOnly = pane === 'queue' && !composer && overlay?.kind !== 'prompt';
+    body = <SplitView left={queue} right={conv} showLeftOnly={leftOnly} twoPanes={twoPanes} height={paneHeight} theme={theme} />;
   }
 
   const hint = composer ? 'enter sends · esc keeps it as a draft · ctrl-c keeps it and stops' : overlay?.kind === 'prompt' ? 'enter accepts · esc cancels' : null;
@@ -545,11 +476,7 @@ export function App(props: AppProps) {
 
   return (
     <Box flexDirection="column" width={width} height={height}>
-      {mode === 'focus' ? (
-        <Text inverse bold wrap="truncate-end">
-          {` FOCUS${focusId !== null ? ` · #${focusId}` : ''} · r reply · R resolve · p pending · s snooze · N next · f leave `.padEnd(width).slice(0, width)}
-        </Text>
-      ) : null}
+      {mode === 'focus' ? <FocusBanner id={focusId} width={width} /> : null}
       {body}
       {mode === 'focus' && focusFacts?.breakthrough ? (
         <BreakthroughLine item={focusFacts.breakthrough} more={focusFacts.moreBreakthroughs} db={db} width={width} now={now} theme={theme} />

@@ -31,6 +31,21 @@ export interface TerminalHandover {
   reclaim(): void;
 }
 
+/** The console's terminal, lent to the editor: main screen and cooked mode while it runs. */
+export function terminalHandover(inkWrite: (data: string) => void): TerminalHandover {
+  return {
+    release: () => {
+      process.stdout.write('\x1b[?1049l\x1b[?25h');
+      if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    },
+    reclaim: () => {
+      if (process.stdin.isTTY) process.stdin.setRawMode(true);
+      process.stdout.write('\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H');
+      inkWrite(''); // Ink repaints its whole frame after an outside write
+    },
+  };
+}
+
 /** Runs the editor on a private temp file; throws when the editor cannot be started or fails. */
 export function runEditor(initial: string, below: string, term: TerminalHandover, env: NodeJS.ProcessEnv = process.env): string | null {
   const dir = mkdtempSync(path.join(tmpdir(), 'attend-reply-'));
