@@ -13,8 +13,11 @@ import type { AppContext } from './context.js';
 import type { PolicySettings } from '../config/policy-settings.js';
 import { prepareQueue } from './policy.js';
 import { type Action, applyAction, parseTagInput } from './conversation-actions.js';
-import { listTemplates, renderTemplate, type Template, templatesDir } from './templates.js';
+import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './templates.js';
 import { getConversation } from '../store/conversations.js';
+import { ChannelEventLog } from './channel-events.js';
+import { HookRunner } from './hook-runner.js';
+import { SlaAlerter } from './sla-alerts.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
@@ -54,6 +57,10 @@ export class Runtime extends EventEmitter {
   private lastSeq = -1;
   private lastDataVersion = -1;
   private readonly logFile: string;
+  /** channel.connected/disconnected, sla.warning/breached and local hooks: as `attend watch` does. */
+  private readonly channelEvents: ChannelEventLog;
+  private readonly slaAlerter: SlaAlerter;
+  private hooks: HookRunner | null = null;
 
   private constructor(
     readonly ctx: AppContext,
@@ -62,6 +69,8 @@ export class Runtime extends EventEmitter {
     super();
     this.policy = policy;
     this.logFile = path.join(resolvePaths(ctx.env).data, 'console.log');
+    this.channelEvents = new ChannelEventLog(ctx.db, ctx.now, (l) => this.log(l), this.stop.signal);
+    this.slaAlerter = new SlaAlerter(ctx.db, ctx.now);
   }
 
   /** Opens the queue (ranks brought up to date) and, unless told not to, starts every channel. */
@@ -97,6 +106,7 @@ export class Runtime extends EventEmitter {
     const prev = this.channels.get(account);
     if (prev && prev.state === state && prev.detail === (detail ?? null)) return;
     this.channels.set(account, { account, channel, state, detail: detail ?? null, since: this.ctx.now() });
+    this.channelEvents.report(account, channel, state, detail);
     this.emit('channels');
   }
 
@@ -104,6 +114,8 @@ export class Runtime extends EventEmitter {
     const { builtinRelay, builtinChatAccount, watchChat } = await import('./chat-account.js');
     const { watchAccount } = await import('./email-account.js');
     const signal = this.stop.signal;
+    this.hooks = new HookRunner(this.ctx);
+    this.hooks.start();
     let chat = chatAccounts(this.ctx.settings);
     if (chat.length === 0 && startRelay) {
       const where = builtinRelay(this.ctx.env);
@@ -158,6 +170,13 @@ export class Runtime extends EventEmitter {
   /** Notices changes by anyone (this process's channels, `attend reply` elsewhere) and re-ranks what changed. */
   check(): void {
     const db = this.ctx.db;
+    if (this.hooks) {
+      try {
+        this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes);
+      } catch (err) {
+        this.log(`sla alerts: ${(err as Error).message}`);
+      }
+    }
     const seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
     const dataVersion = db.pragma('data_version', { simple: true }) as number;
     if (seq === this.lastSeq && dataVersion === this.lastDataVersion) return;
@@ -222,13 +241,16 @@ export class Runtime extends EventEmitter {
     const t = this.templates().list.find((x) => x.name === name);
     if (!t) throw new Error(`no template ${name}`);
     const c = getConversation(this.ctx.db, conversationId);
-    return renderTemplate(t, {
-      'customer.name': c?.customer.name || c?.customer.email || '',
-      'customer.email': c?.customer.email ?? '',
-      'agent.name': this.ctx.settings.get('agent').name,
-      'conversation.id': String(conversationId),
-      subject: c?.subject ?? '',
-    });
+    if (!c) throw new Error(`no conversation ${conversationId}`);
+    return renderTemplate(t, conversationVars(c, this.ctx.settings.get('agent').name));
+  }
+
+  /** The stats report of the last 7 days, as `attend stats` prints it. */
+  async stats(width: number): Promise<string[]> {
+    const { loadStats } = await import('./stats.js');
+    const { statsText } = await import('./stats-report.js');
+    const now = this.ctx.now();
+    return statsText(await loadStats(this.ctx, { from: now - 7 * 86_400_000 }), width).split('\n');
   }
 
   /** Failed replies of a conversation go back to the outbox and are tried again. */
@@ -256,6 +278,8 @@ export class Runtime extends EventEmitter {
   async close(): Promise<void> {
     if (this.poll) clearInterval(this.poll);
     this.stop.abort();
+    this.channelEvents.stopped('console closed');
+    await this.hooks?.close();
     await Promise.race([Promise.allSettled(this.tasks), new Promise((r) => setTimeout(r, 3000).unref())]);
     await this.relay?.close();
   }

@@ -9,7 +9,10 @@ import { registerList } from './commands/list.js';
 import { registerRelay } from './commands/relay.js';
 import { registerReply } from './commands/reply.js';
 import { registerShow } from './commands/show.js';
+import { registerStats } from './commands/stats.js';
 import { registerSync } from './commands/sync.js';
+import { registerWatch } from './commands/watch.js';
+import { registerTemplate } from './commands/template.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 function version(): string {
@@ -35,10 +38,13 @@ Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--jso
     );
   registerAccount(program);
   registerSync(program);
+  registerWatch(program);
   registerList(program);
   registerShow(program);
   registerReply(program);
   registerActions(program);
+  registerTemplate(program);
+  registerStats(program);
   registerRelay(program);
   registerHome(program);
   // Usage errors exit 2 everywhere, not commander's default 1.

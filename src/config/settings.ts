@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { ensureDir, resolvePaths } from './paths.js';
+import { PUBLIC_EVENT_TYPES } from '../domain/public-events.js';
 import type { FocusSettingsInput, PrioritySettingsInput, SlaSettingsInput } from './policy-settings.js';
 
 export type Security = 'tls' | 'starttls' | 'none';
@@ -52,6 +53,8 @@ export interface SettingsShape {
   focus?: FocusSettingsInput;
   /** Canned replies: a folder of NAME.md files (default: templates/ beside config.json). */
   templates?: { dir?: string };
+  /** Local hooks: public event type (or "*") → shell command, run with the event as JSON on stdin (app/hooks.ts). */
+  hooks?: Record<string, string | { command: string; timeoutSeconds?: number }>;
 }
 
 const serverSchema = {
@@ -179,6 +182,23 @@ const focusSchema = {
   additionalProperties: false,
 } as const;
 
+// A typo in an event name would be a hook that silently never runs: names are checked.
+const hooksSchema = {
+  type: 'object',
+  propertyNames: { enum: ['*', ...PUBLIC_EVENT_TYPES] },
+  additionalProperties: {
+    oneOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        required: ['command'],
+        properties: { command: { type: 'string', minLength: 1 }, timeoutSeconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600 } },
+        additionalProperties: false,
+      },
+    ],
+  },
+} as const;
+
 /** The JSON schema of the settings file (conf's `schema` option: one entry per top-level key). */
 export const settingsSchema = {
   accounts: {
@@ -215,12 +235,13 @@ export const settingsSchema = {
   priority: prioritySchema,
   focus: focusSchema,
   templates: { type: 'object', properties: { dir: { type: 'string', minLength: 1 } }, additionalProperties: false },
+  hooks: hooksSchema,
 } as const;
 
 export type Settings = Conf<SettingsShape>;
 
 /** Bump when the schema changes, so every settings file is validated again. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * Opens the settings file, schema-validated: an invalid file is an error, never silently cleared.

@@ -11,3 +11,10 @@ export function parseUntil(input: string, now: number): number | null {
   const t = Date.parse(input.trim());
   return Number.isFinite(t) ? t : null;
 }
+
+/** "7d", "24h", "90m", "2w" (that long before now) or an ISO-8601 date/time. Epoch ms, or null when unreadable. */
+export function parseSince(input: string, now: number): number | null {
+  const t = parseUntil(input, now);
+  if (t === null) return null;
+  return /^\d{4}-\d{2}-\d{2}/.test(input.trim()) ? t : now - (t - now);
+}

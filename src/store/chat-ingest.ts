@@ -121,10 +121,12 @@ function storeChatMessage(db: Db, account: string, relayConversation: number, m:
       return;
     }
   }
-  stmt(db, 
-    `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, sent_at, text, delivery_state, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(conversationId, account, m.id, direction, m.author ?? '', sentAt, m.body, direction === 'out' ? 'sent' : null, now);
+  const messageRowId = Number(
+    stmt(db, 
+      `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, sent_at, text, delivery_state, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(conversationId, account, m.id, direction, m.author ?? '', sentAt, m.body, direction === 'out' ? 'sent' : null, now).lastInsertRowid,
+  );
   applyMessage(db, conversationId, { direction, sentAt, text: m.body, subject: '', answered: false, attachments: [], now });
-  if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'chat', messageId: m.id });
+  if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'chat', messageId: m.id, messageRowId });
 }

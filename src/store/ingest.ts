@@ -92,7 +92,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     attachments: msg.attachments,
     now,
   });
-  if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'email', messageId: msg.messageId });
+  if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'email', messageId: msg.messageId, messageRowId });
   return { created: true, conversationId, messageRowId, direction };
 }
 

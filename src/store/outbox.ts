@@ -106,8 +106,8 @@ export function setOutboxState(db: Db, item: OutboxItem, state: OutboxState, now
     item.state = state;
     item.attempts = attempts;
     item.lastError = error;
-    if (state === 'accepted') appendEvent(db, 'reply.sent', item.conversationId, now, { messageId: item.messageId, channel: 'email' });
-    if (state === 'failed') appendEvent(db, 'reply.failed', item.conversationId, now, { messageId: item.messageId, error });
+    if (state === 'accepted') appendEvent(db, 'reply.sent', item.conversationId, now, { messageId: item.messageId, channel: 'email', messageRowId: item.messageRowId });
+    if (state === 'failed') appendEvent(db, 'reply.failed', item.conversationId, now, { messageId: item.messageId, error, channel: 'email', messageRowId: item.messageRowId });
   }).immediate();
 }
 
@@ -140,9 +140,9 @@ export function enqueueChat(db: Db, conversationId: number, account: string, cha
           `INSERT INTO outbox (conversation_id, message_row_id, account, message_id, payload_json, state, kind, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, 'queued', 'chat', ?, ?)`,
         )
-        .run(conversationId, messageRowId, account, chat.key, JSON.stringify(chat), now, now).lastInsertRowid,
+        .run(conversationId, messageRowId, account, chat.key, JSON.stringify(automatic ? { ...chat, automatic: true } : chat), now, now).lastInsertRowid,
     );
-    appendEvent(db, 'reply.queued', conversationId, now, { messageId: chat.key, channel: 'chat' });
+    appendEvent(db, 'reply.queued', conversationId, now, { messageId: chat.key, channel: 'chat', ...(automatic ? { automatic: true } : {}) });
     return { id, conversationId, messageRowId, account, messageId: chat.key };
   }).immediate();
 }
@@ -166,7 +166,9 @@ export function markChatSent(db: Db, outboxId: number, messageRowId: number, con
       stmt(db, 'UPDATE conversations SET message_count = message_count - 1 WHERE id = ?').run(conversationId);
     }
     stmt(db, "UPDATE messages SET external_id = ?, delivery_state = 'sent' WHERE id = ?").run(relayMessageId, messageRowId);
-    appendEvent(db, 'reply.sent', conversationId, now, { messageId: relayMessageId, channel: 'chat' });
+    // An automatic line (focus mode's queue notice) is marked so stats do not count it as a response.
+    const auto = stmt(db, "SELECT json_extract(payload_json, '$.automatic') AS a FROM outbox WHERE id = ?").get(outboxId) as { a: number | null } | undefined;
+    appendEvent(db, 'reply.sent', conversationId, now, { messageId: relayMessageId, channel: 'chat', messageRowId, ...(auto?.a ? { automatic: true } : {}) });
   }).immediate();
 }
 
@@ -174,7 +176,7 @@ export function markChatFailed(db: Db, outboxId: number, messageRowId: number, c
   db.transaction(() => {
     stmt(db, "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?").run(error, now, outboxId);
     stmt(db, "UPDATE messages SET delivery_state = 'failed' WHERE id = ?").run(messageRowId);
-    appendEvent(db, 'reply.failed', conversationId, now, { error, channel: 'chat' });
+    appendEvent(db, 'reply.failed', conversationId, now, { error, channel: 'chat', messageRowId });
   }).immediate();
 }
 

@@ -8,7 +8,7 @@ import type { Runtime } from '../app/runtime.js';
 import type { Digest } from '../policy/focus.js';
 import { getDraft, putDraft } from '../store/drafts.js';
 import { ConversationPane } from './components/ConversationPane.js';
-import { DigestView } from './components/DigestView.js';
+import { DigestView, TextScreen } from './components/DigestView.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { Choice } from './components/Choice.js';
 import { Prompt } from './components/Prompt.js';
@@ -19,7 +19,7 @@ import { FocusBanner, SplitView } from './components/SplitView.js';
 import { type Context, commandFor, keyName } from './keys/keymap.js';
 import { editorContext, readConversation } from './model/conversation-view.js';
 import { type QueueFilter, QueueWindow } from './model/queue-window.js';
-import { type Overlay, choiceFor, nextChannel, nextStatus, promptFor, snoozeUntil } from './model/overlays.js';
+import { type Overlay, choiceFor, filtered, nextChannel, nextStatus, promptFor, snoozeUntil } from './model/overlays.js';
 import { useRuntime, useTerminalSize } from './hooks.js';
 import type { Theme } from './theme.js';
 import { runEditor, terminalHandover } from './editor.js';
@@ -36,7 +36,7 @@ export interface AppProps {
   size?: { columns: number; rows: number };
 }
 
-type Mode = 'queue' | 'focus' | 'digest';
+type Mode = 'queue' | 'focus' | 'digest' | 'stats';
 
 export function App(props: AppProps) {
   const { runtime, theme } = props;
@@ -60,6 +60,7 @@ export function App(props: AppProps) {
   const [composer, setComposer] = useState<{ id: number; value: string } | null>(null);
   const [flash, setFlash] = useState<string | null>(null);
   const [digest, setDigest] = useState<(Digest & { minutes: number }) | null>(null);
+  const [statsLines, setStatsLines] = useState<string[] | null>(null);
   const focusRef = useRef<FocusSession | null>(null);
   const [focusId, setFocusId] = useState<number | null>(null);
   const [ctrlCArmed, setCtrlCArmed] = useState(false);
@@ -264,6 +265,16 @@ export function App(props: AppProps) {
         return setFilter((f) => ({ ...f, channel: nextChannel(f.channel) }));
       case 'focus':
         return startFocus();
+      case 'stats':
+        say('computing stats…');
+        return void runtime.stats(width).then(
+          (lines) => {
+            setStatsLines(lines);
+            setMode('stats');
+            say('');
+          },
+          (err) => say(`stats: ${(err as Error).message}`),
+        );
       case 'leave':
         return leaveFocus();
       case 'help':
@@ -340,7 +351,10 @@ export function App(props: AppProps) {
 
   const choose = (o: Extract<Overlay, { kind: 'choice' }>, key: string) => {
     const option = o.options.find((x) => x.key === key);
-    if (!option) return;
+    if (option) chooseOption(o, option);
+  };
+
+  const chooseOption = (o: Extract<Overlay, { kind: 'choice' }>, option: { value: string }) => {
     setOverlay(null);
     const id = shownId;
     if (id === null) return;
@@ -366,7 +380,8 @@ export function App(props: AppProps) {
     }
   };
 
-  useKeys(handleKey, composer !== null || overlay?.kind === 'prompt');
+  const filtering = overlay?.kind === 'choice' && overlay.filter !== undefined;
+  useKeys(handleKey, composer !== null || overlay?.kind === 'prompt' || filtering);
 
   function handleKey(input: string, key: Key) {
     const name = keyName(input, key);
@@ -391,11 +406,12 @@ export function App(props: AppProps) {
     if (overlay) {
       if (overlay.kind === 'help') return setOverlay(null);
       if (name === 'esc') return setOverlay(null);
-      if (overlay.kind === 'choice' && name !== null) choose(overlay, name);
-      return;
+      if (overlay.kind === 'choice' && overlay.filter === undefined && name !== null) choose(overlay, name);
+      return; // a filter input has the keys
     }
-    if (mode === 'digest') {
+    if (mode === 'digest' || mode === 'stats') {
       setDigest(null);
+      setStatsLines(null);
       setMode('queue');
       return say('');
     }
@@ -431,7 +447,7 @@ export function App(props: AppProps) {
     <Prompt
       label={overlay.label}
       value={overlay.value}
-      onChange={(v) => setOverlay((o) => (o?.kind === 'prompt' && o.purpose === overlay.purpose ? { ...o, value: v } : o))}
+      onChange={(v) => setOverlay((o) => (o?.kind === 'prompt' && o.token === overlay.token ? { ...o, value: v } : o))}
       onSubmit={() => {
         const o = latest.current.overlay;
         if (o?.kind === 'prompt') submitOverlay(o, o.value);
@@ -445,7 +461,30 @@ export function App(props: AppProps) {
   let body: React.ReactNode;
   if (overlay?.kind === 'help') body = <HelpOverlay context={context} width={width} height={paneHeight} theme={theme} />;
   else if (mode === 'digest' && digest) body = <DigestView digest={digest} width={width} height={paneHeight} theme={theme} />;
-  else if (overlay?.kind === 'choice') body = <Choice title={overlay.title} options={overlay.options} width={width} theme={theme} />;
+  else if (mode === 'stats' && statsLines)
+    body = <TextScreen title="Stats · last 7 days (any key returns; attend stats --help for more)" lines={statsLines} width={width} height={paneHeight} theme={theme} />;
+  else if (overlay?.kind === 'choice') {
+    const options = filtered(overlay.options, overlay.filter);
+    const filterInput =
+      overlay.filter === undefined ? undefined : (
+        <Prompt
+          label="filter:"
+          value={overlay.filter}
+          onChange={(v) => setOverlay((o) => (o?.kind === 'choice' && o.token === overlay.token ? { ...o, filter: v } : o))}
+          onSubmit={() => {
+            const o = latest.current.overlay;
+            const first = o?.kind === 'choice' ? filtered(o.options, o.filter)[0] : undefined;
+            if (o?.kind === 'choice' && first) {
+              setOverlay(null);
+              chooseOption(o, first);
+            }
+          }}
+          width={width - 2}
+          theme={theme}
+        />
+      );
+    body = <Choice title={overlay.title} options={options} width={width} height={paneHeight} theme={theme} filterInput={filterInput} />;
+  }
   else if (mode === 'focus')
     body =
       focusId === null ? (
@@ -466,7 +505,13 @@ export function App(props: AppProps) {
     body = <SplitView left={queue} right={conv} showLeftOnly={leftOnly} twoPanes={twoPanes} height={paneHeight} theme={theme} />;
   }
 
-  const hint = composer ? 'enter sends · esc keeps it as a draft · ctrl-c keeps it and stops' : overlay?.kind === 'prompt' ? 'enter accepts · esc cancels' : null;
+  const hint = composer
+    ? 'enter sends · esc keeps it as a draft · ctrl-c keeps it and stops'
+    : overlay?.kind === 'prompt'
+      ? 'enter accepts · esc cancels'
+      : filtering
+        ? 'type to filter · enter picks the first · esc cancels'
+        : null;
   const message =
     mode === 'focus' && focusFacts?.breakthrough ? null : (
       <Text wrap="truncate-end" color={theme.accent}>

@@ -217,6 +217,21 @@ describe('replies', () => {
   });
 });
 
+describe('stats screen', () => {
+  it('S shows the same report as attend stats; any key returns', async () => {
+    home = await consoleHome();
+    home.email({ id: 'a@x', from: 'ann@cust.test', subject: 'Refund', at: Date.now() - MIN });
+    const { ui, frame, until } = await start(home);
+    ui.stdin.write('S');
+    await until('Stats · last 7 days');
+    expect(frame()).toMatch(/opened\s+1/);
+    expect(frame()).toContain('first response p50');
+    ui.stdin.write('x');
+    await until('QUEUE (1)');
+    ui.unmount();
+  });
+});
+
 describe('canned replies', () => {
   it('T inserts a template, variables filled, into the chat composer', async () => {
     home = await consoleHome();
@@ -225,14 +240,21 @@ describe('canned replies', () => {
     writeFileSync(`${home.dir}/templates/thanks.md`, '---\ntags: [thanks]\n---\nHi {{customer.name}}, this is {{agent.name}} about #{{conversation.id}}.\n');
     writeFileSync(`${home.dir}/templates/broken.md`, 'Hi {{customer.nickname}}');
     const chat = home.chat({ relayId: 4, name: 'Cleo', text: 'hello', at: Date.now() - MIN });
-    const { ui, until } = await start(home);
+    const { ui, until, frame } = await start(home);
     ui.stdin.write('T');
     await until('Insert a canned reply');
-    ui.stdin.write('1'); // broken.md sorts first
+    await settle(50);
+    ui.stdin.write('brok'); // the filter narrows the list; Enter picks the first
+    await until('filter: brok');
+    expect(frame()).not.toContain('  thanks');
+    ui.stdin.write('\r');
     await until('unknown variable {{customer.nickname}}');
     ui.stdin.write('T');
     await until('Insert a canned reply');
-    ui.stdin.write('2');
+    await settle(50);
+    ui.stdin.write('than');
+    await until('filter: than');
+    ui.stdin.write('\r');
     await until(`reply #${chat}> Hi Cleo, this is Sam about #${chat}.`);
     ui.unmount();
   });

@@ -5,6 +5,8 @@ import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
 import { withContext } from '../run.js';
 import { type BodyOptions, readBody } from './body.js';
+import { prepareTemplate, templateOptions } from './reply-template.js';
+import type { PreparedTemplateReply } from '../../app/template-reply.js';
 import { conversationId } from './ids.js';
 
 export function registerReply(program: Command): void {
@@ -15,21 +17,33 @@ export function registerReply(program: Command): void {
     .option('--body <text>', 'the reply text')
     .option('--body-file <path>', 'read the reply from a file')
     .option('--stdin', 'read the reply from standard input')
-    .option('--status <status>', 'then set the conversation to pending or resolved')
+    .option('--template <name>', 'reply with a canned reply (attend template list); applies its actions after queueing')
+    .option('--var <key=value>', 'a template variable, repeatable (overrides the conversation\'s own)', (v: string, all?: string[]) => [...(all ?? []), v])
+    .option('--status <status>', 'then set the conversation to pending or resolved (overrides a template\'s status/snooze)')
     .option('--json', 'print JSON')
-    .action(async (idArg: string, o: BodyOptions & { status?: string; json?: boolean }) => {
+    .action(async (idArg: string, o: BodyOptions & { status?: string; json?: boolean; template?: string; var?: string[] }) => {
       const id = conversationId(idArg);
       if (o.status !== undefined && o.status !== 'pending' && o.status !== 'resolved') throw new UsageError('--status must be pending or resolved');
-      const body = await readBody(o);
+      const vars = templateOptions(o);
+      const body = o.template === undefined ? await readBody(o) : '';
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
         const { NotFoundError, queueReply } = await import('../../app/replies.js');
         let queued: QueuedReply;
+        let prepared: PreparedTemplateReply | null = null;
         try {
-          queued = queueReply(ctx, id, body);
+          // Rendered before anything is queued: an unknown variable must never half-send.
+          if (o.template !== undefined) prepared = await prepareTemplate(ctx, id, o.template, vars);
+          queued = queueReply(ctx, id, prepared?.body ?? body);
         } catch (err) {
           if (err instanceof NotFoundError) throw new CliError(err.message, EXIT.noSuchConversation);
+          if (err instanceof CliError) throw err;
           throw new CliError((err as Error).message);
+        }
+        if (prepared) {
+          const { applyTemplateActions } = await import('../../app/template-reply.js');
+          const done = applyTemplateActions(ctx, id, prepared, o.status as 'pending' | 'resolved' | undefined);
+          if (done.length) out.info(`#${id}: ${done.join(', ')} (template ${prepared.template.name})`);
         }
         if (o.status === 'pending' || o.status === 'resolved') setStatus(ctx.db, id, o.status, ctx.now());
         const { sendNow, sendChatNow } = await import('../../app/send-now.js');

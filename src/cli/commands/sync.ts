@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import { chatAccounts, emailAccounts } from '../../config/accounts.js';
 import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import { wakeSnoozed } from '../../store/conversations.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput, type Output } from '../output.js';
 import { withContext } from '../run.js';
+import { channelsToRun } from './channels.js';
 
 interface Report {
   account: string;
@@ -31,18 +30,7 @@ export function registerSync(program: Command): void {
     .action(async (o: { account?: string; watch?: boolean; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
-        const { builtinChatAccount } = await import('../../app/builtin-relay.js');
-        let email = emailAccounts(ctx.settings);
-        let chat = chatAccounts(ctx.settings);
-        // The built-in relay's agent account, once that relay has run on this machine.
-        const builtin = builtinChatAccount(ctx.env);
-        const builtinUsable = chat.length === 0 && 'file' in builtin.token && existsSync(builtin.token.file);
-        if (builtinUsable) chat = [builtin];
-        if (o.account) {
-          email = email.filter((a) => a.name === o.account);
-          chat = chat.filter((a) => a.name === o.account);
-          if (email.length + chat.length === 0) throw new CliError(`no account named ${o.account}`);
-        }
+        const { email, chat, builtin } = await channelsToRun(ctx, o.account);
         if (email.length + chat.length === 0) throw new CliError('no accounts yet: add one with `attend account add email NAME …` or `attend account add chat NAME …`');
         wakeSnoozed(ctx.db, ctx.now());
         if (o.watch) return watch(ctx, email, chat, out);

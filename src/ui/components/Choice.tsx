@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
 import type { Theme } from '../theme.js';
 import { clip } from '../text.js';
 
@@ -7,18 +8,25 @@ export interface ChoiceOption {
   label: string;
 }
 
-/** A short menu answered with one key (snooze presets, priority, templates). */
-export function Choice(p: { title: string; options: ChoiceOption[]; width: number; theme: Theme }) {
+/**
+ * A short menu answered with one key (snooze presets, priority), or — with a filter input in
+ * `filterInput` — a list narrowed by typing, whose first entry Enter picks (templates).
+ */
+export function Choice(p: { title: string; options: ChoiceOption[]; width: number; height: number; theme: Theme; filterInput?: ReactNode }) {
+  const shown = p.options.slice(0, Math.max(1, p.height - (p.filterInput ? 3 : 2)));
   return (
-    <Box flexDirection="column" paddingLeft={1}>
+    <Box flexDirection="column" paddingLeft={1} height={p.height}>
       <Text bold color={p.theme.accent}>
         {clip(`${p.title} (esc cancels)`, p.width - 2)}
       </Text>
-      {p.options.map((o) => (
-        <Text key={o.key} wrap="truncate-end">
-          {clip(`  ${o.key}  ${o.label}`, p.width - 2)}
+      {p.filterInput ?? null}
+      {p.filterInput && p.options.length === 0 ? <Text>  nothing matches</Text> : null}
+      {shown.map((o, i) => (
+        <Text key={`${o.key}-${o.label}`} wrap="truncate-end" inverse={Boolean(p.filterInput) && i === 0}>
+          {clip(p.filterInput ? `  ${o.label}` : `  ${o.key}  ${o.label}`, p.width - 2)}
         </Text>
       ))}
+      {p.options.length > shown.length ? <Text dimColor={p.theme.dim}>{`  … ${p.options.length - shown.length} more: type to narrow`}</Text> : null}
     </Box>
   );
 }

@@ -34,3 +34,19 @@ export function DigestView(p: { digest: Digest & { minutes: number }; width: num
     </Box>
   );
 }
+
+/** A full-screen page of text (the stats report): any key returns. */
+export function TextScreen(p: { title: string; lines: string[]; width: number; height: number; theme: Theme }) {
+  return (
+    <Box flexDirection="column" width={p.width} height={p.height} paddingLeft={1}>
+      <Text bold color={p.theme.accent} wrap="truncate-end">
+        {clip(p.title, p.width - 2)}
+      </Text>
+      {p.lines.slice(0, p.height - 1).map((l, i) => (
+        <Text key={i} wrap="truncate-end">
+          {l === '' ? ' ' : clip(l, p.width - 2)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -44,6 +44,7 @@ export const KEYMAP: Record<Context, Binding[]> = {
     { command: 'filter-status', keys: ['F'], help: 'status filter: open → pending → snoozed → resolved → all' },
     { command: 'filter-channel', keys: ['c'], help: 'channel filter: all → email → chat' },
     { command: 'focus', keys: ['f'], help: 'focus mode: one conversation at a time' },
+    { command: 'stats', keys: ['S'], help: 'stats: response times by channel, last 7 days' },
     ...common,
   ],
   conversation: [

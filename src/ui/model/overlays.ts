@@ -8,8 +8,30 @@ export type PromptPurpose = 'search' | 'assign' | 'tag' | 'note' | 'skip' | 'sno
 
 export type Overlay =
   | { kind: 'help' }
-  | { kind: 'prompt'; purpose: PromptPurpose; label: string; value: string }
-  | { kind: 'choice'; purpose: 'snooze' | 'priority' | 'template'; title: string; options: Array<ChoiceOption & { value: string }>; hint?: string };
+  | { kind: 'prompt'; purpose: PromptPurpose; label: string; value: string; token: number }
+  | {
+      kind: 'choice';
+      purpose: 'snooze' | 'priority' | 'template';
+      title: string;
+      options: Array<ChoiceOption & { value: string }>;
+      hint?: string;
+      /** Long lists (templates) are picked by typing a filter and Enter instead of one key. */
+      filter?: string;
+      token: number;
+    };
+
+/**
+ * Each opened dialog gets a new token: a text input of an earlier dialog that still hears a key
+ * (Ink re-subscribes after the render) must not write into this one.
+ */
+let tokens = 0;
+const nextToken = () => ++tokens;
+
+/** The options a filterable menu shows for its filter (all words, any order, any case). */
+export function filtered<T extends { label: string }>(options: T[], filter: string | undefined): T[] {
+  const words = (filter ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  return words.length === 0 ? options : options.filter((o) => words.every((w) => o.label.toLowerCase().includes(w)));
+}
 
 const LABELS: Record<PromptPurpose, string> = {
   search: 'search:',
@@ -21,7 +43,7 @@ const LABELS: Record<PromptPurpose, string> = {
 };
 
 export function promptFor(purpose: PromptPurpose, value: string): Overlay {
-  return { kind: 'prompt', purpose, label: LABELS[purpose], value };
+  return { kind: 'prompt', purpose, label: LABELS[purpose], value, token: nextToken() };
 }
 
 const KEYS = '123456789abcdefghijklmnopqrstuvwxyz';
@@ -30,6 +52,7 @@ export function choiceFor(purpose: 'snooze' | 'priority' | 'template', runtime: 
   if (purpose === 'snooze') {
     return {
       kind: 'choice',
+      token: nextToken(),
       purpose,
       title: 'Snooze until',
       options: [
@@ -44,6 +67,7 @@ export function choiceFor(purpose: 'snooze' | 'priority' | 'template', runtime: 
   if (purpose === 'priority') {
     return {
       kind: 'choice',
+      token: nextToken(),
       purpose,
       title: 'Priority',
       options: [
@@ -58,10 +82,12 @@ export function choiceFor(purpose: 'snooze' | 'priority' | 'template', runtime: 
   const templates = runtime.templates();
   return {
     kind: 'choice',
+    token: nextToken(),
     purpose,
-    title: 'Insert a canned reply',
-    options: templates.list.slice(0, KEYS.length).map((t, i) => ({ key: KEYS[i] as string, label: t.name, value: t.name })),
+    title: 'Insert a canned reply — type to filter, enter picks the first',
+    options: templates.list.map((t, i) => ({ key: KEYS[i] ?? '', label: t.name, value: t.name })),
     hint: templates.dir,
+    filter: '',
   };
 }
 

@@ -1,0 +1,32 @@
+// The --template / --var side of `attend reply`: option checks up front, template errors as usage errors (exit 2).
+import type { AppContext } from '../../app/context.js';
+import type { PreparedTemplateReply } from '../../app/template-reply.js';
+import { TemplateError, parseVarAssignments } from '../../app/templates.js';
+import { UsageError } from '../exit-codes.js';
+import type { BodyOptions } from './body.js';
+
+/** --template replaces the body options (mixing them would leave it unclear what is sent); --var needs --template. */
+export function templateOptions(o: BodyOptions & { template?: string; var?: string[] }): Record<string, string> {
+  const pairs = o.var ?? [];
+  if (o.template === undefined) {
+    if (pairs.length) throw new UsageError('--var only works with --template NAME');
+    return {};
+  }
+  if (o.body !== undefined || o.bodyFile !== undefined || o.stdin) throw new UsageError('give either --template NAME or the text (--body, --body-file, --stdin), not both');
+  return asUsageError(() => parseVarAssignments(pairs));
+}
+
+/** Renders the template for the conversation; nothing is queued yet. */
+export async function prepareTemplate(ctx: AppContext, id: number, name: string, vars: Record<string, string>): Promise<PreparedTemplateReply> {
+  const { prepareTemplateReply } = await import('../../app/template-reply.js');
+  return asUsageError(() => prepareTemplateReply(ctx, id, name, vars));
+}
+
+function asUsageError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TemplateError) throw new UsageError(err.message);
+    throw err;
+  }
+}
