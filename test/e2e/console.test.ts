@@ -1,8 +1,8 @@
 // The console end to end: the built binary in tmux against a private Dovecot (IMAP IDLE), an SMTP
 // server delivering into it, and the relay the console starts itself, with visitors on real sockets.
 // Every step is asserted on what the terminal shows (capture-pane), plus what customers received.
+import { freePort } from '../helpers/net.js';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -32,13 +32,6 @@ interface Item {
   customer: { name: string; email: string | null };
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 /** Merges policy keys into $ATTEND_HOME/config.json (written first by `attend account add`, if at all). */
 function writeSettings(cli: Cli, more: Record<string, unknown>): void {

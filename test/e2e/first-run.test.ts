@@ -1,7 +1,7 @@
 // A new user's first minute: `attend` with no configuration starts the relay, a visitor writes from
 // the demo page in a real browser, `attend reply` answers, the visitor sees it; Ctrl-C ends it cleanly.
+import { freePort } from '../helpers/net.js';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchChromium, requireChromium } from '../helpers/browser.js';
@@ -9,13 +9,6 @@ import { BIN, type Cli, makeCli } from '../helpers/cli.js';
 
 const describeWithChromium = requireChromium();
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 async function waitFor(read: () => string, pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + ms;

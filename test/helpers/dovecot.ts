@@ -4,6 +4,7 @@
  * deletes), an IMAP listener on a random 127.0.0.1 port, no TLS, plain passwords.
  * Facts behind the choices: /work/shared/TESTBED.md.
  */
+import { freePort } from './net.js';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -202,16 +203,6 @@ ${noChroot}}
 `;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { incomingEmail } from '../helpers/fixtures.js';
 import { HookRunner } from '../../src/app/hook-runner.js';
 import { hookTable, hooksFor, runHook } from '../../src/app/hooks.js';
 import { openSettings, type Settings } from '../../src/config/settings.js';
@@ -83,25 +84,7 @@ describe('HookRunner', () => {
     const r = db.transaction(() =>
       ingestEmail(
         db,
-        {
-          account: 'support',
-          mailbox: 'INBOX',
-          uidValidity: 1,
-          uid: 1,
-          messageId: 'm1@cust',
-          inReplyTo: [],
-          references: [],
-          subject: 'Hello',
-          from: { name: 'Ann', email: 'ann@cust.test' },
-          to: [{ name: '', email: ME }],
-          cc: [],
-          sentAt: 1000,
-          flags: [],
-          text: 'Where is my order?',
-          attachments: [],
-          size: 1,
-          fingerprint: 'f1',
-        },
+        incomingEmail({ messageId: 'm1@cust', text: 'Where is my order?', size: 1, fingerprint: 'f1' }),
         ME,
         1000,
       ),

@@ -10,31 +10,11 @@ import { openDb } from '../../src/store/db.js';
 import { claimPublicEvents, readPublicEvents } from '../../src/store/event-feed.js';
 import { appendEvent } from '../../src/store/events.js';
 import { ingestEmail } from '../../src/store/ingest.js';
+import { incomingEmail, SUPPORT } from '../helpers/fixtures.js';
 
-const ME = 'support@shop.test';
-let uid = 0;
-function email(over: Partial<IncomingEmail> & { messageId: string }): IncomingEmail {
-  uid++;
-  return {
-    account: 'support',
-    mailbox: 'INBOX',
-    uidValidity: 1,
-    uid,
-    inReplyTo: [],
-    references: [],
-    subject: 'Broken kettle',
-    from: { name: 'Ann', email: 'ann@cust.test' },
-    to: [{ name: '', email: ME }],
-    cc: [],
-    flags: [],
-    text: 'It leaks.',
-    attachments: [],
-    size: 100,
-    fingerprint: `fp-${over.messageId}`,
-    sentAt: 1000,
-    ...over,
-  };
-}
+const ME = SUPPORT;
+const email = (over: Partial<IncomingEmail> & { messageId: string }): IncomingEmail =>
+  incomingEmail({ subject: 'Broken kettle', text: 'It leaks.', ...over });
 
 const logged = (type: string, data: Record<string, unknown> = {}): LoggedEvent => ({ seq: 7, type, conversationId: 1, at: 0, data });
 const none = { conversation: null, message: null };

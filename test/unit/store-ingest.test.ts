@@ -5,32 +5,12 @@ import { type Db, openDb } from '../../src/store/db.js';
 import { getConversation, listConversations, setStatus, wakeSnoozed } from '../../src/store/conversations.js';
 import { ingestEmail } from '../../src/store/ingest.js';
 import { eventsSince } from '../../src/store/events.js';
+import { incomingEmail, SUPPORT } from '../helpers/fixtures.js';
 import { refreshRanks } from '../../src/app/ranks.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 
-const ME = 'support@shop.test';
-let uid = 0;
-function email(over: Partial<IncomingEmail> & { messageId: string; sentAt: number }): IncomingEmail {
-  uid++;
-  return {
-    account: 'support',
-    mailbox: 'INBOX',
-    uidValidity: 1,
-    uid,
-    inReplyTo: [],
-    references: [],
-    subject: 'Hello',
-    from: { name: 'Ann', email: 'ann@cust.test' },
-    to: [{ name: '', email: ME }],
-    cc: [],
-    flags: [],
-    text: 'text',
-    attachments: [],
-    size: 100,
-    fingerprint: `fp-${over.messageId}`,
-    ...over,
-  };
-}
+const ME = SUPPORT;
+const email = (over: Partial<IncomingEmail> & { messageId: string; sentAt: number }): IncomingEmail => incomingEmail(over);
 const fresh = (): Db => openDb(':memory:');
 
 describe('ingestEmail', () => {
