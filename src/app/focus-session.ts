@@ -34,7 +34,9 @@ export class FocusSession {
   private currentChannel: Channel | null = null;
   private currentSince = 0;
   private seq: number;
+  /** Not offered again this session: skipped ones, and handled ones until their customer writes again. */
   private readonly exclude = new Set<number>();
+  private readonly handledIds = new Set<number>();
   readonly deferred: DeferredActivity[] = [];
   readonly hidden: DeferredActivity[] = [];
   readonly handled: HandledItem[] = [];
@@ -71,12 +73,17 @@ export class FocusSession {
     this.currentSince = this.now();
   }
 
-  /** The current conversation was resolved / set pending / snoozed / answered: count it and move on. */
-  handle(outcome: HandledItem['outcome']): number | null {
-    if (this.currentId !== null) {
-      const item = { conversationId: this.currentId, ms: this.now() - this.currentSince, outcome };
+  /**
+   * Conversation `id` was resolved / set pending / snoozed / answered: count it and move on. Only
+   * when it is still the one shown — an action that finishes after the agent moved on changes nothing.
+   */
+  handle(id: number, outcome: HandledItem['outcome']): number | null {
+    if (this.currentId !== id) return this.currentId;
+    {
+      const item = { conversationId: id, ms: this.now() - this.currentSince, outcome };
       this.handled.push(item);
-      this.exclude.add(this.currentId);
+      this.exclude.add(id);
+      this.handledIds.add(id);
       this.db.transaction(() => appendEvent(this.db, 'focus.handled', item.conversationId, this.now(), { ms: item.ms, outcome })).immediate();
     }
     return this.advance();
@@ -119,6 +126,8 @@ export class FocusSession {
       for (const e of events) {
         this.seq = e.seq;
         if (e.type !== 'message.received' || e.conversationId === null) continue;
+        // A handled conversation whose customer writes again is in the running again.
+        if (this.handledIds.delete(e.conversationId)) this.exclude.delete(e.conversationId);
         const row = this.db.prepare('SELECT channel FROM conversations WHERE id = ?').get(e.conversationId) as { channel: Channel } | undefined;
         if (!row) continue;
         const current = this.currentId !== null && this.currentChannel !== null ? { id: this.currentId, channel: this.currentChannel } : null;
@@ -139,7 +148,13 @@ export class FocusSession {
   }
 
   facts(): FocusFacts {
-    const list = breakthroughs(waitingQueue(this.db, this.now()), this.currentId, this.policy.focus);
+    // A VIP breaks through when they wrote during this session (or are near their target like
+    // anyone else) — not forever just for waiting somewhere in the queue.
+    const active = new Set([...this.deferred, ...this.hidden].map((d) => d.conversationId));
+    const lead = this.policy.focus.breakthrough.leadMinutes;
+    const list = breakthroughs(waitingQueue(this.db, this.now()), this.currentId, this.policy.focus).filter(
+      (r) => !r.vip || active.has(r.item.id) || (r.timeLeft !== null && r.timeLeft <= lead[r.item.channel] * 60_000),
+    );
     const deferredIds = new Set(this.deferred.map((d) => d.conversationId));
     deferredIds.delete(this.currentId ?? -1);
     return { currentId: this.currentId, deferredCount: deferredIds.size, breakthrough: list[0] ?? null, moreBreakthroughs: Math.max(0, list.length - 1) };

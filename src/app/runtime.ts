@@ -11,7 +11,10 @@ import { wakeSnoozed } from '../store/conversations.js';
 import { type OutboxCounts, outboxCounts, requeueFailed } from '../store/outbox.js';
 import type { AppContext } from './context.js';
 import type { PolicySettings } from '../config/policy-settings.js';
-import { prepareQueue } from './policy.js';
+import { currentPolicy, prepareQueue } from './policy.js';
+import { refreshRanks } from './ranks.js';
+import { getDraft, putDraft } from '../store/drafts.js';
+import { safeLine, safeText } from '../domain/sanitize.js';
 import { type Action, applyAction, parseTagInput } from './conversation-actions.js';
 import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './templates.js';
 import { getConversation } from '../store/conversations.js';
@@ -170,12 +173,12 @@ export class Runtime extends EventEmitter {
   /** Notices changes by anyone (this process's channels, `attend reply` elsewhere) and re-ranks what changed. */
   check(): void {
     const db = this.ctx.db;
-    if (this.hooks) {
-      try {
-        this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes);
-      } catch (err) {
-        this.log(`sla alerts: ${(err as Error).message}`);
-      }
+    try {
+      // Snoozes end by the clock, not by a write: check every poll (a partial index makes it cheap).
+      wakeSnoozed(db, this.ctx.now());
+      if (this.hooks) this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes);
+    } catch (err) {
+      this.log(`queue: ${(err as Error).message}`);
     }
     const seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
     const dataVersion = db.pragma('data_version', { simple: true }) as number;
@@ -183,34 +186,64 @@ export class Runtime extends EventEmitter {
     this.lastSeq = seq;
     this.lastDataVersion = dataVersion;
     try {
-      wakeSnoozed(db, this.ctx.now());
-      void prepareQueue(this.ctx, this.ctx.settings).then((p) => {
-        this.policy = p;
-      });
+      refreshRanks(db, this.policy);
+      this.outboxCounts = outboxCounts(db);
     } catch (err) {
       this.log(`queue: ${(err as Error).message}`);
     }
+    // The settings file may have changed (targets, rules): re-read it off the hot path.
+    currentPolicy(db, this.ctx.env, undefined).then(
+      (p) => {
+        this.policy = p;
+      },
+      (err) => this.log(`settings: ${(err as Error).message}`),
+    );
     this.version++;
     this.emit('change', this.version);
   }
 
+  private outboxCounts: OutboxCounts = { queued: 0, failed: 0 };
+
+  /** Queued and failed replies, as of the last store change. */
   outbox(): OutboxCounts {
-    return outboxCounts(this.ctx.db);
+    return this.outboxCounts;
+  }
+
+  getDraft(conversationId: number): string | null {
+    const d = getDraft(this.ctx.db, conversationId);
+    return d === null ? null : safeText(d);
+  }
+
+  putDraft(conversationId: number, body: string): void {
+    try {
+      putDraft(this.ctx.db, conversationId, body, this.ctx.now());
+    } catch (err) {
+      this.log(`draft for #${conversationId} not saved: ${(err as Error).message}`);
+    }
+  }
+
+  /** A conversation's customer as one safe line (for the breakthrough line). */
+  customerName(conversationId: number): string {
+    const c = getConversation(this.ctx.db, conversationId);
+    return safeLine(c?.customer.name || c?.customer.email || 'visitor');
   }
 
   /** Queues a reply durably, then has it sent now (chat: by the live connection; email: a fresh SMTP session). */
-  async reply(conversationId: number, body: string): Promise<void> {
+  /** Queues durably, then sends now (chat: by the live connection; email: a fresh SMTP session). */
+  async reply(conversationId: number, body: string): Promise<{ state: 'queued' | 'sent' | 'failed'; error: string | null }> {
     const { queueReply } = await import('./replies.js');
     const queued = queueReply(this.ctx, conversationId, body);
     this.check();
     if (queued.channel === 'chat') {
       this.kick.dispatchEvent(new Event('kick'));
-      return;
+      const connected = [...this.channels.values()].some((c) => c.account === queued.account.name && c.state === 'online');
+      return { state: 'queued', error: connected ? null : 'the relay is not connected; it goes out when it is' };
     }
     const { sendNow } = await import('./send-now.js');
     const r = await sendNow(this.ctx, queued.account, queued.item.id);
     if (r.error && r.state !== 'sent' && r.state !== 'accepted') this.log(`reply to #${conversationId}: ${r.error}`);
     this.check();
+    return { state: r.state === 'sent' || r.state === 'accepted' ? 'sent' : r.state === 'failed' ? 'failed' : 'queued', error: r.error };
   }
 
   /** An action on a conversation (status, assign, tags, note, priority); returns the line to show. */
@@ -242,7 +275,8 @@ export class Runtime extends EventEmitter {
     if (!t) throw new Error(`no template ${name}`);
     const c = getConversation(this.ctx.db, conversationId);
     if (!c) throw new Error(`no conversation ${conversationId}`);
-    return renderTemplate(t, conversationVars(c, this.ctx.settings.get('agent').name));
+    // The text lands in the composer, which prints it: no escape sequence from a customer's name.
+    return safeText(renderTemplate(t, conversationVars(c, this.ctx.settings.get('agent').name)));
   }
 
   /** The stats report of the last 7 days, as `attend stats` prints it. */

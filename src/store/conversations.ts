@@ -138,9 +138,12 @@ export function listConversations(db: Db, f: ListFilter): ConversationSummary[] 
   return rows.map((r) => toSummary(db, r));
 }
 
+/** The customers join only when a search needs names: a plain count is an index scan. */
+const fromFor = (f: { search?: string }) => (f.search?.trim() ? 'conversations c LEFT JOIN customers cu ON cu.id = c.customer_id' : 'conversations c');
+
 export function countConversations(db: Db, f: Omit<ListFilter, 'limit' | 'offset'>): number {
   const w = whereOf(f);
-  return (stmt(db, `SELECT COUNT(*) AS n FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id ${w.sql}`).get(...w.args) as { n: number }).n;
+  return (stmt(db, `SELECT COUNT(*) AS n FROM ${fromFor(f)} ${w.sql}`).get(...w.args) as { n: number }).n;
 }
 
 /** 0-based place of a conversation in the filtered queue order, or null when the filter hides it. */
@@ -150,12 +153,14 @@ export function positionInQueue(db: Db, id: number, f: Omit<ListFilter, 'limit' 
     | undefined;
   if (!me) return null;
   const w = whereOf(f);
-  const inFilter = stmt(db, `SELECT 1 FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id ${w.sql ? `${w.sql} AND` : 'WHERE'} c.id = ?`).get(...w.args, id);
+  const inFilter = stmt(db, `SELECT 1 FROM ${fromFor(f)} ${w.sql ? `${w.sql} AND` : 'WHERE'} c.id = ?`).get(...w.args, id);
   if (!inFilter) return null;
   const ws = me.waiting_since ?? -1;
-  const before = `(c.queue_key < ? OR (c.queue_key = ? AND (c.priority_rank < ? OR (c.priority_rank = ? AND (COALESCE(c.waiting_since, -1) < ? OR (COALESCE(c.waiting_since, -1) = ? AND c.id < ?))))))`;
-  const n = stmt(db, `SELECT COUNT(*) AS n FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id ${w.sql ? `${w.sql} AND` : 'WHERE'} ${before}`).get(
+  // `queue_key <= ?` first: the index bounds the scan to the rows ahead of this one.
+  const before = `c.queue_key <= ? AND (c.queue_key < ? OR (c.queue_key = ? AND (c.priority_rank < ? OR (c.priority_rank = ? AND (COALESCE(c.waiting_since, -1) < ? OR (COALESCE(c.waiting_since, -1) = ? AND c.id < ?))))))`;
+  const n = stmt(db, `SELECT COUNT(*) AS n FROM ${fromFor(f)} ${w.sql ? `${w.sql} AND` : 'WHERE'} ${before}`).get(
     ...w.args,
+    me.queue_key,
     me.queue_key,
     me.queue_key,
     me.priority_rank,

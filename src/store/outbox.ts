@@ -202,7 +202,7 @@ export interface OutboxCounts {
 }
 
 export function outboxCounts(db: Db): OutboxCounts {
-  const rows = stmt(db, "SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('queued', 'sending', 'accepted', 'failed') GROUP BY state").all() as Array<{
+  const rows = stmt(db, "SELECT state, COUNT(*) AS n FROM outbox WHERE state <> 'sent' GROUP BY state").all() as Array<{
     state: string;
     n: number;
   }>;
@@ -213,4 +213,12 @@ export function outboxCounts(db: Db): OutboxCounts {
     else if (r.state !== 'accepted') queued += r.n;
   }
   return { queued, failed };
+}
+
+/** Why the newest failed reply of a conversation failed; null when none failed. */
+export function lastFailure(db: Db, conversationId: number): string | null {
+  const r = stmt(db, "SELECT last_error FROM outbox WHERE conversation_id = ? AND state = 'failed' ORDER BY id DESC LIMIT 1").get(conversationId) as
+    | { last_error: string | null }
+    | undefined;
+  return r ? (r.last_error ?? 'unknown error') : null;
 }

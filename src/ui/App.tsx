@@ -6,7 +6,6 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { FocusSession } from '../app/focus-session.js';
 import type { Runtime } from '../app/runtime.js';
 import type { Digest } from '../policy/focus.js';
-import { getDraft, putDraft } from '../store/drafts.js';
 import { ConversationPane } from './components/ConversationPane.js';
 import { DigestView, TextScreen } from './components/DigestView.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
@@ -24,6 +23,7 @@ import { useRuntime, useTerminalSize } from './hooks.js';
 import type { Theme } from './theme.js';
 import { runEditor, terminalHandover } from './editor.js';
 import { useKeys } from './use-keys.js';
+import { safeLine } from './text.js';
 
 export interface AppProps {
   runtime: Runtime;
@@ -68,30 +68,35 @@ export function App(props: AppProps) {
   // Layout: two panes when there is room, else the active one; 1 line for messages, 1 status bar.
   const width = term.columns;
   const height = Math.max(6, term.rows - 1);
-  const paneHeight = height - 2 - (mode === 'focus' ? 1 : 0);
+  const paneHeight = height - 2 - (mode === 'focus' ? 2 : 0); // focus: its banner and the breakthrough line
   const twoPanes = width >= 70;
   const queueWidth = twoPanes ? Math.max(34, Math.min(60, Math.floor(width * 0.42))) : width;
   const convWidth = twoPanes ? width - queueWidth - 1 : width;
   const visibleRows = Math.max(1, paneHeight - 1);
 
-  const total = win.count(version, filter);
-  const clamped = Math.min(cursor, Math.max(0, total - 1));
+  // Focus shows one conversation: the queue is not read at all while it lasts.
+  const total = mode === 'focus' ? 0 : win.count(version, filter);
+  // The selection follows its conversation when the queue reorders under it — decided in this
+  // render, so no frame ever shows (or a key ever acts on) the row that slid under the cursor.
+  const followedAt = useRef({ version, filter });
+  let cursorNow = cursor;
+  if (mode !== 'focus' && (followedAt.current.version !== version || followedAt.current.filter !== filter)) {
+    const sameFilter = followedAt.current.filter === filter;
+    followedAt.current = { version, filter };
+    const at = sameFilter && followId.current !== null ? win.indexOf(filter, followId.current) : null;
+    if (at !== null && at !== cursor) {
+      cursorNow = at;
+      setCursor(at);
+    }
+  }
+  const clamped = Math.min(cursorNow, Math.max(0, total - 1));
   if (clamped < topRef.current) topRef.current = clamped;
   if (clamped >= topRef.current + visibleRows) topRef.current = clamped - visibleRows + 1;
   if (topRef.current > Math.max(0, total - visibleRows)) topRef.current = Math.max(0, total - visibleRows);
-  const rows = win.rows(version, filter, topRef.current, visibleRows);
+  const rows = mode === 'focus' ? [] : win.rows(version, filter, topRef.current, visibleRows);
   const selectedId = rows[clamped - topRef.current]?.id ?? null;
 
-  // The selection follows its conversation when the queue reorders under it.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the store changed (version), not when the cursor moves
-  useEffect(() => {
-    if (followId.current === null) return;
-    const at = win.indexOf(filter, followId.current);
-    if (at !== null && at !== cursor) setCursor(at);
-  }, [version]);
-  useEffect(() => {
-    followId.current = selectedId;
-  }, [selectedId]);
+  if (mode !== 'focus') followId.current = selectedId;
 
   const shownId = mode === 'focus' ? focusId : selectedId;
   // biome-ignore lint/correctness/useExhaustiveDependencies: version is the trigger: re-read when the store changed
@@ -140,8 +145,8 @@ export function App(props: AppProps) {
   }, []);
 
   const saveComposer = useCallback(() => {
-    if (composer) putDraft(db, composer.id, composer.value, runtime.ctx.now());
-  }, [composer, db, runtime]);
+    if (composer) runtime.putDraft(composer.id, composer.value);
+  }, [composer, runtime]);
 
   const quit = useCallback(() => {
     saveComposer();
@@ -153,10 +158,10 @@ export function App(props: AppProps) {
 
   /** After a status action in focus, the next conversation comes up (send-and-next, Play). */
   const afterHandled = useCallback(
-    (outcome: 'resolved' | 'pending' | 'snoozed' | 'replied') => {
+    (id: number, outcome: 'resolved' | 'pending' | 'snoozed' | 'replied') => {
       const s = focusRef.current;
-      if (mode !== 'focus' || !s) return;
-      setFocusId(s.handle(outcome));
+      if (mode !== 'focus' || !s || s.currentId !== id) return; // the agent moved on meanwhile
+      setFocusId(s.handle(id, outcome));
     },
     [mode],
   );
@@ -165,7 +170,7 @@ export function App(props: AppProps) {
     async (id: number, a: Parameters<Runtime['act']>[1], outcome?: 'resolved' | 'pending' | 'snoozed') => {
       try {
         say(await runtime.act(id, a));
-        if (outcome) afterHandled(outcome);
+        if (outcome) afterHandled(id, outcome);
       } catch (err) {
         say(`failed: ${(err as Error).message}`);
       }
@@ -173,20 +178,22 @@ export function App(props: AppProps) {
     [runtime, say, afterHandled],
   );
 
+  /** Queues and sends a reply; `andNext` in focus moves on to the next conversation (send and next). */
   const sendReply = useCallback(
-    async (id: number, body: string) => {
+    async (id: number, body: string, andNext = false) => {
       if (body.trim() === '') return;
-      putDraft(db, id, '', runtime.ctx.now());
+      runtime.putDraft(id, '');
       say(`#${id}: reply queued…`);
       try {
-        await runtime.reply(id, body);
-        say(mode === 'focus' ? `#${id}: reply sent · N next · R resolve` : `#${id}: reply queued → sending`);
+        const r = await runtime.reply(id, body);
+        say(r.state === 'failed' ? `#${id}: reply FAILED: ${r.error ?? ''} — X retries` : r.state === 'queued' ? (r.error ? `#${id}: reply queued (${r.error})` : `#${id}: reply queued → sending`) : `#${id}: reply ${r.state}`);
+        if (andNext) afterHandled(id, 'replied');
       } catch (err) {
-        putDraft(db, id, body, runtime.ctx.now());
+        runtime.putDraft(id, body);
         say(`#${id}: not sent, kept as draft: ${(err as Error).message}`);
       }
     },
-    [db, runtime, say, mode],
+    [runtime, say, afterHandled],
   );
 
   const openEditor = useCallback(
@@ -197,16 +204,16 @@ export function App(props: AppProps) {
         props.editor ??
         (async (initial: string, below: string) => runEditor(initial, below, terminalHandover(write)));
       try {
-        const body = await editor(getDraft(db, id) ?? '', editorContext(d));
+        const body = await editor(runtime.getDraft(id) ?? '', editorContext(d));
         if (body === null) say('reply cancelled: it was empty');
-        else await sendReply(id, body);
+        else await sendReply(id, body, mode === 'focus'); // an email reply in focus: send and next
       } catch (err) {
         const draft = (err as { draft?: string | null }).draft;
-        if (draft) putDraft(db, id, draft, runtime.ctx.now());
+        if (draft) runtime.putDraft(id, draft);
         say(`editor: ${(err as Error).message}${draft ? ' (kept as draft)' : ''}`);
       }
     },
-    [db, props.editor, say, sendReply, write, runtime],
+    [db, props.editor, say, sendReply, write, runtime, mode],
   );
 
   const reply = useCallback(
@@ -214,9 +221,9 @@ export function App(props: AppProps) {
       const d = readConversation(db, id);
       if (!d) return;
       if (viaEditor || d.conversation.channel === 'email') void openEditor(id);
-      else setComposer({ id, value: getDraft(db, id) ?? '' });
+      else setComposer({ id, value: runtime.getDraft(id) ?? '' });
     },
-    [db, openEditor],
+    [db, openEditor, runtime.getDraft],
   );
 
   const context: Context = mode === 'focus' ? 'focus' : pane === 'conversation' ? 'conversation' : 'queue';
@@ -285,7 +292,7 @@ export function App(props: AppProps) {
         const s = focusRef.current;
         if (!s) return;
         if (s.currentWaiting()) return setOverlay(promptFor('skip', ''));
-        return setFocusId(s.handle('replied'));
+        return s.currentId === null ? undefined : setFocusId(s.handle(s.currentId, 'replied'));
       }
       case 'jump': {
         const b = focusFacts?.breakthrough;
@@ -369,9 +376,11 @@ export function App(props: AppProps) {
       try {
         const text = runtime.renderTemplate(option.value, id);
         const d = readConversation(db, id);
-        if (d?.conversation.channel === 'chat') setComposer({ id, value: text });
+        const draft = runtime.getDraft(id);
+        const value = draft ? `${draft.trimEnd()} ${text}` : text; // added to what was typed, never instead of it
+        if (d?.conversation.channel === 'chat') setComposer({ id, value });
         else {
-          putDraft(db, id, text, runtime.ctx.now());
+          runtime.putDraft(id, draft ? `${draft.trimEnd()}\n\n${text}` : text);
           void openEditor(id);
         }
       } catch (err) {
@@ -396,6 +405,12 @@ export function App(props: AppProps) {
     }
     if (ctrlCArmed) setCtrlCArmed(false);
     if (composer) {
+      if (name === 'tab' && mode === 'focus') {
+        const c = latest.current.composer;
+        setComposer(null);
+        if (c) void sendReply(c.id, c.value, true);
+        return;
+      }
       if (name === 'esc') {
         saveComposer();
         setComposer(null);
@@ -422,6 +437,18 @@ export function App(props: AppProps) {
     }
   }
 
+  // However the console ends (q, a signal, an error), the typed reply stays a draft and the focus
+  // session is closed in the event log.
+  useEffect(
+    () => () => {
+      const c = latest.current.composer;
+      if (c) runtime.putDraft(c.id, c.value);
+      focusRef.current?.end();
+      focusRef.current = null;
+    },
+    [runtime],
+  );
+
   // ink-text-input re-subscribes to keys after each render, so an Enter typed right after a key
   // can reach the previous render's handlers: submit what the latest render holds, not their copy.
   const latest = useRef({ composer, overlay });
@@ -433,7 +460,11 @@ export function App(props: AppProps) {
     <Prompt
       label={`reply #${composer.id}>`}
       value={composer.value}
-      onChange={(v) => setComposer((c) => (c && c.id === composer.id ? { ...c, value: v } : c))}
+      onChange={(v) => {
+        // Saved as it is typed: a dropped SSH session or a crash loses nothing.
+        runtime.putDraft(composer.id, v);
+        setComposer((c) => (c && c.id === composer.id ? { ...c, value: v } : c));
+      }}
       onSubmit={() => {
         const c = latest.current.composer;
         if (!c) return;
@@ -506,28 +537,30 @@ export function App(props: AppProps) {
   }
 
   const hint = composer
-    ? 'enter sends · esc keeps it as a draft · ctrl-c keeps it and stops'
+    ? `enter sends${mode === 'focus' ? ' · tab sends and moves on' : ''} · esc keeps it as a draft · ctrl-c keeps it and stops`
     : overlay?.kind === 'prompt'
       ? 'enter accepts · esc cancels'
       : filtering
         ? 'type to filter · enter picks the first · esc cancels'
         : null;
-  const message =
-    mode === 'focus' && focusFacts?.breakthrough ? null : (
-      <Text wrap="truncate-end" color={theme.accent}>
-        {hint ?? flash ?? ' '}
-      </Text>
-    );
+  const message = (
+    <Text wrap="truncate-end" color={theme.accent}>
+      {safeLine(hint ?? flash ?? '') || ' '}
+    </Text>
+  );
 
   return (
     <Box flexDirection="column" width={width} height={height}>
       {mode === 'focus' ? <FocusBanner id={focusId} width={width} /> : null}
       {body}
-      {mode === 'focus' && focusFacts?.breakthrough ? (
-        <BreakthroughLine item={focusFacts.breakthrough} more={focusFacts.moreBreakthroughs} db={db} width={width} now={now} theme={theme} />
-      ) : (
-        message
-      )}
+      {mode === 'focus' ? (
+        focusFacts?.breakthrough ? (
+          <BreakthroughLine item={focusFacts.breakthrough} who={runtime.customerName(focusFacts.breakthrough.item.id)} more={focusFacts.moreBreakthroughs} width={width} now={now} theme={theme} />
+        ) : (
+          <Text> </Text>
+        )
+      ) : null}
+      {message}
       <StatusBar
         channels={[...runtime.channels.values()]}
         outbox={runtime.outbox()}

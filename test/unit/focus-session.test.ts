@@ -42,12 +42,18 @@ describe('FocusSession', () => {
     expect(home.ctx.db.prepare('SELECT waiting_since, first_response_at FROM conversations WHERE id = ?').get(second)).toEqual(waitingBefore);
     expect(home.ctx.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE conversation_id = ? AND kind = 'chat'").get(second)).toEqual({ n: 1 });
 
-    expect(s.handle('resolved')).toBe(second); // the next by policy
+    expect(s.handle(second, 'resolved')).toBe(first); // not the one shown: nothing happens
+    expect(s.handle(first, 'resolved')).toBe(second); // the next by policy
+    // Handled, then the customer writes again: offered again once the current one is done.
+    home.chat({ relayId: 1, name: 'Ann', text: 'one more thing', at: Date.now() });
+    await prepareQueue(home.ctx);
+    s.observe();
+    expect(s.handle(second, 'replied')).toBe(first);
     const d = s.end();
-    expect(d.handled.count).toBe(1);
+    expect(d.handled.count).toBe(2);
     expect(d.byChannel.map((c) => c.channel).sort()).toEqual(['chat', 'email']);
     const types = (home.ctx.db.prepare("SELECT type FROM events WHERE type LIKE 'focus.%' ORDER BY seq").all() as Array<{ type: string }>).map((r) => r.type);
-    expect(types).toEqual(['focus.started', 'focus.handled', 'focus.ended']);
+    expect(types).toEqual(['focus.started', 'focus.handled', 'focus.handled', 'focus.ended']);
   });
 
   it('does not notice anything when nothing waits, and says so', async () => {

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import type { Theme } from '../theme.js';
-import { clip } from '../text.js';
+import { clip, safeLine } from '../text.js';
 
 export interface ChoiceOption {
   key: string;
@@ -23,7 +23,7 @@ export function Choice(p: { title: string; options: ChoiceOption[]; width: numbe
       {p.filterInput && p.options.length === 0 ? <Text>  nothing matches</Text> : null}
       {shown.map((o, i) => (
         <Text key={`${o.key}-${o.label}`} wrap="truncate-end" inverse={Boolean(p.filterInput) && i === 0}>
-          {clip(p.filterInput ? `  ${o.label}` : `  ${o.key}  ${o.label}`, p.width - 2)}
+          {clip(p.filterInput ? `  ${safeLine(o.label)}` : `  ${o.key}  ${safeLine(o.label)}`, p.width - 2)}
         </Text>
       ))}
       {p.options.length > shown.length ? <Text dimColor={p.theme.dim}>{`  … ${p.options.length - shown.length} more: type to narrow`}</Text> : null}

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { type ReactNode, useMemo } from 'react';
 import { type ConversationData, type Line, transcriptLines } from '../model/conversation-view.js';
 import type { Theme } from '../theme.js';
 import { clip, safeLine } from '../text.js';
@@ -46,6 +46,10 @@ export function headerLines(d: ConversationData, now: number, typing: boolean): 
 }
 
 export function ConversationPane(p: ConversationPaneProps) {
+  const inner = Math.max(10, p.width - 2);
+  const minute = Math.floor(p.now / 60_000);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: time labels change by the minute, not by the second tick
+  const lines = useMemo(() => (p.data ? transcriptLines(p.data, inner, p.now) : []), [p.data, inner, minute]);
   if (!p.data) {
     return (
       <Box flexDirection="column" width={p.width} height={p.height} paddingLeft={1}>
@@ -53,11 +57,9 @@ export function ConversationPane(p: ConversationPaneProps) {
       </Box>
     );
   }
-  const inner = Math.max(10, p.width - 2);
   const header = headerLines(p.data, p.now, p.typing);
   const footerHeight = p.footer ? (p.footerHeight ?? 1) : 0;
   const bodyHeight = Math.max(1, p.height - header.length - 1 - footerHeight);
-  const lines = transcriptLines(p.data, inner, p.now);
   const maxScroll = Math.max(0, lines.length - bodyHeight);
   const scroll = Math.min(p.scroll, maxScroll);
   const end = lines.length - scroll;
@@ -65,7 +67,6 @@ export function ConversationPane(p: ConversationPaneProps) {
   const more = end - shown.length;
   return (
     <Box flexDirection="column" width={p.width} height={p.height} paddingLeft={1}>
-      
       {header.map((h, i) => (
         <Text key={`h${i}`} bold={i === 0} color={i === 0 && p.active ? p.theme.accent : undefined} wrap="truncate-end">
           {clip(h, inner)}

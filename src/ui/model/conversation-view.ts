@@ -1,7 +1,7 @@
 // What the conversation pane shows, read from the store, and its transcript laid out as lines.
 import { type ConversationSummary, conversationMessages, customerHistory, getConversation, type HistoryItem, type MessageView } from '../../store/conversations.js';
 import type { Db } from '../../store/db.js';
-import { stmt } from '../../store/statements.js';
+import { lastFailure } from '../../store/outbox.js';
 import { quoteOriginal } from '../../domain/reply.js';
 import { humanSize, safeLine, safeText, when, wrap } from '../text.js';
 
@@ -15,14 +15,11 @@ export interface ConversationData {
 export function readConversation(db: Db, id: number): ConversationData | null {
   const conversation = getConversation(db, id);
   if (!conversation) return null;
-  const failed = stmt(db, "SELECT last_error FROM outbox WHERE conversation_id = ? AND state = 'failed' ORDER BY id DESC LIMIT 1").get(id) as
-    | { last_error: string | null }
-    | undefined;
   return {
     conversation,
     messages: conversationMessages(db, id),
     history: conversation.customer.id === null ? [] : customerHistory(db, conversation.customer.id, id),
-    failedReason: failed ? (failed.last_error ?? 'unknown error') : null,
+    failedReason: lastFailure(db, id),
   };
 }
 
