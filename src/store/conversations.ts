@@ -131,10 +131,21 @@ function whereOf(f: Omit<ListFilter, 'limit' | 'offset'>): { sql: string; args: 
  * breach, then priority, then longest waiting; nobody waiting last, most recent first. An index
  * scan, so a window deep into 100,000 conversations costs milliseconds. Refresh the ranks first.
  */
-export function listConversations(db: Db, f: ListFilter): ConversationSummary[] {
+export function listConversations(db: Db, f: ListFilter & { total?: number }): ConversationSummary[] {
   const w = whereOf(f);
+  const offset = f.offset ?? 0;
+  // Deep in the list (G on 100,000), OFFSET would step over every row before: read it from the
+  // other end of the same index instead, and turn it round.
+  if (f.total !== undefined && offset > f.total / 2) {
+    const fromEnd = Math.max(0, f.total - offset - f.limit);
+    const n = Math.min(f.limit, f.total - offset);
+    if (n <= 0) return [];
+    const rows = stmt(db, `${SELECT_CONVERSATION} ${w.sql} ORDER BY c.queue_key DESC, c.priority_rank DESC, c.waiting_since DESC, c.id DESC LIMIT ? OFFSET ?`)
+      .all(...w.args, n, fromEnd) as ConversationRow[];
+    return rows.reverse().map((r) => toSummary(db, r));
+  }
   const rows = stmt(db, `${SELECT_CONVERSATION} ${w.sql} ORDER BY c.queue_key, c.priority_rank, c.waiting_since, c.id LIMIT ? OFFSET ?`)
-    .all(...w.args, f.limit, f.offset ?? 0) as ConversationRow[];
+    .all(...w.args, f.limit, offset) as ConversationRow[];
   return rows.map((r) => toSummary(db, r));
 }
 

@@ -107,3 +107,15 @@ describe('cached queue ranks', () => {
     expect(refreshRanks(db, stricter)).toBe(0);
   });
 });
+
+describe('reading deep into the queue', () => {
+  it('a page read from the far end is the same page', () => {
+    const db = seeded(300);
+    refreshRanks(db, POLICY);
+    const all = listConversations(db, { status: 'all', limit: 1000 }).map((c) => c.id);
+    for (const [offset, limit] of [[250, 40], [290, 40], [200, 100], [299, 5]] as const) {
+      const page = listConversations(db, { status: 'all', limit, offset, total: all.length }).map((c) => c.id);
+      expect(page).toEqual(all.slice(offset, offset + limit));
+    }
+  });
+});

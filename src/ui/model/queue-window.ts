@@ -47,7 +47,7 @@ export class QueueWindow {
     this.sync(version, f);
     if (!this.pageValid || from < this.pageStart || from + n > this.pageStart + this.page.length) {
       this.pageStart = Math.max(0, from - PAGE / 4);
-      this.page = listConversations(this.db, { ...this.filterArgs(f), limit: Math.max(PAGE, n * 2), offset: this.pageStart });
+      this.page = listConversations(this.db, { ...this.filterArgs(f), limit: Math.max(PAGE, n * 2), offset: this.pageStart, total: this.total });
       this.pageValid = true;
     }
     return this.page.slice(from - this.pageStart, from - this.pageStart + n);
