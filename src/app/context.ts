@@ -8,6 +8,8 @@ export interface AppContext {
   now: () => number;
   log: (line: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Loads the settings if this context was opened without them (the console, after its first frame). */
+  loadSettings(): Promise<Settings>;
 }
 
 /**
@@ -31,6 +33,10 @@ export async function openContext(
     now: Date.now,
     log,
     env,
+    async loadSettings() {
+      settings ??= (await import('../config/settings.js')).openSettings(env, { validate: opts.validateSettings === true });
+      return settings;
+    },
   };
 }
 

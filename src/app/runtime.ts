@@ -77,20 +77,32 @@ export class Runtime extends EventEmitter {
   }
 
   /** Opens the queue (ranks brought up to date) and, unless told not to, starts every channel. */
+  /**
+   * Opens the queue from the store (the policy cached there: settings are not needed for the first
+   * frame) and, unless told not to, starts every channel.
+   */
   static async start(base: AppContext, opts: RuntimeOptions): Promise<Runtime> {
-    const ctx: AppContext = { ...base, settings: base.settings, log: (line) => rt.log(line) };
-    Object.defineProperty(ctx, 'settings', { get: () => base.settings });
-    const policy = await prepareQueue(base, base.settings);
+    // The same context, logging into the console's log; settings stay whatever `base` has (lazily).
+    const ctx = Object.create(base, { log: { value: (line: string) => rt.log(line) } }) as AppContext;
+    const policy = await prepareQueue(base);
     const rt = new Runtime(ctx, policy);
     rt.check();
     rt.poll = setInterval(() => rt.check(), opts.pollMs ?? 200);
-    if (opts.channels) await rt.startChannels(opts.relay);
+    if (opts.channels) {
+      await base.loadSettings();
+      await rt.startChannels(opts.relay);
+    }
     return rt;
   }
 
-  /** Starts every channel in the background (the console calls it after its first frame). */
+  private starting: Promise<void> | null = null;
+
+  /** Loads the settings and starts every channel in the background (the console, after its first frame). */
   startChannelsLater(startRelay: boolean): void {
-    void this.startChannels(startRelay).catch((err) => this.log(`channels: ${(err as Error).message}`));
+    this.starting = this.ctx
+      .loadSettings()
+      .then(() => this.startChannels(startRelay))
+      .catch((err) => this.log(`channels: ${(err as Error).message}`));
   }
 
   log(line: string): void {
@@ -117,6 +129,7 @@ export class Runtime extends EventEmitter {
     const { builtinRelay, builtinChatAccount, watchChat } = await import('./chat-account.js');
     const { watchAccount } = await import('./email-account.js');
     const signal = this.stop.signal;
+    if (signal.aborted) return; // closed (q right after start) while the modules were loading
     this.hooks = new HookRunner(this.ctx);
     this.hooks.start();
     let chat = chatAccounts(this.ctx.settings);
@@ -124,7 +137,12 @@ export class Runtime extends EventEmitter {
       const where = builtinRelay(this.ctx.env);
       const { startRelay: start } = await import('../relay/server.js');
       try {
-        this.relay = await start({ host: where.host, port: where.port, env: this.ctx.env, log: () => {} });
+        const relay = await start({ host: where.host, port: where.port, env: this.ctx.env, log: () => {} });
+        if (signal.aborted) {
+          await relay.close();
+          return;
+        }
+        this.relay = relay;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') this.log(`cannot start the chat relay: ${(err as Error).message}`);
         else this.log(`port ${where.port} is in use: using the relay already running there`);
@@ -312,6 +330,7 @@ export class Runtime extends EventEmitter {
   async close(): Promise<void> {
     if (this.poll) clearInterval(this.poll);
     this.stop.abort();
+    await this.starting;
     this.channelEvents.stopped('console closed');
     await this.hooks?.close();
     await Promise.race([Promise.allSettled(this.tasks), new Promise((r) => setTimeout(r, 3000).unref())]);

@@ -56,12 +56,14 @@ export function clock(t: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+const WEEKDAY = new Intl.DateTimeFormat('en', { weekday: 'short' }); // one formatter: building one costs ~0.3 ms
+
 /** "14:02" today, "Mon 14:02" this week, "2026-03-01" before. */
 export function when(iso: string, now: number): string {
   const t = Date.parse(iso);
   const d = new Date(t);
   if (now - t < 20 * 3600_000 && new Date(now).getDate() === d.getDate()) return clock(t);
-  if (now - t < 6 * 86_400_000) return `${d.toLocaleDateString('en', { weekday: 'short' })} ${clock(t)}`;
+  if (now - t < 6 * 86_400_000) return `${WEEKDAY.format(d)} ${clock(t)}`;
   return d.toISOString().slice(0, 10);
 }
 

@@ -16,9 +16,11 @@ export function registerHome(program: Command): void {
   program.option('--focus', 'start the console in focus mode (one conversation at a time)');
   program.option('--plain', 'print new customer messages as lines instead of the full-screen console');
   program.action(async (o: { relay: boolean; focus?: boolean; plain?: boolean }) => {
-    const ctx = await openContext();
+    const tty = !o.plain && process.stdin.isTTY && process.stdout.isTTY;
+    // The console's first frame needs only the store; settings (conf) load right after it.
+    const ctx = await openContext(process.env, undefined, { settings: !tty });
     try {
-      if (!o.plain && process.stdin.isTTY && process.stdout.isTTY) {
+      if (tty) {
         const { runConsole } = await import('../../ui/run.js');
         process.exitCode = await runConsole(ctx, { focus: Boolean(o.focus), relay: o.relay });
       } else {
