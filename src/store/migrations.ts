@@ -145,6 +145,23 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   -- A customer's addresses by customer: ranking and listing read them per conversation.
   CREATE INDEX customer_emails_customer ON customer_emails(customer_id);
+  -- How many conversations per status and channel, kept by triggers: the console's queue header
+  -- and its G need the count, and COUNT(*) over 100,000 rows costs ~40 ms at every change.
+  CREATE TABLE conversation_counts (status TEXT NOT NULL, channel TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (status, channel)) WITHOUT ROWID;
+  INSERT INTO conversation_counts (status, channel, n) SELECT status, channel, COUNT(*) FROM conversations GROUP BY status, channel;
+  CREATE TRIGGER conversation_counts_insert AFTER INSERT ON conversations BEGIN
+    INSERT INTO conversation_counts (status, channel, n) VALUES (NEW.status, NEW.channel, 1)
+      ON CONFLICT (status, channel) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER conversation_counts_update AFTER UPDATE OF status, channel ON conversations
+    WHEN OLD.status IS NOT NEW.status OR OLD.channel IS NOT NEW.channel BEGIN
+    UPDATE conversation_counts SET n = n - 1 WHERE status = OLD.status AND channel = OLD.channel;
+    INSERT INTO conversation_counts (status, channel, n) VALUES (NEW.status, NEW.channel, 1)
+      ON CONFLICT (status, channel) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER conversation_counts_delete AFTER DELETE ON conversations BEGIN
+    UPDATE conversation_counts SET n = n - 1 WHERE status = OLD.status AND channel = OLD.channel;
+  END;
   -- A reply being typed survives Ctrl-C, a dropped SSH session and a restart.
   CREATE TABLE drafts (conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id), body TEXT NOT NULL, updated_at INTEGER NOT NULL);
   `,

@@ -5,7 +5,7 @@ import { refreshRanks } from '../../src/app/ranks.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 import type { IncomingEmail } from '../../src/domain/types.js';
 import { orderQueue, type QueueFacts } from '../../src/policy/queue.js';
-import { listConversations, setStatus } from '../../src/store/conversations.js';
+import { countConversations, listConversations, setStatus } from '../../src/store/conversations.js';
 import { openDb } from '../../src/store/db.js';
 import { ingestChatEvent } from '../../src/store/chat-ingest.js';
 import { ingestEmail } from '../../src/store/ingest.js';
@@ -116,6 +116,23 @@ describe('reading deep into the queue', () => {
     for (const [offset, limit] of [[250, 40], [290, 40], [200, 100], [299, 5]] as const) {
       const page = listConversations(db, { status: 'all', limit, offset, total: all.length }).map((c) => c.id);
       expect(page).toEqual(all.slice(offset, offset + limit));
+    }
+  });
+});
+
+describe('conversation counts kept by triggers', () => {
+  it('equal COUNT(*) for every status and channel after status changes', () => {
+    const db = seeded(200);
+    for (const id of [1, 5, 9, 13]) setStatus(db, id, 'resolved', T0);
+    for (const id of [2, 6]) setStatus(db, id, 'snoozed', T0, T0 + H);
+    setStatus(db, 1, 'open', T0);
+    for (const status of ['open', 'pending', 'snoozed', 'resolved', 'all'] as const) {
+      for (const channel of [undefined, 'email', 'chat'] as const) {
+        const real = db
+          .prepare(`SELECT COUNT(*) AS n FROM conversations WHERE (? = 'all' OR status = ?) AND (? IS NULL OR channel = ?)`)
+          .get(status, status, channel ?? null, channel ?? null) as { n: number };
+        expect(countConversations(db, { status, ...(channel ? { channel } : {}) })).toBe(real.n);
+      }
     }
   });
 });

@@ -10,7 +10,7 @@ export interface QueueFilter {
   search: string;
 }
 
-const PAGE = 200;
+const PAGE = 100;
 
 export class QueueWindow {
   private key = '';
