@@ -22,7 +22,7 @@
 //   environment  NO_COLOR, TERM=xterm-256color, no CI variables (as run.tsx leaves them),
 //                NODE_ENV as the caller has it.
 //   which Ink    the one the console loads: when the build bundles Ink and React into
-//                dist/ui/vendor/ (production React, a few files instead of ~600), the baseline
+//                dist/ui/vendor.js (production React, one file instead of ~600), the baseline
 //                and the in-process render use that bundle too, so the ratios measure attend's
 //                own code, not how its libraries are packaged. Without the bundle, node_modules.
 //
@@ -49,7 +49,7 @@ const DIST = path.join(HERE, '..', 'dist');
 const BARE_APP = path.join(HERE, 'bare', 'ink-frame.mjs');
 const PROF_DIR = path.join(HERE, 'profiles');
 /** The build's bundle of the console's libraries (scripts/bundle-ui-vendor.mjs), when there is one. */
-const VENDOR = path.join(DIST, 'ui', 'vendor');
+const VENDOR = path.join(DIST, 'ui', 'vendor.js');
 const COLUMNS = 80;
 const ROWS = 24;
 /** Pause between two key presses: far outside Ink's frame throttle (maxFps 60 → 17 ms). */
@@ -79,14 +79,16 @@ function dropCiVars(env: NodeJS.ProcessEnv): void {
 }
 
 /**
- * Module specifiers for Ink and React as the built console imports them: the dist/ui/vendor/
+ * Module specifiers for Ink and React as the built console imports them: the dist/ui/vendor.js
  * bundle when the build made one (dist/ui/**.js then import it), else the installed packages.
  * The in-process render must use the App's own Ink (one Ink, one React: hooks and contexts are
  * per module instance), and the bare app gets the same, so both sides load the same library.
  */
 function inkBuild(): { ink: string; react: string; label: string } {
-  if (fs.existsSync(path.join(VENDOR, 'ink.js')) && fs.existsSync(path.join(VENDOR, 'react.js'))) {
-    return { ink: pathToFileURL(path.join(VENDOR, 'ink.js')).href, react: pathToFileURL(path.join(VENDOR, 'react.js')).href, label: 'the dist/ui/vendor bundle' };
+  if (fs.existsSync(VENDOR)) {
+    // One file exports Ink's and React's names side by side (scripts/bundle-ui-vendor.mjs).
+    const url = pathToFileURL(VENDOR).href;
+    return { ink: url, react: url, label: 'the dist/ui/vendor.js bundle' };
   }
   return { ink: 'ink', react: 'react', label: 'node_modules' };
 }
@@ -474,7 +476,7 @@ export async function runConsoleBench(opts: ConsoleBenchOptions): Promise<Consol
 /** What the table cannot say; printed under it by run.ts and by this file alone. */
 export const CONSOLE_NOTES = [
   'console: baseline = bench/bare/ink-frame.mjs, a bare Ink app (23 static lines, j moves a highlighted row) in the same 80x24 pty / fake TTY with the same render options',
-  '  and the same Ink build as the console (its dist/ui/vendor bundle when the build makes one);',
+  '  and the same Ink build as the console (its dist/ui/vendor.js bundle when the build makes one);',
   '  first frame and peak RSS are whole processes in a pty (script); key latency is in-process, stdin write → frame write, every press of every run pooled.',
   '  The first list after seeding ranks the whole store once: what the first command after an upgrade to ranked queues pays; every later start only ranks what changed.',
 ];

@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 // any CI variable, even "false", as "no styles"): no CI variables at all.
 for (const key of Object.keys(process.env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
 // BENCH_INK / BENCH_REACT: the console benchmark points these at the Ink build attend loads (its
-// dist/ui/vendor bundle), so both sides run the same library; alone, the installed packages.
+// dist/ui/vendor.js bundle), so both sides run the same library; alone, the installed packages.
 const [{ render, Box, Text, useApp, useInput }, React] = await Promise.all([import(process.env.BENCH_INK || 'ink'), import(process.env.BENCH_REACT || 'react')]);
 const h = React.createElement;
 
