@@ -1,5 +1,6 @@
 // Small builders shared by unit tests: a customer email as the IMAP adapter reports it.
 import type { IncomingEmail } from '../../src/domain/types.js';
+import type { QueueFacts } from '../../src/policy/queue.js';
 
 export const SUPPORT = 'support@shop.test';
 let uid = 0;
@@ -24,6 +25,19 @@ export function incomingEmail(over: Partial<IncomingEmail> & { messageId: string
     size: 100,
     fingerprint: `fp-${over.messageId}`,
     sentAt: 1000,
+    ...over,
+  };
+}
+
+/** A conversation as the queue policy sees it: an email waiting 10 minutes at `now`, unless told otherwise. */
+export function queueFacts(now: number, id: number, over: Partial<QueueFacts>): QueueFacts {
+  return {
+    id,
+    channel: 'email',
+    priority: 'normal',
+    waitingSince: now - 10 * 60_000,
+    answeredBefore: false,
+    customerEmails: [`c${id}@x.test`],
     ...over,
   };
 }

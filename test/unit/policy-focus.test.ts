@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { queueFacts } from '../helpers/fixtures.js';
 import type { Channel } from '../../src/domain/types.js';
 import {
   breakthroughs,
@@ -18,15 +19,7 @@ import { DEFAULT_SLA, type SlaSettings } from '../../src/policy/sla.js';
 
 const MIN = 60_000;
 const now = Date.UTC(2026, 10, 25, 12);
-const conv = (id: number, over: Partial<QueueFacts>): QueueFacts => ({
-  id,
-  channel: 'email',
-  priority: 'normal',
-  waitingSince: now - 10 * MIN,
-  answeredBefore: false,
-  customerEmails: [`c${id}@x.test`],
-  ...over,
-});
+const conv = (id: number, over: Partial<QueueFacts>): QueueFacts => queueFacts(now, id, over);
 const sla: SlaSettings = { ...DEFAULT_SLA, vip: { match: ['@vip.test'], factor: 1 } };
 const ids = (rs: readonly Ranked[]) => rs.map((r) => r.item.id);
 const focus = (over: Partial<FocusSettings> = {}): FocusSettings => ({ ...DEFAULT_FOCUS, ...over });

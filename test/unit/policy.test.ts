@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { queueFacts } from '../helpers/fixtures.js';
 import { orderQueue, type QueueFacts, rank } from '../../src/policy/queue.js';
 import { DEFAULT_SLA, dueAt, type SlaSettings } from '../../src/policy/sla.js';
 
 const MIN = 60_000;
 const now = Date.UTC(2026, 10, 25, 12);
-const conv = (id: number, over: Partial<QueueFacts>): QueueFacts => ({
-  id,
-  channel: 'email',
-  priority: 'normal',
-  waitingSince: now - 10 * MIN,
-  answeredBefore: false,
-  customerEmails: ['c@x.test'],
-  ...over,
-});
+const conv = (id: number, over: Partial<QueueFacts>): QueueFacts => queueFacts(now, id, over);
 
 describe('dueAt', () => {
   it.each([
