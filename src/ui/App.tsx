@@ -543,9 +543,11 @@ export function App(props: AppProps) {
       : filtering
         ? 'type to filter · enter picks the first · esc cancels'
         : null;
+  // A new user's empty queue says where the built-in relay's demo page is.
+  const idleHint = mode === 'queue' && total === 0 && runtime.relayUrl ? `no customers yet: open ${runtime.relayUrl}/demo in a browser and write` : null;
   const message = (
     <Text wrap="truncate-end" color={theme.accent}>
-      {safeLine(hint ?? flash ?? '') || ' '}
+      {safeLine(hint ?? flash ?? idleHint ?? '') || ' '}
     </Text>
   );
 
