@@ -1,7 +1,7 @@
 // Reads the queue as the policy sees it (Ranked items), from the ranks cached in the store.
 import type { Channel, Priority } from '../domain/types.js';
 import type { QueueFacts, Ranked } from '../policy/queue.js';
-import { formatDuration } from '../policy/queue.js';
+import { timeLeftLabel } from '../policy/queue.js';
 import type { Db } from '../store/db.js';
 import { stmt } from '../store/statements.js';
 
@@ -51,10 +51,8 @@ export function rankedOne(db: Db, id: number, now: number): Ranked<QueueFacts> |
   return r ? toRanked(r, now) : undefined;
 }
 
-/** "overdue 3m" / "due in 2h" / "" — the time part of a rank's reasons. */
-export function timeLeftLabel(dueAt: string | number | null, now: number): string {
+/** The time part of a rank's reasons for a stored due time ("overdue 3m"), or "" when nobody waits. */
+export function dueLabel(dueAt: string | number | null, now: number): string {
   if (dueAt === null) return '';
-  const due = typeof dueAt === 'number' ? dueAt : Date.parse(dueAt);
-  const left = due - now;
-  return left < 0 ? `overdue ${formatDuration(left)}` : `due in ${formatDuration(left)}`;
+  return timeLeftLabel((typeof dueAt === 'number' ? dueAt : Date.parse(dueAt)) - now);
 }

@@ -33,13 +33,23 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/** "overdue 3m" / "due in 2h": time left to a target, as the queue explains itself. */
+export function timeLeftLabel(ms: number): string {
+  return ms < 0 ? `overdue ${formatDuration(ms)}` : `due in ${formatDuration(ms)}`;
+}
+
+/** "-3m" / "2h": the same in a table cell. */
+export function timeLeftCell(ms: number): string {
+  return ms < 0 ? `-${formatDuration(ms)}` : formatDuration(ms);
+}
+
 export function rank<T extends QueueFacts>(item: T, s: SlaSettings, now: number): Ranked<T> {
   const due = dueAt(item, s);
   const timeLeft = due === null ? null : due - now;
   const breached = timeLeft !== null && timeLeft < 0;
   const vip = isVip(item.customerEmails, s.vip);
   const reasons: string[] = [];
-  if (timeLeft !== null) reasons.push(breached ? `overdue ${formatDuration(timeLeft)}` : `due in ${formatDuration(timeLeft)}`);
+  if (timeLeft !== null) reasons.push(timeLeftLabel(timeLeft));
   reasons.push(item.channel);
   if (item.priority !== 'normal') reasons.push(item.priority);
   if (vip) reasons.push('VIP');

@@ -5,7 +5,7 @@ import { UsageError } from '../exit-codes.js';
 import { age, cell, makeOutput, terminalWidth } from '../output.js';
 import { withContext } from '../run.js';
 import { prepareQueue } from '../../app/policy.js';
-import { formatDuration } from '../../policy/queue.js';
+import { timeLeftCell } from '../../policy/queue.js';
 
 const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'all'];
 
@@ -47,13 +47,8 @@ function renderTable(items: ConversationSummary[], now: number): string {
   const rows = items.map((c) => {
     const who = c.customer.name || c.customer.email || '';
     const wait = c.waitingSince ? age(c.waitingSince, now) : '';
-    const due = c.dueAt ? dueCell(Date.parse(c.dueAt) - now) : '';
+    const due = c.dueAt ? timeLeftCell(Date.parse(c.dueAt) - now) : '';
     return `${String(c.id).padStart(idW)} ${cell(c.channel, 5)} ${cell(c.status, 8)} ${cell(due, 5)} ${cell(wait, 5)} ${cell(who, whoW)} ${cell(c.subject || '(no subject)', subjW).trimEnd()}`;
   });
   return [head, ...rows].join('\n');
-}
-
-/** Time left to the response target; overdue shows as negative ("-12m"). */
-function dueCell(ms: number): string {
-  return ms < 0 ? `-${formatDuration(ms)}` : formatDuration(ms);
 }

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Digest } from '../../policy/focus.js';
-import { formatDuration } from '../../policy/queue.js';
+import { formatDuration, timeLeftLabel } from '../../policy/queue.js';
 import type { Theme } from '../theme.js';
 import { clip } from '../text.js';
 
@@ -10,7 +10,7 @@ export function digestLines(d: Digest & { minutes: number }): string[] {
   for (const ch of d.byChannel) {
     const items = ch.items
       .slice(0, 5)
-      .map((i) => `#${i.conversationId}${i.timeLeft === null ? '' : i.breached ? ` overdue ${formatDuration(i.timeLeft)}` : ` due in ${formatDuration(i.timeLeft)}`}`);
+      .map((i) => `#${i.conversationId}${i.timeLeft === null ? '' : ` ${timeLeftLabel(i.timeLeft)}`}`);
     lines.push(`${ch.channel}: ${ch.conversations} conversation${ch.conversations === 1 ? '' : 's'}, ${ch.messages} message${ch.messages === 1 ? '' : 's'} — ${items.join(', ')}${ch.items.length > 5 ? ', …' : ''}`);
   }
   lines.push('');

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ConversationSummary } from '../../store/conversations.js';
-import { timeLeftLabel } from '../../app/queue-view.js';
-import { formatDuration } from '../../policy/queue.js';
+import { dueLabel } from '../../app/queue-view.js';
+import { timeLeftCell } from '../../policy/queue.js';
 import type { QueueFilter } from '../model/queue-window.js';
 import type { Theme } from '../theme.js';
 import { clip, pad, safeLine } from '../text.js';
@@ -22,9 +22,7 @@ export interface QueuePaneProps {
 
 /** Time left as a short cell: "4m", "-12m" (overdue), "" when nobody waits. */
 function dueCell(c: ConversationSummary, now: number): string {
-  if (!c.dueAt) return '';
-  const left = Date.parse(c.dueAt) - now;
-  return left < 0 ? `-${formatDuration(left)}` : formatDuration(left);
+  return c.dueAt ? timeLeftCell(Date.parse(c.dueAt) - now) : '';
 }
 
 export function QueuePane(p: QueuePaneProps) {
@@ -76,5 +74,5 @@ export function QueuePane(p: QueuePaneProps) {
 export function reasonsLine(c: ConversationSummary, now: number): string {
   const priority = c.priority === 'normal' ? '' : c.priority;
   const why = c.reasons.filter((r) => r !== 'set' && r !== 'VIP').map(safeLine);
-  return [timeLeftLabel(c.dueAt, now), c.channel, priority, c.vip ? 'VIP' : '', ...why].filter((x) => x !== '').join(' · ');
+  return [dueLabel(c.dueAt, now), c.channel, priority, c.vip ? 'VIP' : '', ...why].filter((x) => x !== '').join(' · ');
 }
