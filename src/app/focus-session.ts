@@ -18,6 +18,7 @@ import type { QueueFacts, Ranked } from '../policy/queue.js';
 import type { PolicySettings } from '../config/policy-settings.js';
 import { appendEvent, eventsSince } from '../store/events.js';
 import type { Db } from '../store/db.js';
+import { stmt } from '../store/statements.js';
 import { rankedOne, waitingQueue } from './queue-view.js';
 
 export interface FocusFacts {
@@ -128,7 +129,7 @@ export class FocusSession {
         if (e.type !== 'message.received' || e.conversationId === null) continue;
         // A handled conversation whose customer writes again is in the running again.
         if (this.handledIds.delete(e.conversationId)) this.exclude.delete(e.conversationId);
-        const row = this.db.prepare('SELECT channel FROM conversations WHERE id = ?').get(e.conversationId) as { channel: Channel } | undefined;
+        const row = stmt(this.db, 'SELECT channel FROM conversations WHERE id = ?').get(e.conversationId) as { channel: Channel } | undefined;
         if (!row) continue;
         const current = this.currentId !== null && this.currentChannel !== null ? { id: this.currentId, channel: this.currentChannel } : null;
         const cls = classifyActivity({ conversationId: e.conversationId, channel: row.channel }, current, this.policy.focus);

@@ -14,6 +14,7 @@ import type { PolicySettings } from '../config/policy-settings.js';
 import { currentPolicy, prepareQueue } from './policy.js';
 import { refreshRanks } from './ranks.js';
 import { getDraft, putDraft } from '../store/drafts.js';
+import { stmt } from '../store/statements.js';
 import { safeLine, safeText } from '../domain/sanitize.js';
 import { type Action, applyAction, parseTagInput } from './conversation-actions.js';
 import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './templates.js';
@@ -58,6 +59,7 @@ export class Runtime extends EventEmitter {
   private relay: { close(): Promise<void> } | null = null;
   private poll: NodeJS.Timeout | null = null;
   private lastSeq = -1;
+  private lastSlaTick = 0;
   private lastDataVersion = -1;
   private readonly logFile: string;
   /** channel.connected/disconnected, sla.warning/breached and local hooks: as `attend watch` does. */
@@ -194,11 +196,16 @@ export class Runtime extends EventEmitter {
     try {
       // Snoozes end by the clock, not by a write: check every poll (a partial index makes it cheap).
       wakeSnoozed(db, this.ctx.now());
-      if (this.hooks) this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes);
+      // Targets are minutes long: once a second is plenty for the SLA alerts.
+      const now = this.ctx.now();
+      if (this.hooks && now - this.lastSlaTick >= 1000) {
+        this.lastSlaTick = now;
+        this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes);
+      }
     } catch (err) {
       this.log(`queue: ${(err as Error).message}`);
     }
-    const seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
+    const seq = (stmt(db, 'SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
     const dataVersion = db.pragma('data_version', { simple: true }) as number;
     if (seq === this.lastSeq && dataVersion === this.lastDataVersion) return;
     this.lastSeq = seq;
