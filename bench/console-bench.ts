@@ -21,10 +21,9 @@
 //                (this file with --keys), so neither the seeding nor the pty half shares its heap.
 //   environment  NO_COLOR, TERM=xterm-256color, no CI variables (as run.tsx leaves them),
 //                NODE_ENV as the caller has it.
-//   which Ink    the one the console loads: when the build bundles Ink and React into
-//                dist/ui/vendor.js (production React, one file instead of ~600), the baseline
-//                and the in-process render use that bundle too, so the ratios measure attend's
-//                own code, not how its libraries are packaged. Without the bundle, node_modules.
+//   which Ink    as the binary loads it: bundled with production React (scripts/bundle.mjs). The
+//                baseline and the in-process render are bundled with the same esbuild options
+//                (bench/bundles.ts), so the ratios measure attend's own code, not packaging.
 //
 //   npx tsx bench/console-bench.ts     BENCH_SCALE (1: 100k conversations), BENCH_RUNS (3),
 //                                      BENCH_PROF=1 (CPU profiles of the console processes in
@@ -40,16 +39,13 @@ import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ReactElement } from 'react';
 import { BIN } from '../test/helpers/cli.js';
+import { BARE_FRAME, buildBenchBundles, KEYS_ATTEND, KEYS_BARE } from './bundles.js';
 import { fmtMb, fmtMs, loadAvg, median, mustRun, printTable, type Row } from './lib.js';
 import { seedStore } from './seed-store.js';
 
 const HERE = import.meta.dirname;
 const SELF = fileURLToPath(import.meta.url);
-const DIST = path.join(HERE, '..', 'dist');
-const BARE_APP = path.join(HERE, 'bare', 'ink-frame.mjs');
 const PROF_DIR = path.join(HERE, 'profiles');
-/** The build's bundle of the console's libraries (scripts/bundle-ui-vendor.mjs), when there is one. */
-const VENDOR = path.join(DIST, 'ui', 'vendor.js');
 const COLUMNS = 80;
 const ROWS = 24;
 /** Pause between two key presses: far outside Ink's frame throttle (maxFps 60 → 17 ms). */
@@ -76,21 +72,6 @@ const fmtKey = (ms: number) => `${ms.toFixed(1)} ms`;
 /** What src/ui/run.tsx does before loading Ink: with CI set, Ink renders only a last frame (and chalk no styles). */
 function dropCiVars(env: NodeJS.ProcessEnv): void {
   for (const key of Object.keys(env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete env[key];
-}
-
-/**
- * Module specifiers for Ink and React as the built console imports them: the dist/ui/vendor.js
- * bundle when the build made one (dist/ui/**.js then import it), else the installed packages.
- * The in-process render must use the App's own Ink (one Ink, one React: hooks and contexts are
- * per module instance), and the bare app gets the same, so both sides load the same library.
- */
-function inkBuild(): { ink: string; react: string; label: string } {
-  if (fs.existsSync(VENDOR)) {
-    // One file exports Ink's and React's names side by side (scripts/bundle-ui-vendor.mjs).
-    const url = pathToFileURL(VENDOR).href;
-    return { ink: url, react: url, label: 'the dist/ui/vendor.js bundle' };
-  }
-  return { ink: 'ink', react: 'react', label: 'node_modules' };
 }
 
 /** Peak resident set (VmHWM) of a live process, MB: what it reached, not what it holds now. */
@@ -268,29 +249,33 @@ async function keysChild(kind: Kind, home: string): Promise<void> {
   const t0 = performance.now();
   // As src/ui/run.tsx does, before Ink is loaded: Ink reads CI once, at import.
   dropCiVars(process.env);
-  const lib = inkBuild();
-  const [{ render }, React] = (await Promise.all([import(lib.ink), import(lib.react)])) as [typeof import('ink'), typeof import('react')];
   let element: ReactElement;
   let close = async () => {};
+  let render: typeof import('ink').render;
   if (kind === 'attend') {
-    // The built code (what the pty half runs, and what ships), typed by its source.
-    const dist = (p: string) => pathToFileURL(path.join(DIST, p)).href;
-    const { openContext, closeContext } = (await import(dist('app/context.js'))) as typeof import('../src/app/context.js');
-    const { Runtime } = (await import(dist('app/runtime.js'))) as typeof import('../src/app/runtime.js');
-    const { App } = (await import(dist('ui/App.js'))) as typeof import('../src/ui/App.js');
-    const { makeTheme } = (await import(dist('ui/theme.js'))) as typeof import('../src/ui/theme.js');
+    // The console's App and Runtime from src/, bundled as the binary is (bench/bundles.ts).
+    const m = (await import(pathToFileURL(KEYS_ATTEND).href)) as typeof import('ink') & {
+      React: typeof import('react');
+      openContext: typeof import('../src/app/context.js').openContext;
+      closeContext: typeof import('../src/app/context.js').closeContext;
+      Runtime: typeof import('../src/app/runtime.js').Runtime;
+      App: typeof import('../src/ui/App.js').App;
+      makeTheme: typeof import('../src/ui/theme.js').makeTheme;
+    };
+    render = m.render;
     const env = { ...process.env, ATTEND_HOME: home };
-    const ctx = await openContext(env);
+    const ctx = await m.openContext(env);
     // No channels (there are no accounts anyway) and no relay, as with --no-relay.
-    const runtime = await Runtime.start(ctx, { relay: false, channels: false });
-    element = React.createElement(App, { runtime, theme: makeTheme(env), size: { columns: COLUMNS, rows: ROWS } });
+    const runtime = await m.Runtime.start(ctx, { relay: false, channels: false });
+    element = m.React.createElement(m.App, { runtime, theme: m.makeTheme(env), size: { columns: COLUMNS, rows: ROWS } });
     close = async () => {
       await runtime.close();
-      closeContext(ctx);
+      m.closeContext(ctx);
     };
   } else {
-    const { BareApp } = (await import(pathToFileURL(BARE_APP).href)) as { BareApp: () => ReactElement };
-    element = React.createElement(BareApp);
+    const m = (await import(pathToFileURL(KEYS_BARE).href)) as typeof import('ink') & { React: typeof import('react'); BareApp: () => ReactElement };
+    render = m.render;
+    element = m.React.createElement(m.BareApp);
   }
   const stdout = new FakeStdout();
   const stdin = new FakeStdin();
@@ -384,12 +369,11 @@ export async function runConsoleBench(opts: ConsoleBenchOptions): Promise<Consol
   const profArgs = (tag: string) => (opts.prof ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROF_DIR, `console-${tag}-${Date.now()}`)}`] : []);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'attend-console-bench-'));
   // What both apps see: the store, no colour (so "QUEUE (" is plain text), a common terminal type,
-  // and (for the bare app and the in-process render) the Ink build the console loads.
-  const lib = inkBuild();
-  const env: NodeJS.ProcessEnv = { ...process.env, ATTEND_HOME: home, NO_COLOR: '1', TERM: 'xterm-256color', BENCH_INK: lib.ink, BENCH_REACT: lib.react };
+  const env: NodeJS.ProcessEnv = { ...process.env, ATTEND_HOME: home, NO_COLOR: '1', TERM: 'xterm-256color' };
   dropCiVars(env);
   try {
-    log(`\n== console: store with ${n} conversations, ${COLUMNS}x${ROWS} terminal; Ink and React from ${lib.label}`);
+    await buildBenchBundles();
+    log(`\n== console: store with ${n} conversations, ${COLUMNS}x${ROWS} terminal; Ink and React bundled on both sides`);
     const tSeed = performance.now();
     seedStore(home, n);
     log(`  seeded ${n} conversations through the ingest code in ${fmtMs(performance.now() - tSeed)} (not a benchmark)`);
@@ -403,7 +387,7 @@ export async function runConsoleBench(opts: ConsoleBenchOptions): Promise<Consol
     for (let i = 0; i < opts.runs; i++) {
       // Interleaved, so a noisy neighbour hurts both sides alike.
       const pa = await ptyRun('attend', [process.execPath, ...profArgs('pty'), BIN, '--no-relay'], env);
-      const pb = await ptyRun('bare ink', [process.execPath, BARE_APP], env);
+      const pb = await ptyRun('bare ink', [process.execPath, BARE_FRAME], env);
       pty.attend.push(pa);
       pty.bare.push(pb);
       log(
@@ -450,7 +434,7 @@ export async function runConsoleBench(opts: ConsoleBenchOptions): Promise<Consol
     const samples = (xs: number[], f: (x: number) => string = fmtMs) => xs.map(f).join(' / ');
     const results = {
       conversations: n,
-      ink: lib.label,
+      ink: 'bundled (scripts/bundle-options.mjs) on both sides',
       terminal: `${COLUMNS}x${ROWS}`,
       baselineIs: 'bench/bare/ink-frame.mjs: Ink rendering 23 static lines, j moves a highlighted row; same pty / fake TTY, same render options',
       firstListMs: firstList.ms,
@@ -476,7 +460,7 @@ export async function runConsoleBench(opts: ConsoleBenchOptions): Promise<Consol
 /** What the table cannot say; printed under it by run.ts and by this file alone. */
 export const CONSOLE_NOTES = [
   'console: baseline = bench/bare/ink-frame.mjs, a bare Ink app (23 static lines, j moves a highlighted row) in the same 80x24 pty / fake TTY with the same render options',
-  '  and the same Ink build as the console (its dist/ui/vendor.js bundle when the build makes one);',
+  '  Ink and React bundled on both sides with the build\'s esbuild options (bench/bundles.ts);',
   '  first frame and peak RSS are whole processes in a pty (script); key latency is in-process, stdin write → frame write, every press of every run pooled.',
   '  The first list after seeding ranks the whole store once: what the first command after an upgrade to ranked queues pays; every later start only ranks what changed.',
 ];

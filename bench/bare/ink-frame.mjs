@@ -4,7 +4,7 @@
 // (inverse and a ▸ marker). j/k/g/G/ctrl-d move the highlight; j/k/ctrl-d wrap around, so every
 // press the benchmark sends changes the frame, as it does in attend's 100k queue. q quits.
 // No store, no data, no clock. Plain JS + React.createElement, so it runs without a build step.
-//   node bench/bare/ink-frame.mjs          in a terminal (the pty half of the benchmark)
+//   node bench/bare/ink-frame.mjs          in a terminal (the pty half runs it bundled)
 //   import { BareApp } from ...            rendered in-process into fake TTY streams (the key half)
 // The terminal setup copies src/ui/run.tsx: no CI variables when Ink loads, the alternate screen
 // and a hidden cursor written before the first frame, the same render options. The first line
@@ -15,9 +15,9 @@ import { pathToFileURL } from 'node:url';
 // As src/ui/run.tsx does, before Ink is loaded (is-in-ci reads CI once, at import; chalk takes
 // any CI variable, even "false", as "no styles"): no CI variables at all.
 for (const key of Object.keys(process.env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
-// BENCH_INK / BENCH_REACT: the console benchmark points these at the Ink build attend loads (its
-// dist/ui/vendor.js bundle), so both sides run the same library; alone, the installed packages.
-const [{ render, Box, Text, useApp, useInput }, React] = await Promise.all([import(process.env.BENCH_INK || 'ink'), import(process.env.BENCH_REACT || 'react')]);
+// Literal specifiers, so the benchmark can bundle this file the way the build bundles attend
+// (bench/bundles.ts): both sides then load Ink and React as one file each, not ~600 modules.
+const [{ render, Box, Text, useApp, useInput }, { default: React }] = await Promise.all([import('ink'), import('react')]);
 const h = React.createElement;
 
 export const LINES = 23;

@@ -13,12 +13,38 @@ function version(): string {
   }
 }
 
+type Register = (program: Command) => void;
+
+/** Each command module, loaded only when needed, and the top-level command names it registers. */
+const COMMANDS: Array<{ names: string[]; load: () => Promise<Register> }> = [
+  { names: ['account'], load: () => import('./commands/account.js').then((m) => m.registerAccount) },
+  { names: ['sync'], load: () => import('./commands/sync.js').then((m) => m.registerSync) },
+  { names: ['watch'], load: () => import('./commands/watch.js').then((m) => m.registerWatch) },
+  { names: ['list'], load: () => import('./commands/list.js').then((m) => m.registerList) },
+  { names: ['show'], load: () => import('./commands/show.js').then((m) => m.registerShow) },
+  { names: ['reply'], load: () => import('./commands/reply.js').then((m) => m.registerReply) },
+  {
+    names: ['resolve', 'reopen', 'pending', 'snooze', 'assign', 'tag', 'note', 'priority'],
+    load: () => import('./commands/actions.js').then((m) => m.registerActions),
+  },
+  { names: ['template'], load: () => import('./commands/template.js').then((m) => m.registerTemplate) },
+  { names: ['stats'], load: () => import('./commands/stats.js').then((m) => m.registerStats) },
+  { names: ['relay'], load: () => import('./commands/relay.js').then((m) => m.registerRelay) },
+];
+
 /**
- * With no command (the console, the common case) only `attend`'s own options are loaded: the
- * other commands' modules cost ~50 ms of start-up the console's first frame does not need.
+ * Which command modules this run needs. Start-up is part of every scripted call (and of the
+ * console's first frame), so only the command being run is loaded: with no command (the
+ * console, or --version) none; with a known command, its module; for help, a typo or anything else, all of
+ * them, so help lists every command and commander can suggest the nearest name.
  */
-function wantsOnlyHome(argv: string[]): boolean {
-  return argv.every((a) => a.startsWith('-') && !['-h', '--help', '-V', '--version'].includes(a));
+function commandsFor(first: string | undefined, argv: string[]): Array<() => Promise<Register>> {
+  if (first === undefined) {
+    const wantsHelp = argv.some((a) => a === '-h' || a === '--help');
+    return wantsHelp ? COMMANDS.map((c) => c.load) : [];
+  }
+  const one = COMMANDS.find((c) => c.names.includes(first));
+  return one ? [one.load] : COMMANDS.map((c) => c.load);
 }
 
 export async function buildProgram(argv: string[] = process.argv.slice(2)): Promise<Command> {
@@ -34,22 +60,11 @@ channel live, with a chat relay on 127.0.0.1:7357 (demo page: /demo) when no cha
 Exit codes: 0 ok · 1 failed · 2 usage error · 3 no such conversation · 75 queued (sent when the server is reachable)
 Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--json for JSON), messages to stderr.`,
     );
-  if (!wantsOnlyHome(argv)) {
-    const commands = await Promise.all([
-      import('./commands/account.js').then((m) => m.registerAccount),
-      import('./commands/sync.js').then((m) => m.registerSync),
-      import('./commands/watch.js').then((m) => m.registerWatch),
-      import('./commands/list.js').then((m) => m.registerList),
-      import('./commands/show.js').then((m) => m.registerShow),
-      import('./commands/reply.js').then((m) => m.registerReply),
-      import('./commands/actions.js').then((m) => m.registerActions),
-      import('./commands/template.js').then((m) => m.registerTemplate),
-      import('./commands/stats.js').then((m) => m.registerStats),
-      import('./commands/relay.js').then((m) => m.registerRelay),
-    ]);
-    for (const register of commands) register(program);
-  }
-  registerHome(program);
+  const first = argv.find((a) => !a.startsWith('-'));
+  for (const register of await Promise.all(commandsFor(first, argv).map((load) => load()))) register(program);
+  // The console is what `attend` alone runs. With a word that is no command, no console: then
+  // commander says "unknown command 'lst' (Did you mean list?)" and `attend help list` works.
+  registerHome(program, { runsConsole: first === undefined });
   // Usage errors exit 2 everywhere, not commander's default 1.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

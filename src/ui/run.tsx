@@ -11,9 +11,26 @@ export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay:
   // Ink renders only a final frame when it thinks it runs in CI; on a real terminal we always want live frames.
   // Unset, not CI=false: chalk (Ink's styling) takes any CI variable, even "false", as "no styles at all".
   for (const key of Object.keys(process.env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
-  const [{ render }, React, { App }] = await Promise.all([import('ink'), import('react'), import('./App.js')]);
+  const [{ render }, { App }] = await Promise.all([import('ink'), import('./App.js')]);
   // The first frame comes from the store alone; connecting (and starting the relay) follows.
   const runtime = await Runtime.start(ctx, { relay: opts.relay, channels: false });
+  let exitCode: number;
+  try {
+    exitCode = await runOn(runtime, render, App, opts);
+  } finally {
+    // Also when render() itself throws: the runtime's timers must not outlive the store.
+    await runtime.close();
+  }
+  if (runtime.relayUrl) process.stderr.write(`attend: the built-in chat relay stopped (${runtime.relayUrl})\n`);
+  return exitCode;
+}
+
+async function runOn(
+  runtime: Runtime,
+  render: typeof import('ink').render,
+  App: typeof import('./App.js').App,
+  opts: { focus: boolean; relay: boolean },
+): Promise<number> {
   let restored = false;
   const restore = () => {
     if (restored) return;
@@ -23,7 +40,7 @@ export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay:
   process.on('exit', restore);
   process.stdout.write(ENTER);
   let exitCode = 0;
-  const instance = render(React.createElement(App, { runtime, theme: makeTheme(), startInFocus: opts.focus }), {
+  const instance = render(<App runtime={runtime} theme={makeTheme()} startInFocus={opts.focus} />, {
     exitOnCtrlC: false,
     patchConsole: true,
     // Not incrementalRendering: in Ink 6.8 it misplaces lines after the first frame (seen in tmux).
@@ -46,8 +63,6 @@ export async function runConsole(ctx: AppContext, opts: { focus: boolean; relay:
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
     process.off('SIGHUP', stopOnSignal);
-    await runtime.close();
   }
-  if (runtime.relayUrl) process.stderr.write(`attend: the built-in chat relay stopped (${runtime.relayUrl})\n`);
   return exitCode;
 }

@@ -11,10 +11,11 @@ import { getConversation } from '../../store/conversations.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { CliError } from '../exit-codes.js';
 
-export function registerHome(program: Command): void {
+export function registerHome(program: Command, opts: { runsConsole: boolean }): void {
   program.option('--no-relay', 'do not start the built-in chat relay');
   program.option('--focus', 'start the console in focus mode (one conversation at a time)');
   program.option('--plain', 'print new customer messages as lines instead of the full-screen console');
+  if (!opts.runsConsole) return;
   program.action(async (o: { relay: boolean; focus?: boolean; plain?: boolean }) => {
     const tty = !o.plain && process.stdin.isTTY && process.stdout.isTTY;
     // The console's first frame needs only the store; settings (conf) load right after it.
