@@ -246,8 +246,9 @@ const SCHEMA_VERSION = 4;
 /**
  * Opens the settings file, schema-validated: an invalid file is an error, never silently cleared.
  * Compiling the schema costs ~0.1 s at every start, so a file is validated once per change: a
- * stamp beside it records the size and mtime that passed. `validate: true` forces it (commands
- * that write settings use it, so what they write is checked too).
+ * stamp beside it records the size and mtime that passed (also after this process's own
+ * validated writes). `validate: true` forces it (commands that write settings use it, so what
+ * they write is checked too).
  */
 export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { validate?: boolean } = {}): Settings {
   const dir = ensureDir(resolvePaths(env).config);
@@ -264,7 +265,12 @@ export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { valid
     clearInvalidConfig: false,
     configFileMode: 0o600,
   });
-  if (!trusted) writeStamp(stampFile, stampOf(file));
+  if (!trusted) {
+    writeStamp(stampFile, stampOf(file));
+    // This instance validates every write against the schema, so what it writes is valid too:
+    // the next start (say `attend sync` after `attend account add`) need not compile it again.
+    settings.onDidAnyChange(() => writeStamp(stampFile, stampOf(file)));
+  }
   return settings;
 }
 

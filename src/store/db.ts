@@ -19,6 +19,9 @@ export function openDb(file: string = storePath()): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
+  // Statement journals (a statement that fires triggers keeps one) stay in memory: on disk, every
+  // conversation insert created and deleted a temp file (measured: ingest 190 → 100 µs a message).
+  db.pragma('temp_store = MEMORY');
   migrate(db);
   return db;
 }

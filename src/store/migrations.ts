@@ -165,4 +165,9 @@ export const MIGRATIONS: readonly string[] = [
   -- A reply being typed survives Ctrl-C, a dropped SSH session and a restart.
   CREATE TABLE drafts (conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id), body TEXT NOT NULL, updated_at INTEGER NOT NULL);
   `,
+  /* 5: indexes of the interim queue order that nothing reads since 4 (every write paid for them) */ `
+  DROP INDEX conversations_queue;
+  DROP INDEX conversations_recent;
+  DROP INDEX conversations_waiting;
+  `,
 ];

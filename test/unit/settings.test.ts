@@ -1,5 +1,5 @@
 // Settings are schema-validated once per change of the file, and every change is validated.
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,5 +30,20 @@ describe('openSettings', () => {
     const env = home();
     const s = openSettings(env, { validate: true });
     expect(() => s.set('accounts', [{ type: 'chat', name: 'x', url: 'http://not-ws', token: { env: 'T' } }] as never)).toThrow(/schema/);
+  });
+
+  it('trusts what a validating instance wrote, and only that', () => {
+    const env = home();
+    const file = path.join(env.ATTEND_HOME, 'config.json');
+    const stamp = path.join(env.ATTEND_HOME, '.config.json.valid');
+    const s = openSettings(env, { validate: true });
+    s.set('agent', { name: 'Ann' });
+    const st = statSync(file);
+    // The stamp now names the file as written, so the next start skips compiling the schema.
+    expect(readFileSync(stamp, 'utf8')).toMatch(new RegExp(`^v\\d+:${st.size}:${st.mtimeMs}$`));
+    // A hand edit after that changes size/mtime: validated again, and rejected.
+    writeFileSync(file, JSON.stringify({ accounts: [{ type: 'email', name: 'bad name!' }], agent: { name: 'Ann' } }));
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    expect(() => openSettings(env)).toThrow(/schema violation/);
   });
 });
