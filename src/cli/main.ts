@@ -35,8 +35,9 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register> }> = [
 /**
  * Which command modules this run needs. Start-up is part of every scripted call (and of the
  * console's first frame), so only the command being run is loaded: with no command (the
- * console, or --version) none; with a known command, its module; for help, a typo or anything else, all of
- * them, so help lists every command and commander can suggest the nearest name.
+ * console, or --version) none; with a known command, its module; for help, a typo or anything
+ * else, all of them, so help lists every command and commander can suggest the nearest name.
+ * (A command missing from COMMANDS still works: it is found by loading them all.)
  */
 function commandsFor(first: string | undefined, argv: string[]): Array<() => Promise<Register>> {
   if (first === undefined) {

@@ -41,15 +41,30 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   const counterpart = direction === 'in' ? msg.from : (msg.to[0] ?? null);
   const customerId = counterpart?.email ? customerIdFor(db, counterpart.email, counterpart.name, now) : null;
 
+  const applied: Applied = {
+    direction,
+    sentAt: msg.sentAt,
+    text: msg.text,
+    subject: msg.subject,
+    answered: msg.flags.includes('\\Answered'),
+    attachments: msg.attachments,
+    now,
+  };
   let conversationId = findConversation(db, msg, customerId);
+  const created = conversationId === undefined;
   if (conversationId === undefined) {
-    const answered = direction === 'in' && msg.flags.includes('\\Answered');
+    // A new conversation is written once with this message folded in (no insert-then-update:
+    // half the writes on a cold sync, where nearly every message starts a conversation).
+    const status = direction === 'in' && applied.answered ? 'pending' : 'open';
+    const a = foldMessage(db, null, { ...NO_MESSAGES, status }, applied);
     conversationId = Number(
       stmt(db, 
-          `INSERT INTO conversations (channel, account, subject, customer_id, status, first_message_at, last_message_at, created_at, updated_at)
-           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO conversations (channel, account, subject, customer_id, status, waiting_since, last_out_at, first_response_at,
+             first_message_at, last_message_at, message_count, preview, created_at, updated_at)
+           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
         )
-        .run(msg.account, normalizeSubject(msg.subject), customerId, answered ? 'pending' : 'open', msg.sentAt, msg.sentAt, now, now).lastInsertRowid,
+        .run(msg.account, a.subject ?? '', customerId, a.status, a.waitingSince, a.lastOutAt, a.firstResponseAt, a.firstMessageAt, a.lastMessageAt, a.preview ?? '', now, now)
+        .lastInsertRowid,
     );
     appendEvent(db, 'conversation.created', conversationId, now, { channel: 'email', account: msg.account });
   }
@@ -83,15 +98,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   const addRef = stmt(db, 'INSERT OR IGNORE INTO thread_refs (account, message_id, conversation_id) VALUES (?, ?, ?)');
   for (const key of threadKeys(msg.messageId, msg.inReplyTo, msg.references)) addRef.run(msg.account, key, conversationId);
 
-  applyMessage(db, conversationId, {
-    direction,
-    sentAt: msg.sentAt,
-    text: msg.text,
-    subject: msg.subject,
-    answered: msg.flags.includes('\\Answered'),
-    attachments: msg.attachments,
-    now,
-  });
+  if (!created) applyMessage(db, conversationId, applied);
   if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'email', messageId: msg.messageId, messageRowId });
   return { created: true, conversationId, messageRowId, direction };
 }
@@ -134,13 +141,40 @@ interface ConversationAggregates {
   first_response_at: number | null;
 }
 
-/** Folds one new message into its conversation's aggregates, independent of arrival order. */
-export function applyMessage(db: Db, conversationId: number, m: Applied): void {
-  const c = stmt(db, 'SELECT status, first_message_at, last_message_at, last_out_at, waiting_since, first_response_at FROM conversations WHERE id = ?')
-    .get(conversationId) as ConversationAggregates;
+/** A conversation before its first message. */
+const NO_MESSAGES: ConversationAggregates = {
+  status: 'open',
+  first_message_at: null,
+  last_message_at: null,
+  last_out_at: null,
+  waiting_since: null,
+  first_response_at: null,
+};
+
+interface Folded {
+  status: string;
+  waitingSince: number | null;
+  lastOutAt: number | null;
+  firstResponseAt: number | null;
+  firstMessageAt: number | null;
+  lastMessageAt: number | null;
+  /** The new subject, when this message is the oldest and has one; else unchanged (null). */
+  subject: string | null;
+  /** The new preview, when this message is the newest that shows one; else unchanged (null). */
+  preview: string | null;
+  /** The customer wrote again to a conversation that was not open. */
+  reopened: boolean;
+}
+
+/**
+ * A conversation's aggregates with one more message, independent of arrival order.
+ * `conversationId` null: the conversation is new, so it has no other messages to look at.
+ */
+function foldMessage(db: Db, conversationId: number | null, c: ConversationAggregates, m: Applied): Folded {
   const isNewest = c.last_message_at === null || m.sentAt >= c.last_message_at;
   const isOldest = c.first_message_at === null || m.sentAt < c.first_message_at;
   let { status, waiting_since: waitingSince, last_out_at: lastOutAt, first_response_at: firstResponseAt } = c;
+  let reopened = false;
 
   if (m.direction === 'in') {
     const unanswered = !m.answered && (lastOutAt === null || m.sentAt > lastOutAt);
@@ -148,46 +182,51 @@ export function applyMessage(db: Db, conversationId: number, m: Applied): void {
     // The customer wrote again: a resolved, pending or snoozed conversation needs attention.
     if (isNewest && unanswered && status !== 'open' && c.last_message_at !== null) {
       status = 'open';
-      appendEvent(db, 'conversation.reopened', conversationId, m.now, { reason: 'customer replied' });
+      reopened = true;
     }
   } else if (m.direction === 'out') {
     if (lastOutAt === null || m.sentAt > lastOutAt) {
       lastOutAt = m.sentAt;
-      if (waitingSince !== null && waitingSince <= m.sentAt) {
+      if (waitingSince !== null && waitingSince <= m.sentAt && conversationId !== null) {
         const next = stmt(db, "SELECT MIN(sent_at) AS t FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at > ?")
           .get(conversationId, m.sentAt) as { t: number | null };
         waitingSince = next.t;
       }
     }
-    const hadInbound = stmt(db, "SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at <= ? LIMIT 1")
-      .get(conversationId, m.sentAt);
+    const hadInbound =
+      conversationId !== null &&
+      stmt(db, "SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND sent_at <= ? LIMIT 1").get(conversationId, m.sentAt);
     if (hadInbound && (firstResponseAt === null || m.sentAt < firstResponseAt)) firstResponseAt = m.sentAt;
   }
+  return {
+    status,
+    waitingSince,
+    lastOutAt,
+    firstResponseAt,
+    firstMessageAt: isOldest ? m.sentAt : c.first_message_at,
+    lastMessageAt: isNewest ? m.sentAt : c.last_message_at,
+    subject: isOldest && m.subject.trim() !== '' ? normalizeSubject(m.subject) : null,
+    preview: isNewest && m.direction !== 'note' ? previewText(m.text, m.attachments) : null,
+    reopened,
+  };
+}
 
+/** Folds one new message into its conversation's aggregates, independent of arrival order. */
+export function applyMessage(db: Db, conversationId: number, m: Applied): void {
+  const c = stmt(db, 'SELECT status, first_message_at, last_message_at, last_out_at, waiting_since, first_response_at FROM conversations WHERE id = ?')
+    .get(conversationId) as ConversationAggregates;
+  const a = foldMessage(db, conversationId, c, m);
+  if (a.reopened) appendEvent(db, 'conversation.reopened', conversationId, m.now, { reason: 'customer replied' });
   stmt(db, 
     `UPDATE conversations SET
        status = ?, snoozed_until = CASE WHEN ? = 'snoozed' THEN snoozed_until ELSE NULL END,
        waiting_since = ?, last_out_at = ?, first_response_at = ?,
        first_message_at = ?, last_message_at = ?, message_count = message_count + 1,
-       subject = CASE WHEN ? THEN ? ELSE subject END,
-       preview = CASE WHEN ? THEN ? ELSE preview END,
+       subject = COALESCE(?, subject),
+       preview = COALESCE(?, preview),
        updated_at = ?
      WHERE id = ?`,
-  ).run(
-    status,
-    status,
-    waitingSince,
-    lastOutAt,
-    firstResponseAt,
-    isOldest ? m.sentAt : c.first_message_at,
-    isNewest ? m.sentAt : c.last_message_at,
-    isOldest && m.subject.trim() !== '' ? 1 : 0,
-    normalizeSubject(m.subject),
-    isNewest && m.direction !== 'note' ? 1 : 0,
-    previewText(m.text, m.attachments),
-    m.now,
-    conversationId,
-  );
+  ).run(a.status, a.status, a.waitingSince, a.lastOutAt, a.firstResponseAt, a.firstMessageAt, a.lastMessageAt, a.subject, a.preview, m.now, conversationId);
 }
 
 /** The list's preview line: the sender's new text, or what is attached when there is none. */
