@@ -5,8 +5,8 @@
 // Commands stay lazily loaded: each dynamic import becomes its own chunk, so the console never
 // loads the IMAP or SMTP libraries before its first frame, and `attend list` never loads Ink.
 //
-// The layout is flat on purpose: every module lands in dist/cli/, the directory src/cli/main.ts
-// is compiled into, so the paths the code builds from import.meta.url hold for src/ and dist/
+// The layout is flat on purpose: every module lands in dist/cli/, the directory src/cli/ is
+// compiled into, so the paths the code builds from import.meta.url hold for src/ and dist/
 // alike: ./sync-worker.js next to the sync sink (an entry of its own), ./widget/ next to the
 // relay's HTTP side (copied below), ../../package.json for the version.
 // Tests import src/ directly; the binary runs this output. Type checking is `tsc --noEmit`.
@@ -19,12 +19,16 @@ rmSync('dist', { recursive: true, force: true });
 
 const result = await build({
   ...nodeBundle,
-  entryPoints: { main: 'src/cli/main.ts', 'sync-worker': 'src/app/sync-worker.ts' },
+  entryPoints: { main: 'src/cli/entry.ts', 'sync-worker': 'src/app/sync-worker.ts' },
   outdir: OUT,
   splitting: true,
   chunkNames: 'chunk-[hash]',
   metafile: Boolean(process.env.ATTEND_BUNDLE_META),
-  sourcemap: Boolean(process.env.ATTEND_BUNDLE_SOURCEMAP),
+  // Source maps beside the chunks, read only when ATTEND_DEBUG=1 turns them on (src/cli/entry.ts),
+  // so a stack trace names src/ files and lines. ATTEND_BUNDLE_SOURCEMAP=1 embeds the sources
+  // too (for profiles: `node --cpu-prof` with bench/prof-top.mjs).
+  sourcemap: 'linked',
+  sourcesContent: Boolean(process.env.ATTEND_BUNDLE_SOURCEMAP),
 });
 // ATTEND_BUNDLE_META=FILE: what went into which chunk (for https://esbuild.github.io/analyze/).
 if (process.env.ATTEND_BUNDLE_META) writeFileSync(process.env.ATTEND_BUNDLE_META, JSON.stringify(result.metafile));

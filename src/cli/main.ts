@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// attend's entry point: parses argv, dispatches, and turns every failure into one clear line and an honest exit code.
+// attend's command line: parses argv, dispatches, and turns every failure into one clear line and an honest exit code.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerHome } from './commands/home.js';

@@ -15,6 +15,21 @@ export function storePath(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function openDb(file: string = storePath()): Db {
   const db = new Database(file);
+  try {
+    prepare(db);
+  } catch (err) {
+    db.close();
+    const e = err as Error & { code?: string };
+    // Say which file: the user has to find it to restore or move it (attend never overwrites it).
+    if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT') {
+      throw Object.assign(new Error(`the store ${file} is not a readable attend database (${e.message}); move it aside to start a new one`), { code: e.code });
+    }
+    throw err;
+  }
+  return db;
+}
+
+function prepare(db: Db): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
@@ -23,7 +38,6 @@ export function openDb(file: string = storePath()): Db {
   // conversation insert created and deleted a temp file (measured: ingest 190 → 100 µs a message).
   db.pragma('temp_store = MEMORY');
   migrate(db);
-  return db;
 }
 
 export function migrate(db: Db): void {

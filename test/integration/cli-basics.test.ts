@@ -1,6 +1,6 @@
 // The built binary's command line itself: help, version, unknown commands, and that each command
 // still runs when only its own module is loaded (src/cli/main.ts loads commands one at a time).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeCli } from '../helpers/cli.js';
@@ -49,5 +49,24 @@ describe('attend command line (built binary)', () => {
     expect(stats.channels.map((c) => [c.channel, c.opened])).toContainEqual(['email', 0]);
     const accounts = await cli.run(['account', 'list']);
     expect(accounts.code).toBe(0);
+  });
+
+  it('a store that is not a database: one line and exit 1; with ATTEND_DEBUG a stack trace that names src/ files', async () => {
+    const broken = makeCli();
+    try {
+      writeFileSync(path.join(broken.home, 'attend.db'), 'not a database at all');
+      const plain = await broken.run(['list']);
+      expect(plain.code).toBe(1);
+      expect(plain.stderr.trim()).toBe(
+        `attend: the store ${path.join(broken.home, 'attend.db')} is not a readable attend database (file is not a database); move it aside to start a new one`,
+      );
+      expect(readFileSync(path.join(broken.home, 'attend.db'), 'utf8')).toBe('not a database at all'); // untouched
+      const debug = await broken.run(['list'], { env: { ATTEND_DEBUG: '1' } });
+      expect(debug.code).toBe(1);
+      // Mapped through the source maps the build writes beside the bundle's chunks.
+      expect(debug.stderr).toMatch(/at openDb \(.*src\/store\/db\.ts:\d+:\d+\)/);
+    } finally {
+      broken.cleanup();
+    }
   });
 });
