@@ -64,7 +64,10 @@ Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--jso
   for (const register of await Promise.all(commandsFor(first, argv).map((load) => load()))) register(program);
   // The console is what `attend` alone runs. With a word that is no command, no console: then
   // commander says "unknown command 'lst' (Did you mean list?)" and `attend help list` works.
-  registerHome(program, { runsConsole: first === undefined });
+  // With a command, the console's options are left out too, so `list --bogus` suggests only
+  // list's own options.
+  const isCommand = first !== undefined && COMMANDS.some((c) => c.names.includes(first));
+  registerHome(program, { runsConsole: first === undefined, consoleOptions: !isCommand });
   // Usage errors exit 2 everywhere, not commander's default 1.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

@@ -28,6 +28,11 @@ describe('attend command line (built binary)', () => {
     expect(r.stderr).toContain("unknown command 'lst'");
     expect(r.stderr).toContain('list');
     expect(r.stdout).toBe('');
+    // A command's unknown option is checked against that command's options only.
+    const opt = await cli.run(['list', '--foucs']);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toContain("unknown option '--foucs'");
+    expect(opt.stderr).not.toContain('--focus');
   });
 
   it('`help COMMAND` and `COMMAND --help` show that command', async () => {

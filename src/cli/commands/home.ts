@@ -11,7 +11,8 @@ import { getConversation } from '../../store/conversations.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { CliError } from '../exit-codes.js';
 
-export function registerHome(program: Command, opts: { runsConsole: boolean }): void {
+export function registerHome(program: Command, opts: { runsConsole: boolean; consoleOptions: boolean }): void {
+  if (!opts.consoleOptions) return;
   program.option('--no-relay', 'do not start the built-in chat relay');
   program.option('--focus', 'start the console in focus mode (one conversation at a time)');
   program.option('--plain', 'print new customer messages as lines instead of the full-screen console');
