@@ -7,7 +7,7 @@
 //
 // The layout is flat on purpose: every module lands in dist/cli/, the directory src/cli/ is
 // compiled into, so the paths the code builds from import.meta.url hold for src/ and dist/
-// alike: ./sync-worker.js next to the sync sink (an entry of its own), ./widget/ next to the
+// alike: ./backfill-worker.js next to backfill.ts (an entry of its own), ./widget/ next to the
 // relay's HTTP side (copied below), ../../package.json for the version.
 // Tests import src/ directly; the binary runs this output. Type checking is `tsc --noEmit`.
 import { build } from 'esbuild';
@@ -19,7 +19,7 @@ rmSync('dist', { recursive: true, force: true });
 
 const result = await build({
   ...nodeBundle,
-  entryPoints: { main: 'src/cli/entry.ts', 'sync-worker': 'src/app/sync-worker.ts' },
+  entryPoints: { main: 'src/cli/entry.ts', 'backfill-worker': 'src/app/backfill-worker.ts' },
   outdir: OUT,
   splitting: true,
   chunkNames: 'chunk-[hash]',

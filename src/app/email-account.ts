@@ -5,8 +5,8 @@ import type { SmtpLogin } from '../adapters/email/smtp-send.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { EmailAccount } from '../config/settings.js';
 import type { AppContext } from './context.js';
-import { getCursor } from '../store/sync-state.js';
-import { hybridSink, inProcessSink } from './sync-sink.js';
+import { inProcessSink } from './sync-sink.js';
+import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
 import { policyOf } from './policy.js';
 import { refreshRanks } from './ranks.js';
@@ -49,23 +49,35 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
 }
 
 /**
- * A first sync or an unfinished backfill stores on a worker thread (two cores: one parses IMAP, one
- * writes SQLite); an incremental sync is small and stays in-process, where it costs nothing to start.
+ * A sync in-process; a long backfill (a first sync of a big mailbox) goes on a worker thread with
+ * its own connection once the newest batch is stored (see backfill.ts).
  */
-async function syncWithSink(ctx: AppContext, session: ImapSession, account: EmailAccount, hooks: SyncHooks): Promise<SyncReport> {
+async function syncWithSink(ctx: AppContext, session: ImapSession, account: EmailAccount, hooks: SyncHooks, signal?: AbortSignal): Promise<SyncReport> {
   const t = target(account);
-  const cursor = getCursor(ctx.db, t.account, t.mailbox);
   const policy = policyOf(ctx.settings);
   const rank = () => {
     refreshRanks(ctx.db, policy);
   };
-  if (cursor && cursor.lowUid <= 1) return syncMailbox(session, inProcessSink(ctx.db, t, ctx.now, ctx.log, rank), t, { log: ctx.log, ...hooks });
-  const sink = hybridSink(ctx.db, t, ctx.now, ctx.log, rank);
-  try {
-    return await syncMailbox(session, sink, t, { log: ctx.log, ...hooks });
-  } finally {
-    await sink.close();
-  }
+  const sink = inProcessSink(ctx.db, t, ctx.now, ctx.log, rank);
+  const report = await syncMailbox(session, sink, t, { log: ctx.log, ...hooks, backfillElsewhere: (lowUid) => lowUid > WORKER_MIN_BACKLOG });
+  if (report.backfillComplete) return report;
+  const rest = await backfillOnWorker({
+    login: session.login,
+    target: t,
+    sink,
+    batchUids: hooks.batchUids,
+    log: ctx.log,
+    signal,
+    onBatch: (r) => hooks.onBatch?.({ ...r, fetched: report.fetched + r.fetched, added: report.added + r.added, skipped: report.skipped + r.skipped }),
+  });
+  return {
+    ...rest,
+    fetched: report.fetched + rest.fetched,
+    added: report.added + rest.added,
+    skipped: report.skipped + rest.skipped,
+    flagUpdates: report.flagUpdates + rest.flagUpdates,
+    uidValidityChanged: report.uidValidityChanged || rest.uidValidityChanged,
+  };
 }
 
 export const target = (account: EmailAccount) => ({ account: account.name, accountEmail: account.email, mailbox: account.mailbox });
@@ -102,7 +114,7 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
       opts.signal.addEventListener('abort', onAbort);
       try {
         while (!opts.signal.aborted && s.usable) {
-          const report = await syncWithSink(ctx, s, account, {});
+          const report = await syncWithSink(ctx, s, account, {}, opts.signal);
           await flushOutbox(ctx, account, creds.smtp, s);
           opts.onSynced?.(report);
           await s.open(account.mailbox, true);

@@ -57,6 +57,11 @@ export interface SyncHooks {
   /** Size of the first, newest batch: small, so the list has something to show at once. */
   firstBatch?: number;
   batchUids?: number;
+  /**
+   * Asked before the backfill with the lowest UID stored so far: true leaves the backfill to
+   * someone else (a worker with its own connection), and the report says it is not complete.
+   */
+  backfillElsewhere?: (lowUid: number) => boolean;
 }
 
 /** Display text larger than this is cut: it is for reading in a terminal, not archiving. */
@@ -135,6 +140,10 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
     await sink.putCursor(settled);
   }
 
+  if (cursor.lowUid > 1 && hooks.backfillElsewhere?.(cursor.lowUid)) {
+    await storing;
+    return report;
+  }
   // Backfill older mail, newest first, one committed batch at a time.
   while (cursor.lowUid > 1) {
     const to = cursor.lowUid - 1;
