@@ -15,7 +15,7 @@ const YOUNG_GENERATION_MB = 4;
 
 /**
  * UIDs per backfill batch: each batch crosses to this thread as a copy, so smaller batches keep
- * this thread's heap small too (a 100k sync peaked at 195–197 MB with 1,000, 190–191 with 500;
+ * this thread's heap small too (a 100k sync peaked at 195–197 MB with 1,000, 186–192 with 500;
  * the time did not change measurably).
  */
 export const BACKFILL_BATCH_UIDS = 500;
