@@ -48,5 +48,6 @@ try {
   port.postMessage({ error: (session ? session.wrap(err) : (err as Error)).message });
 } finally {
   await session?.logout().catch(() => {});
-  port.close();
+  // The listener above would keep the thread alive; unref lets it end once the report is out.
+  port.unref();
 }
