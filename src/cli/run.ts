@@ -9,3 +9,16 @@ export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>, opts: 
     closeContext(ctx);
   }
 }
+
+/**
+ * A signal that aborts on SIGINT or SIGTERM, for commands that run until stopped.
+ * `on`, not `once`: a repeated signal (conf's exit hook re-raises them) must not kill the
+ * process mid-shutdown.
+ */
+export function stopOnSignals(): AbortSignal {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return stop.signal;
+}

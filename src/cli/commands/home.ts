@@ -10,6 +10,7 @@ import { eventsSince } from '../../store/events.js';
 import { getConversation } from '../../store/conversations.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { CliError } from '../exit-codes.js';
+import { stopOnSignals } from '../run.js';
 
 export function registerHome(program: Command, opts: { runsConsole: boolean; consoleOptions: boolean }): void {
   if (!opts.consoleOptions) return;
@@ -38,10 +39,7 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
   const { builtinRelay, builtinChatAccount, watchChat } = await import('../../app/chat-account.js');
   const { watchAccount } = await import('../../app/email-account.js');
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  const stop = new AbortController();
-  // `on`, not `once`: a repeated signal (conf's exit hook re-raises them) must not kill us mid-shutdown.
-  process.on('SIGINT', () => stop.abort());
-  process.on('SIGTERM', () => stop.abort());
+  const stopped = stopOnSignals();
 
   const BUILTIN_RELAY = builtinRelay(ctx.env);
   let chat = chatAccounts(ctx.settings);
@@ -79,9 +77,9 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
 
   try {
     await Promise.all([
-      ...email.map((a) => watchAccount(ctx, a, { signal: stop.signal })),
-      ...chat.map((a) => watchChat(ctx, a, stop.signal)),
-      new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })),
+      ...email.map((a) => watchAccount(ctx, a, { signal: stopped })),
+      ...chat.map((a) => watchChat(ctx, a, stopped)),
+      new Promise<void>((resolve) => stopped.addEventListener('abort', () => resolve(), { once: true })),
     ]);
   } finally {
     clearInterval(feed);

@@ -4,7 +4,7 @@ import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import { wakeSnoozed } from '../../store/conversations.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput, type Output } from '../output.js';
-import { withContext } from '../run.js';
+import { stopOnSignals, withContext } from '../run.js';
 import { channelsToRun } from './channels.js';
 
 interface Report {
@@ -103,16 +103,13 @@ function describe(r: Report): string {
 async function watch(ctx: AppContext, email: EmailAccount[], chat: ChatAccount[], out: Output): Promise<void> {
   const { watchAccount } = await import('../../app/email-account.js');
   const { watchChat } = await import('../../app/chat-account.js');
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopped = stopOnSignals();
   const line = (v: Record<string, unknown>, text: string) => (out.json ? process.stdout.write(`${JSON.stringify(v)}\n`) : out.info(text));
   const ready = new Set<string>();
   await Promise.all([
     ...email.map((a) =>
       watchAccount(ctx, a, {
-        signal: stop.signal,
+        signal: stopped,
         onSynced: (r) => {
           // One line when an account is caught up and waiting, so scripts know when to expect pushes.
           if (!ready.has(a.name)) {
@@ -123,6 +120,6 @@ async function watch(ctx: AppContext, email: EmailAccount[], chat: ChatAccount[]
         },
       }),
     ),
-    ...chat.map((a) => watchChat(ctx, a, stop.signal, () => line({ account: a.name, channel: 'chat', activity: true }, `${a.name}: chat activity`))),
+    ...chat.map((a) => watchChat(ctx, a, stopped, () => line({ account: a.name, channel: 'chat', activity: true }, `${a.name}: chat activity`))),
   ]);
 }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { PublicEvent } from '../../domain/public-events.js';
 import { jsonStringify, safeLine } from '../../domain/sanitize.js';
 import { UsageError } from '../exit-codes.js';
-import { withContext } from '../run.js';
+import { stopOnSignals, withContext } from '../run.js';
 import { channelsToRun } from './channels.js';
 
 export function registerWatch(program: Command): void {
@@ -23,11 +23,7 @@ export function registerWatch(program: Command): void {
         const { maxSeq } = await import('../../store/event-feed.js');
         const { watchEvents } = await import('../../app/event-watch.js');
         const { HookRunner } = await import('../../app/hook-runner.js');
-        const stop = new AbortController();
-        // `on`, not `once`: conf's exit hook re-raises the signal, which must not kill us mid-shutdown.
-        const onSignal = () => stop.abort();
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+        const stopped = stopOnSignals();
         const names = [...email.map((a) => `${a.name} (email)`), ...chat.map((a) => `${a.name} (chat)`)];
         ctx.log(names.length ? `watching ${names.join(', ')}; Ctrl-C stops` : 'no accounts to connect: printing what other attend processes record; Ctrl-C stops');
         const hooks = new HookRunner(ctx);
@@ -38,7 +34,7 @@ export function registerWatch(program: Command): void {
             chat,
             afterSeq: o.since !== undefined ? Number(o.since) : maxSeq(ctx.db),
             ...(o.account ? { account: o.account } : {}),
-            signal: stop.signal,
+            signal: stopped,
             onEvent: (e) => process.stdout.write(`${o.json ? jsonStringify(e) : eventLine(e)}\n`),
           });
           hooks.tick(); // the disconnects recorded on the way out reach hooks too
