@@ -5,7 +5,7 @@ import type { SmtpLogin } from '../adapters/email/smtp-send.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { EmailAccount } from '../config/settings.js';
 import type { AppContext } from './context.js';
-import { inProcessSink } from './sync-sink.js';
+import { threadedSink } from './sync-sink.js';
 import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
 import { policyOf } from './policy.js';
@@ -58,8 +58,13 @@ async function syncWithSink(ctx: AppContext, session: ImapSession, account: Emai
   const rank = () => {
     refreshRanks(ctx.db, policy);
   };
-  const sink = inProcessSink(ctx.db, t, ctx.now, ctx.log, rank);
-  const report = await syncMailbox(session, sink, t, { log: ctx.log, ...hooks, backfillElsewhere: (lowUid) => lowUid > WORKER_MIN_BACKLOG });
+  const sink = threadedSink(ctx.db, t, ctx.now, ctx.log, rank, { policy, maxBacklog: WORKER_MIN_BACKLOG });
+  let report: SyncReport;
+  try {
+    report = await syncMailbox(session, sink, t, { log: ctx.log, ...hooks, backfillElsewhere: (lowUid) => lowUid > WORKER_MIN_BACKLOG });
+  } finally {
+    await sink.close();
+  }
   if (report.backfillComplete) return report;
   const rest = await backfillOnWorker({
     login: session.login,

@@ -75,4 +75,9 @@ export interface IncomingEmail {
   size: number;
   /** Same message, same fingerprint (across UIDVALIDITY changes); distinct messages sharing a Message-ID differ. */
   fingerprint: string;
+  /**
+   * Headers only, the text follows (a first sync's newest batch, so the list has it at once): the
+   * message is stored without text and announced (message.received) when the text arrives.
+   */
+  bodyPending?: boolean;
 }

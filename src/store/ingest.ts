@@ -21,8 +21,8 @@ const SUBJECT_FALLBACK_WINDOW_MS = 30 * 24 * 3600_000;
  * Call inside a transaction; the caller batches many messages per transaction.
  */
 export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number): IngestResult {
-  const byId = stmt(db, 'SELECT id, conversation_id, direction, fingerprint FROM messages WHERE account = ? AND external_id = ?');
-  type Row = { id: number; conversation_id: number; direction: Direction; fingerprint: string | null };
+  const byId = stmt(db, 'SELECT id, conversation_id, direction, fingerprint, body_pending FROM messages WHERE account = ? AND external_id = ?');
+  type Row = { id: number; conversation_id: number; direction: Direction; fingerprint: string | null; body_pending: number };
   let externalId = msg.messageId;
   let existing = byId.get(msg.account, externalId) as Row | undefined;
   if (existing && existing.fingerprint !== null && existing.fingerprint !== msg.fingerprint) {
@@ -33,6 +33,12 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   if (existing) {
     const flags = msg.flags.join(' ');
     stmt(db, 'UPDATE messages SET mailbox = ?, uid = ?, flags = ? WHERE id = ?').run(msg.mailbox, msg.uid, flags, existing.id);
+    if (existing.body_pending && !msg.bodyPending) {
+      completeBody(db, existing.id, existing.conversation_id, msg, now);
+      if (existing.direction === 'in') appendEvent(db, 'message.received', existing.conversation_id, now, { channel: 'email', messageId: msg.messageId, messageRowId: existing.id });
+      // Stored just now as far as anyone reading the text (or the event log) can tell.
+      return { created: true, conversationId: existing.conversation_id, messageRowId: existing.id, direction: existing.direction };
+    }
     return { created: false, conversationId: existing.conversation_id, messageRowId: existing.id, direction: existing.direction };
   }
 
@@ -72,8 +78,8 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   const messageRowId = Number(
     stmt(db, 
         `INSERT INTO messages (conversation_id, account, external_id, direction, from_name, from_addr, to_json, subject, sent_at, text,
-           attachments_json, delivery_state, mailbox, uid, flags, fingerprint, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           attachments_json, delivery_state, mailbox, uid, flags, fingerprint, body_pending, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         conversationId,
@@ -92,6 +98,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
         msg.uid,
         msg.flags.join(' '),
         msg.fingerprint,
+        msg.bodyPending ? 1 : 0,
         now,
       ).lastInsertRowid,
   );
@@ -99,8 +106,20 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   for (const key of threadKeys(msg.messageId, msg.inReplyTo, msg.references)) addRef.run(msg.account, key, conversationId);
 
   if (!created) applyMessage(db, conversationId, applied);
-  if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'email', messageId: msg.messageId, messageRowId });
+  // A message whose text is still to come is announced when it comes (hooks and `watch` get the text).
+  if (direction === 'in' && !msg.bodyPending) appendEvent(db, 'message.received', conversationId, now, { channel: 'email', messageId: msg.messageId, messageRowId });
   return { created: true, conversationId, messageRowId, direction };
+}
+
+/** The text of a message stored from its headers; the conversation's preview follows if it is the newest. */
+function completeBody(db: Db, messageRowId: number, conversationId: number, msg: IncomingEmail, now: number): void {
+  stmt(db, 'UPDATE messages SET text = ?, attachments_json = ?, body_pending = 0 WHERE id = ?').run(msg.text, JSON.stringify(msg.attachments), messageRowId);
+  const newest = stmt(db, "SELECT id FROM messages WHERE conversation_id = ? AND direction <> 'note' ORDER BY sent_at DESC, id DESC LIMIT 1").get(conversationId) as
+    | { id: number }
+    | undefined;
+  if (newest?.id === messageRowId) {
+    stmt(db, 'UPDATE conversations SET preview = ?, updated_at = ? WHERE id = ?').run(previewText(msg.text, msg.attachments), now, conversationId);
+  }
 }
 
 function findConversation(db: Db, msg: IncomingEmail, customerId: number | null): number | undefined {

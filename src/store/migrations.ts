@@ -170,4 +170,7 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX conversations_recent;
   DROP INDEX conversations_waiting;
   `,
+  /* 6: a first sync stores the newest messages from their headers at once and their text right after */ `
+  ALTER TABLE messages ADD COLUMN body_pending INTEGER NOT NULL DEFAULT 0; -- 1: stored from headers, text still to come
+  `,
 ];

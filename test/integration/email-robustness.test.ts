@@ -1,4 +1,5 @@
 // Bad input and bad days: hostile text, the real-world corpus, crashes mid-sync, wrong passwords, dead servers.
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -33,7 +34,7 @@ describeWithDovecot('email: bad input and bad days', () => {
   };
 
   beforeAll(async () => {
-    dovecot = await startDovecot({ users: ['agent', 'customer', 'hostile', 'corpus', 'crash', 'big', 'idle'] });
+    dovecot = await startDovecot({ users: ['agent', 'customer', 'hostile', 'corpus', 'crash', 'crash2', 'halfway', 'big', 'idle'] });
     smtp = await startSmtpSink(dovecot);
   });
   afterAll(async () => {
@@ -94,12 +95,17 @@ describeWithDovecot('email: bad input and bad days', () => {
     expect(list.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
   });
 
-  it('a sync killed with SIGKILL mid-way resumes with nothing missing and nothing twice', async () => {
-    const cli = await cliFor('crash');
+  // Both two-thread paths: a big backlog parses on a backfill worker and stores here; a middling
+  // one parses here and stores on a store worker.
+  it.each([
+    ['the backfill worker', 'crash', { ATTEND_SYNC_WORKER_BACKLOG: '500' }],
+    ['the store worker', 'crash2', { ATTEND_SYNC_WORKER_BACKLOG: '100000', ATTEND_STORE_WORKER_BACKLOG: '500' }],
+  ])('a sync killed with SIGKILL mid-way resumes with nothing missing and nothing twice (%s)', async (_path, user, workerEnv) => {
+    const cli = await cliFor(user);
     const n = 6000;
-    await dovecot.fillInbox('crash', makeBulk(n, { to: 'crash@example.test', seed: 7 }));
-    // A low worker threshold: the crash hits the two-thread path (store worker) that big mailboxes take.
-    const child = spawn(process.execPath, [BIN, 'sync'], { env: { ...cli.env, ATTEND_SYNC_WORKER_BACKLOG: '500' }, stdio: 'ignore' });
+    await dovecot.fillInbox(user, makeBulk(n, { to: `${user}@example.test`, seed: 7 }));
+    // Low worker thresholds: the crash hits a two-thread path.
+    const child = spawn(process.execPath, [BIN, 'sync'], { env: { ...cli.env, ...workerEnv }, stdio: 'ignore' });
     // Wait until the first batches are committed, then pull the plug.
     const started = Date.now();
     for (;;) {
@@ -110,14 +116,41 @@ describeWithDovecot('email: bad input and bad days', () => {
     }
     child.kill('SIGKILL');
     await new Promise((res) => child.once('close', res));
-    const r = await cli.run(['sync', '--json'], { env: { ATTEND_SYNC_WORKER_BACKLOG: '500' } });
+    const r = await cli.run(['sync', '--json'], { env: workerEnv });
     expect(r.code).toBe(0);
     const db = await cli.run(['list', '--status', 'all', '--json', '--limit', '100000']);
     const items = JSON.parse(db.stdout) as Array<{ messageCount: number }>;
     const stored = items.reduce((s, c) => s + c.messageCount, 0);
     expect(stored).toBe(n);
-    const [again] = JSON.parse((await cli.run(['sync', '--json'])).stdout);
+    const [again] = JSON.parse((await cli.run(['sync', '--json'], { env: workerEnv })).stdout);
     expect(again.added).toBe(0);
+  });
+
+  it('a first sync killed between the newest headers and their text fills the text in on the next sync', async () => {
+    const cli = await cliFor('halfway');
+    const n = 150;
+    await dovecot.fillInbox('halfway', makeBulk(n, { to: 'halfway@example.test', seed: 11, replyRatio: 0 }));
+    const crashed = await cli.run(['sync'], { env: { ATTEND_TEST_CRASH_AT: 'after-headers' } });
+    expect(crashed.signal).toBe('SIGKILL');
+    // The newest 100 were listable from their headers alone: subject and customer, no text yet.
+    const early = JSON.parse((await cli.run(['list', '--status', 'all', '--json', '--limit', '1000'])).stdout) as Array<{ id: number; subject: string; preview: string }>;
+    expect(early).toHaveLength(100);
+    expect(early.every((c) => c.subject !== '' && c.preview === '')).toBe(true);
+    expect((await cli.run(['sync'])).code).toBe(0);
+    const all = JSON.parse((await cli.run(['list', '--status', 'all', '--json', '--limit', '1000'])).stdout) as Array<{ id: number; preview: string; messageCount: number }>;
+    expect(all).toHaveLength(n);
+    expect(all.reduce((s, c) => s + c.messageCount, 0)).toBe(n);
+    expect(all.every((c) => c.preview !== '')).toBe(true);
+    const shown = JSON.parse((await cli.run(['show', String(early[0]?.id), '--json'])).stdout) as { messages: Array<{ text: string }> };
+    expect(shown.messages[0]?.text).not.toBe('');
+    // Each message announced once, with its text (hooks and `watch` read message.received).
+    const db = new Database(path.join(cli.home, 'attend.db'), { readonly: true });
+    const received = db.prepare("SELECT json_extract(data_json, '$.messageId') AS id FROM events WHERE type = 'message.received'").all() as Array<{ id: string }>;
+    const pending = db.prepare('SELECT COUNT(*) AS n FROM messages WHERE body_pending = 1').get() as { n: number };
+    db.close();
+    expect(received).toHaveLength(n);
+    expect(new Set(received.map((r) => r.id)).size).toBe(n);
+    expect(pending.n).toBe(0);
   });
 
   it('a 10 MB attachment is listed with its size, not stored', async () => {

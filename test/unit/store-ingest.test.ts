@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncomingEmail } from '../../src/domain/types.js';
 import { type Db, openDb } from '../../src/store/db.js';
-import { getConversation, listConversations, setStatus, wakeSnoozed } from '../../src/store/conversations.js';
+import { conversationMessages, getConversation, listConversations, setStatus, wakeSnoozed } from '../../src/store/conversations.js';
 import { ingestEmail } from '../../src/store/ingest.js';
 import { eventsSince } from '../../src/store/events.js';
 import { incomingEmail, SUPPORT } from '../helpers/fixtures.js';
@@ -90,5 +90,36 @@ describe('listConversations', () => {
     expect(wakeSnoozed(db, 4999)).toBe(0);
     expect(wakeSnoozed(db, 5000)).toBe(1);
     expect(getConversation(db, a.conversationId)).toMatchObject({ status: 'open', snoozedUntil: null });
+  });
+
+  it('stores a message from its headers first and announces it once its text arrives', () => {
+    const db = fresh();
+    const older = ingestEmail(db, email({ messageId: 'h0@x', sentAt: 500, text: 'Older text' }), ME, 0);
+    const headers = email({ messageId: 'h1@x', inReplyTo: ['h0@x'], sentAt: 1000, text: '', bodyPending: true });
+    const first = ingestEmail(db, headers, ME, 0);
+    expect(first).toMatchObject({ created: true, conversationId: older.conversationId });
+    // Listable at once (subject, customer, order), with no text yet and no message.received.
+    expect(getConversation(db, first.conversationId)).toMatchObject({ messageCount: 2, preview: '' });
+    const received = () => eventsSince(db, 0).filter((e) => e.type === 'message.received').length;
+    expect(received()).toBe(1);
+    // The same headers again (a sync that stopped before the text) change nothing.
+    expect(ingestEmail(db, headers, ME, 0).created).toBe(false);
+
+    const full = ingestEmail(db, email({ messageId: 'h1@x', inReplyTo: ['h0@x'], sentAt: 1000, text: 'Where is my parcel?' }), ME, 0);
+    expect(full).toMatchObject({ created: true, messageRowId: first.messageRowId });
+    expect(getConversation(db, first.conversationId)).toMatchObject({ messageCount: 2, preview: 'Where is my parcel?' });
+    expect(conversationMessages(db, first.conversationId).map((m) => m.text)).toEqual(['Older text', 'Where is my parcel?']);
+    expect(received()).toBe(2);
+    // Complete now: the next copy is a duplicate like any other.
+    expect(ingestEmail(db, email({ messageId: 'h1@x', inReplyTo: ['h0@x'], sentAt: 1000, text: 'Where is my parcel?' }), ME, 0).created).toBe(false);
+    expect(received()).toBe(2);
+  });
+
+  it("a pending message's text does not replace the preview of a newer message", () => {
+    const db = fresh();
+    const pending = ingestEmail(db, email({ messageId: 'p0@x', sentAt: 1000, text: '', bodyPending: true }), ME, 0);
+    ingestEmail(db, email({ messageId: 'p1@x', inReplyTo: ['p0@x'], sentAt: 2000, text: 'Newest words' }), ME, 0);
+    ingestEmail(db, email({ messageId: 'p0@x', sentAt: 1000, text: 'Older words' }), ME, 0);
+    expect(getConversation(db, pending.conversationId)).toMatchObject({ preview: 'Newest words', messageCount: 2 });
   });
 });

@@ -87,11 +87,18 @@ const toTime = (d: Date | string | undefined): number | null => {
   return Number.isFinite(t) ? t : null;
 };
 
+const headerPatterns = new Map<string, RegExp>();
+
 function headerValue(headers: Buffer | undefined, name: string): string | null {
-  if (!headers) return null;
+  // A message without the header still gets the blank line that ends the block.
+  if (!headers || headers.length <= name.length) return null;
   // Unfold continuation lines, then find "Name: value" case-insensitively.
   const text = headers.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
-  const re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im');
+  let re = headerPatterns.get(name);
+  if (!re) {
+    re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im');
+    headerPatterns.set(name, re);
+  }
   const m = re.exec(text);
   return m?.[1]?.trim() ?? null;
 }
