@@ -1,4 +1,4 @@
-import type { Settings } from '../config/settings.js';
+import { openSettingsFast, type Settings } from '../config/settings-open.js';
 import { type Db, openDb, storePath } from '../store/db.js';
 
 /** What every command and the console share: settings, the store, a clock and a log line sink (stderr). */
@@ -14,7 +14,8 @@ export interface AppContext {
 
 /**
  * Opens the store and, unless a command says it needs none, the settings. conf (and its schema
- * compiler) is loaded only then: `list` and `show` start without it.
+ * compiler) is loaded only when the settings file changed since it last passed validation, or
+ * the command writes settings (settings-open.ts).
  */
 export async function openContext(
   env: NodeJS.ProcessEnv = process.env,
@@ -23,7 +24,7 @@ export async function openContext(
 ): Promise<AppContext> {
   const db = openDb(storePath(env));
   let settings: Settings | null = null;
-  if (opts.settings !== false) settings = (await import('../config/settings.js')).openSettings(env, { validate: opts.validateSettings === true });
+  if (opts.settings !== false) settings = await openSettingsFast(env, { validate: opts.validateSettings === true });
   return {
     get settings(): Settings {
       if (!settings) throw new Error('internal: this command opened the store without settings');
@@ -34,7 +35,7 @@ export async function openContext(
     log,
     env,
     async loadSettings() {
-      settings ??= (await import('../config/settings.js')).openSettings(env, { validate: opts.validateSettings === true });
+      settings ??= await openSettingsFast(env, { validate: opts.validateSettings === true });
       return settings;
     },
   };

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { type PolicySettings, policyFromSettings } from '../config/policy-settings.js';
 import { resolvePaths } from '../config/paths.js';
-import type { Settings } from '../config/settings.js';
+import { openSettingsFast, type Settings } from '../config/settings-open.js';
 import type { Db } from '../store/db.js';
 import { getMeta, putMeta } from '../store/ranks.js';
 import type { AppContext } from './context.js';
@@ -31,7 +31,7 @@ export async function currentPolicy(db: Db, env: NodeJS.ProcessEnv, settings?: S
     const cached = getMeta(db, 'policy_json');
     if (cached) return JSON.parse(cached) as PolicySettings;
   }
-  const s = settings ?? (await import('../config/settings.js')).openSettings(env);
+  const s = settings ?? (await openSettingsFast(env));
   const policy = policyOf(s);
   db.transaction(() => {
     putMeta(db, 'policy_json', JSON.stringify(policy));

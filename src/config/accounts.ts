@@ -1,5 +1,6 @@
 // Account lookups over the settings. Types only from settings.ts, so importing this never loads conf.
-import type { Account, ChatAccount, EmailAccount, Settings } from './settings.js';
+import type { Settings } from './settings-open.js';
+import type { Account, ChatAccount, EmailAccount } from './settings.js';
 
 export function findAccount(settings: Settings, name: string): Account | undefined {
   return settings.get('accounts').find((a) => a.name === name);

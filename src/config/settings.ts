@@ -1,7 +1,5 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import Conf from 'conf';
-import { ensureDir, resolvePaths } from './paths.js';
+import { readStamp, type Settings, settingsDefaults, settingsFiles, stampOf, writeStamp } from './settings-open.js';
 import { PUBLIC_EVENT_TYPES } from '../domain/public-events.js';
 import type { FocusSettingsInput, PrioritySettingsInput, SlaSettingsInput } from './policy-settings.js';
 
@@ -238,10 +236,7 @@ export const settingsSchema = {
   hooks: hooksSchema,
 } as const;
 
-export type Settings = Conf<SettingsShape>;
-
-/** Bump when the schema changes, so every settings file is validated again. */
-const SCHEMA_VERSION = 4;
+export type { Settings };
 
 /**
  * Opens the settings file, schema-validated: an invalid file is an error, never silently cleared.
@@ -251,9 +246,7 @@ const SCHEMA_VERSION = 4;
  * they write is checked too).
  */
 export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { validate?: boolean } = {}): Settings {
-  const dir = ensureDir(resolvePaths(env).config);
-  const file = path.join(dir, 'config.json');
-  const stampFile = path.join(dir, '.config.json.valid');
+  const { dir, file, stampFile } = settingsFiles(env);
   const trusted = !opts.validate && readStamp(stampFile) === stampOf(file);
   const settings = new Conf<SettingsShape>({
     cwd: dir,
@@ -261,7 +254,7 @@ export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { valid
     projectName: 'attend',
     // biome-ignore lint/suspicious/noExplicitAny: conf's schema typing is stricter than JSON Schema needs here
     ...(trusted ? {} : { schema: settingsSchema as any }),
-    defaults: { accounts: [], agent: { name: env.USER ?? 'agent' } },
+    defaults: settingsDefaults(env),
     clearInvalidConfig: false,
     configFileMode: 0o600,
   });
@@ -272,29 +265,4 @@ export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { valid
     settings.onDidAnyChange(() => writeStamp(stampFile, stampOf(file)));
   }
   return settings;
-}
-
-function stampOf(file: string): string {
-  try {
-    const st = statSync(file);
-    return `v${SCHEMA_VERSION}:${st.size}:${st.mtimeMs}`;
-  } catch {
-    return `v${SCHEMA_VERSION}:none`;
-  }
-}
-
-function readStamp(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function writeStamp(file: string, stamp: string): void {
-  try {
-    writeFileSync(file, stamp, { mode: 0o600 });
-  } catch {
-    // Only a speed-up: without the stamp the next start validates again.
-  }
 }

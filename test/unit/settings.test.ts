@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSettings } from '../../src/config/settings.js';
+import { openSettingsFast, readTrustedSettings } from '../../src/config/settings-open.js';
 
 const dirs: string[] = [];
 const home = () => {
@@ -45,5 +46,23 @@ describe('openSettings', () => {
     writeFileSync(file, JSON.stringify({ accounts: [{ type: 'email', name: 'bad name!' }], agent: { name: 'Ann' } }));
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
     expect(() => openSettings(env)).toThrow(/schema violation/);
+  });
+
+  it('reads a trusted file without conf, the same as conf does; anything else goes through the schema', async () => {
+    const env = home();
+    const file = path.join(env.ATTEND_HOME, 'config.json');
+    expect(readTrustedSettings(env)).toBeNull(); // no file, no stamp
+    const s = openSettings(env, { validate: true });
+    s.set('agent', { name: 'Ann' });
+    s.set('hooks', { 'message.received': 'true' });
+    const fast = readTrustedSettings(env);
+    expect(fast).not.toBeNull();
+    for (const key of ['accounts', 'agent', 'hooks', 'sla'] as const) expect(fast?.get(key)).toEqual(openSettings(env).get(key));
+    expect(() => fast?.set('agent', { name: 'Bo' })).toThrow(/read-only/);
+    // A hand edit: not trusted any more, so openSettingsFast validates it, and rejects it.
+    writeFileSync(file, JSON.stringify({ accounts: [{ type: 'email', name: 'bad name!' }], agent: { name: 'Ann' } }));
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    expect(readTrustedSettings(env)).toBeNull();
+    await expect(openSettingsFast(env)).rejects.toThrow(/schema violation/);
   });
 });

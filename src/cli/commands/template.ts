@@ -10,8 +10,8 @@ import { cell, makeOutput, terminalWidth } from '../output.js';
 
 /** The folder from settings (templates.dir) or the default beside config.json. Needs no store. */
 async function resolveDir(): Promise<string> {
-  const { openSettings } = await import('../../config/settings.js');
-  return templatesDir(process.env, openSettings(process.env).get('templates')?.dir);
+  const { openSettingsFast } = await import('../../config/settings-open.js');
+  return templatesDir(process.env, (await openSettingsFast(process.env)).get('templates')?.dir);
 }
 
 /** Front-matter actions in one short phrase: "resolved, tags refund billing". */
