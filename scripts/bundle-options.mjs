@@ -41,6 +41,26 @@ const yogaWithoutFetch = {
   },
 };
 
+/**
+ * imapflow imports pino (its default logger) and socks (proxy connections) at load time. attend
+ * always passes `logger: false` and has no proxy setting, so neither is ever called; loading them
+ * cost ~20 ms each of every sync's start. In their place, stand-ins that say so if anything
+ * does call them (only for imports from inside imapflow).
+ */
+const imapflowUnusedImports = {
+  name: 'imapflow-unused-imports',
+  setup(b) {
+    b.onResolve({ filter: /^(pino|socks)$/ }, (args) =>
+      /[\\/]imapflow[\\/]/.test(args.importer) ? { path: args.path, namespace: 'imapflow-unused' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'imapflow-unused' }, (args) => {
+      const fail = `() => { throw new Error('attend bundles imapflow without ${args.path}: pass logger: false and no proxy'); }`;
+      const contents = args.path === 'pino' ? `export default ${fail};` : `export const SocksClient = { createConnection: ${fail} }; export default { SocksClient };`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 export const nodeBundle = {
   bundle: true,
@@ -51,7 +71,7 @@ export const nodeBundle = {
   // utf-8-validate are ws's optional native helpers.
   external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
   banner: { js: requireBanner },
-  plugins: [noDevtools, yogaWithoutFetch],
+  plugins: [noDevtools, yogaWithoutFetch, imapflowUnusedImports],
   // Production React (the development build checks every render, ~2x slower).
   define: { 'process.env.NODE_ENV': '"production"' },
   legalComments: 'none',
