@@ -9,6 +9,7 @@ import { cleanMessageId, parseIdList } from '../domain/threading.js';
 import type { IncomingEmail } from '../domain/types.js';
 import type { Db } from '../store/db.js';
 import { ingestEmail } from '../store/ingest.js';
+import type { RankOfNew } from '../store/ranks.js';
 import { putCursor } from '../store/sync-state.js';
 
 /** A batch as domain messages: plain data, so it can cross to the store worker as it is. */
@@ -46,7 +47,15 @@ export function prepareBatch(t: SyncTarget, batch: FetchedBatch, headersOnly = f
 }
 
 /** Ingests a prepared batch and its cursor in one transaction: a crash resumes after the last commit. */
-export function commitBatch(db: Db, t: SyncTarget, batch: PreparedBatch, cursor: SyncCursor, now: number, log: (line: string) => void): BatchResult {
+export function commitBatch(
+  db: Db,
+  t: SyncTarget,
+  batch: PreparedBatch,
+  cursor: SyncCursor,
+  now: number,
+  log: (line: string) => void,
+  rankNew?: RankOfNew,
+): BatchResult {
   const result: BatchResult = { fetched: batch.emails.length + batch.skipped.length, added: 0, skipped: 0 };
   const skip = (uid: number, reason: string) => {
     result.skipped++;
@@ -56,7 +65,7 @@ export function commitBatch(db: Db, t: SyncTarget, batch: PreparedBatch, cursor:
   db.transaction(() => {
     for (const email of batch.emails) {
       try {
-        if (ingestEmail(db, email, t.accountEmail, now).created) result.added++;
+        if (ingestEmail(db, email, t.accountEmail, now, rankNew).created) result.added++;
       } catch (err) {
         skip(email.uid, (err as Error).message);
       }
@@ -67,11 +76,11 @@ export function commitBatch(db: Db, t: SyncTarget, batch: PreparedBatch, cursor:
 }
 
 /** Stores a headers-only batch (no cursor: the full batch commits that). Failures are left to the full batch. */
-export function commitHeaders(db: Db, t: SyncTarget, batch: PreparedBatch, now: number, log: (line: string) => void): void {
+export function commitHeaders(db: Db, t: SyncTarget, batch: PreparedBatch, now: number, log: (line: string) => void, rankNew?: RankOfNew): void {
   db.transaction(() => {
     for (const email of batch.emails) {
       try {
-        ingestEmail(db, email, t.accountEmail, now);
+        ingestEmail(db, email, t.accountEmail, now, rankNew);
       } catch (err) {
         log(`${t.account}: message UID ${email.uid} in ${t.mailbox} waits for its text: ${(err as Error).message}`);
       }
@@ -79,8 +88,16 @@ export function commitHeaders(db: Db, t: SyncTarget, batch: PreparedBatch, now: 
   }).immediate();
 }
 
-export function storeBatch(db: Db, t: SyncTarget, batch: FetchedBatch, cursor: SyncCursor, now: number, log: (line: string) => void): BatchResult {
-  return commitBatch(db, t, prepareBatch(t, batch), cursor, now, log);
+export function storeBatch(
+  db: Db,
+  t: SyncTarget,
+  batch: FetchedBatch,
+  cursor: SyncCursor,
+  now: number,
+  log: (line: string) => void,
+  rankNew?: RankOfNew,
+): BatchResult {
+  return commitBatch(db, t, prepareBatch(t, batch), cursor, now, log, rankNew);
 }
 
 function attachmentsOf(m: MessageMeta, full: ParsedMessage | undefined) {

@@ -4,9 +4,28 @@ import { PRIORITIES } from '../domain/types.js';
 import { effectivePriority } from '../policy/priority.js';
 import { dueAt, isVip, targetMinutes } from '../policy/sla.js';
 import type { Db } from '../store/db.js';
-import { getMeta, markAllStale, putMeta, type RankOutputs, rankStaleInSql, staleRankInputs, writeRanks } from '../store/ranks.js';
+import { getMeta, markAllStale, putMeta, queueKey, type RankOfNew, type RankOutputs, rankStaleInSql, staleRankInputs, writeRanks } from '../store/ranks.js';
 
 const BATCH = 2000;
+
+/** Whether ranks depend only on channel, priority and time (no rule or VIP needs the conversation's details). */
+const plainPolicy = (policy: PolicySettings) => policy.rules.length === 0 && (policy.sla.vip?.match.length ?? 0) === 0;
+
+/**
+ * Ranks a new conversation as the store writes it, by the same policy functions as refreshRanks,
+ * when the policy needs nothing but its channel and times (the default); else undefined, and new
+ * conversations are ranked by refreshRanks with everything else that changed.
+ */
+export function rankerForNew(policy: PolicySettings): RankOfNew | undefined {
+  if (!plainPolicy(policy)) return undefined;
+  const { priority, reasons } = effectivePriority({ explicit: null, channel: 'email', subject: '', customerEmails: [] }, [], policy.sla.vip);
+  const reasonsJson = JSON.stringify(reasons);
+  const priorityRank = PRIORITIES.indexOf(priority);
+  return (c) => {
+    const due = dueAt({ channel: c.channel, priority, waitingSince: c.waitingSince, answeredBefore: c.answeredBefore, customerEmails: [] }, policy.sla);
+    return { priority, priorityRank, dueAt: due, queueKey: queueKey(due, c.lastMessageAt), vip: false, reasonsJson };
+  };
+}
 
 /**
  * Recomputes the ranks of conversations whose inputs changed (all of them after the policy settings
@@ -22,7 +41,7 @@ export function refreshRanks(db: Db, policy: PolicySettings): number {
       putMeta(db, 'rank_policy', fingerprint);
     }).immediate();
   }
-  if (policy.rules.length === 0 && (policy.sla.vip?.match.length ?? 0) === 0) {
+  if (plainPolicy(policy)) {
     // Nothing needs JavaScript: the same arithmetic as one SQL statement.
     return db
       .transaction(() =>

@@ -6,12 +6,13 @@ import type { SyncCursor, SyncTarget } from '../adapters/email/imap-sync.js';
 import type { PolicySettings } from '../config/policy-settings.js';
 import { openDb } from '../store/db.js';
 import { commitBatch, type PreparedBatch } from './email-batch.js';
-import { refreshRanks } from './ranks.js';
+import { rankerForNew, refreshRanks } from './ranks.js';
 
 const { dbFile, target, policy } = workerData as { dbFile: string; target: SyncTarget; policy: PolicySettings };
 const port = parentPort;
 if (!port) throw new Error('store-worker must run as a worker thread');
 const db = openDb(dbFile);
+const rankNew = rankerForNew(policy);
 
 port.on('message', (m: { id: number; batch: PreparedBatch; cursor: SyncCursor; now: number } | { close: true }) => {
   if ('close' in m) {
@@ -20,7 +21,7 @@ port.on('message', (m: { id: number; batch: PreparedBatch; cursor: SyncCursor; n
     return;
   }
   try {
-    const value = commitBatch(db, target, m.batch, m.cursor, m.now, (line) => port.postMessage({ log: line }));
+    const value = commitBatch(db, target, m.batch, m.cursor, m.now, (line) => port.postMessage({ log: line }), rankNew);
     // Ranked right after its commit, so `attend list` elsewhere never meets a backlog to rank.
     refreshRanks(db, policy);
     port.postMessage({ id: m.id, ok: true, value });

@@ -5,25 +5,28 @@ import { Worker } from 'node:worker_threads';
 import type { BatchResult, SyncCursor, SyncSink, SyncTarget } from '../adapters/email/imap-sync.js';
 import type { PolicySettings } from '../config/policy-settings.js';
 import type { Db } from '../store/db.js';
+import type { RankOfNew } from '../store/ranks.js';
 import { dropCursor, getCursor, putCursor, updateFlags } from '../store/sync-state.js';
 import { commitHeaders, type PreparedBatch, prepareBatch, storeBatch } from './email-batch.js';
+import { rankerForNew } from './ranks.js';
 
 /**
- * @param afterStore runs after each stored batch on this thread (the queue ranks the new
- * conversations, so `attend list` from another process never has a backlog to rank).
+ * @param afterStore runs after each stored batch on this thread (the queue ranks what changed, so
+ * `attend list` from another process never has a backlog to rank).
+ * @param rankNew ranks new conversations as they are written (rankerForNew).
  */
-export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (line: string) => void, afterStore?: () => void): SyncSink {
+export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (line: string) => void, afterStore?: () => void, rankNew?: RankOfNew): SyncSink {
   return {
     getCursor: async () => getCursor(db, t.account, t.mailbox),
     dropCursor: async () => dropCursor(db, t.account, t.mailbox),
     putCursor: async (c) => putCursor(db, t.account, t.mailbox, c, now()),
     store: async (batch, cursor) => {
-      const r = storeBatch(db, t, batch, cursor, now(), log);
+      const r = storeBatch(db, t, batch, cursor, now(), log, rankNew);
       afterStore?.();
       return r;
     },
     storeHeaders: async (batch) => {
-      commitHeaders(db, t, prepareBatch(t, batch, true), now(), log);
+      commitHeaders(db, t, prepareBatch(t, batch, true), now(), log, rankNew);
       afterStore?.();
       // Tests pull the plug here: between the headers and their text.
       if (process.env.ATTEND_TEST_CRASH_AT === 'after-headers') process.kill(process.pid, 'SIGKILL');
@@ -61,7 +64,7 @@ export function threadedSink(
   afterStore: () => void,
   o: ThreadedSinkOptions,
 ): SyncSink & { close(): Promise<void> } {
-  const local = inProcessSink(db, t, now, log, afterStore);
+  const local = inProcessSink(db, t, now, log, afterStore, rankerForNew(o.policy));
   let worker: StoreWorker | null = null;
   // Decided once, at the first batch: by then the backlog is known, and a sink that has been
   // closed (its sync is over; the backfill may go on through it) never starts a thread again.

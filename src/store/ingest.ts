@@ -5,6 +5,7 @@ import type { AttachmentMeta, Direction, IncomingEmail } from '../domain/types.j
 import { customerIdFor } from './customers.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
+import { NOT_WAITING_KEY, type RankOfNew } from './ranks.js';
 
 export interface IngestResult {
   created: boolean;
@@ -19,8 +20,10 @@ const SUBJECT_FALLBACK_WINDOW_MS = 30 * 24 * 3600_000;
  * Stores one email idempotently (unique per account + Message-ID) and keeps the
  * conversation's aggregates right whatever order messages arrive in (sync goes newest first).
  * Call inside a transaction; the caller batches many messages per transaction.
+ * @param rankNew ranks a conversation this message creates as it is written (else it is left for
+ *   refreshRanks, like every conversation whose rank inputs change).
  */
-export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number): IngestResult {
+export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number, rankNew?: RankOfNew): IngestResult {
   const byId = stmt(db, 'SELECT id, conversation_id, direction, fingerprint, body_pending FROM messages WHERE account = ? AND external_id = ?');
   type Row = { id: number; conversation_id: number; direction: Direction; fingerprint: string | null; body_pending: number };
   let externalId = msg.messageId;
@@ -63,13 +66,19 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     // half the writes on a cold sync, where nearly every message starts a conversation).
     const status = direction === 'in' && applied.answered ? 'pending' : 'open';
     const a = foldMessage(db, null, { ...NO_MESSAGES, status }, applied);
+    const r = rankNew?.({ channel: 'email', waitingSince: a.waitingSince, answeredBefore: a.firstResponseAt !== null, lastMessageAt: a.lastMessageAt });
     conversationId = Number(
       stmt(db, 
           `INSERT INTO conversations (channel, account, subject, customer_id, status, waiting_since, last_out_at, first_response_at,
-             first_message_at, last_message_at, message_count, preview, created_at, updated_at)
-           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+             first_message_at, last_message_at, message_count, preview, created_at, updated_at,
+             priority, priority_rank, due_at, queue_key, vip, rank_reasons, rank_dirty)
+           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(msg.account, a.subject ?? '', customerId, a.status, a.waitingSince, a.lastOutAt, a.firstResponseAt, a.firstMessageAt, a.lastMessageAt, a.preview ?? '', now, now)
+        .run(
+          msg.account, a.subject ?? '', customerId, a.status, a.waitingSince, a.lastOutAt, a.firstResponseAt, a.firstMessageAt, a.lastMessageAt, a.preview ?? '', now, now,
+          // Unranked: the columns' defaults, and marked for refreshRanks.
+          r?.priority ?? 'normal', r?.priorityRank ?? 2, r?.dueAt ?? null, r?.queueKey ?? NOT_WAITING_KEY, r?.vip ? 1 : 0, r?.reasonsJson ?? '[]', r ? 0 : 1,
+        )
         .lastInsertRowid,
     );
     appendEvent(db, 'conversation.created', conversationId, now, { channel: 'email', account: msg.account });

@@ -31,6 +31,19 @@ export interface RankOutputs {
   reasons: string[];
 }
 
+/** A new conversation's rank, computed as it is written (no second write to rank it). */
+export interface InsertRank {
+  priority: Priority;
+  priorityRank: number;
+  dueAt: number | null;
+  queueKey: number;
+  vip: boolean;
+  reasonsJson: string;
+}
+
+/** Ranks a conversation about to be created, from what its first message says. */
+export type RankOfNew = (c: { channel: Channel; waitingSince: number | null; answeredBefore: boolean; lastMessageAt: number | null }) => InsertRank;
+
 export function getMeta(db: Db, key: string): string | null {
   return (stmt(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
 }

@@ -1,7 +1,7 @@
 // The store keeps the queue in exactly the policy's order (policy/queue.ts), ranks only what
 // changed, and re-ranks everything when the policy settings change.
 import { describe, expect, it } from 'vitest';
-import { refreshRanks } from '../../src/app/ranks.js';
+import { rankerForNew, refreshRanks } from '../../src/app/ranks.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 import type { IncomingEmail } from '../../src/domain/types.js';
 import { orderQueue, type QueueFacts } from '../../src/policy/queue.js';
@@ -62,6 +62,38 @@ const POLICY = policyFromSettings((k) =>
 );
 
 describe('cached queue ranks', () => {
+  it('a conversation ranked as it is written gets the rank refreshRanks would give it', () => {
+    const policy = policyFromSettings((k) => (k === 'sla' ? { channels: { email: { firstMinutes: 90, nextMinutes: 45 } } } : undefined));
+    const rankNew = rankerForNew(policy);
+    expect(rankNew).toBeDefined();
+    // Rules or VIPs need the conversation's details: those are left to refreshRanks.
+    expect(rankerForNew(POLICY)).toBeUndefined();
+    const columns = 'SELECT id, priority, priority_rank, due_at, queue_key, vip, rank_reasons, rank_dirty FROM conversations ORDER BY id';
+    const build = (rank: typeof rankNew) => {
+      const db = openDb(':memory:');
+      for (let i = 1; i <= 50; i++) {
+        // Answered ones (not waiting), several messages in one thread (ranked again after the insert).
+        const m = mail(i, T0 - i * 7 * 60_000, `c${i % 20}@cust.test`, 'Question');
+        if (i % 5 === 0) m.inReplyTo = [`m${i - 1}@x`];
+        ingestEmail(db, m, ME, T0, rank);
+      }
+      return db;
+    };
+    const ranked = build(rankNew);
+    // Inserted ranked; only conversations a later message changed wait for a refresh.
+    const dirty = (ranked.prepare('SELECT COUNT(*) AS n FROM conversations WHERE rank_dirty = 1').get() as { n: number }).n;
+    expect(dirty).toBe(10);
+    const plain = build(undefined);
+    expect(refreshRanks(plain, policy)).toBe(40);
+    const byId = new Map((plain.prepare(columns).all() as Array<{ id: number }>).map((r) => [r.id, r]));
+    const clean = (ranked.prepare(columns).all() as Array<{ id: number; rank_dirty: number }>).filter((r) => r.rank_dirty === 0);
+    expect(clean).toHaveLength(30);
+    for (const row of clean) expect(row).toEqual(byId.get(row.id));
+    // And once refreshed, every row is the same.
+    refreshRanks(ranked, policy);
+    expect(ranked.prepare(columns).all()).toEqual(plain.prepare(columns).all());
+  });
+
   it.each([
     ['rules and VIPs (ranked in JavaScript)', POLICY],
     ['only targets and set priorities (ranked in one SQL statement)', policyFromSettings((k) => (k === 'sla' ? { priorities: { high: { email: { firstMinutes: 30 } } } } : undefined))],
