@@ -8,7 +8,7 @@ import type { AppContext } from './context.js';
 import { threadedSink } from './sync-sink.js';
 import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
-import { policyOf } from './policy.js';
+import { currentPolicy } from './policy.js';
 import { refreshRanks } from './ranks.js';
 
 export async function credentials(ctx: AppContext, account: EmailAccount): Promise<{ imap: ImapLogin; smtp: SmtpLogin }> {
@@ -54,7 +54,9 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
  */
 async function syncWithSink(ctx: AppContext, session: ImapSession, account: EmailAccount, hooks: SyncHooks, signal?: AbortSignal): Promise<SyncReport> {
   const t = target(account);
-  const policy = policyOf(ctx.settings);
+  // Through the cache other processes read: `attend list` during this sync then finds the policy
+  // there and writes nothing.
+  const policy = await currentPolicy(ctx.db, ctx.env, ctx.settings);
   const rank = () => {
     refreshRanks(ctx.db, policy);
   };

@@ -33,8 +33,11 @@ export async function currentPolicy(db: Db, env: NodeJS.ProcessEnv, settings?: S
   }
   const s = settings ?? (await openSettingsFast(env));
   const policy = policyOf(s);
+  const json = JSON.stringify(policy);
+  // Unchanged: read-only, like the cached path (no write lock while a sync writes).
+  if (getMeta(db, 'policy_stamp') === stamp && getMeta(db, 'policy_json') === json) return policy;
   db.transaction(() => {
-    putMeta(db, 'policy_json', JSON.stringify(policy));
+    putMeta(db, 'policy_json', json);
     putMeta(db, 'policy_stamp', stamp);
   }).immediate();
   return policy;

@@ -4,7 +4,7 @@ import { PRIORITIES } from '../domain/types.js';
 import { effectivePriority } from '../policy/priority.js';
 import { dueAt, isVip, targetMinutes } from '../policy/sla.js';
 import type { Db } from '../store/db.js';
-import { getMeta, markAllStale, putMeta, queueKey, type RankOfNew, type RankOutputs, rankStaleInSql, staleRankInputs, writeRanks } from '../store/ranks.js';
+import { anyStale, getMeta, markAllStale, putMeta, queueKey, type RankOfNew, type RankOutputs, rankStaleInSql, staleRankInputs, writeRanks } from '../store/ranks.js';
 
 const BATCH = 2000;
 
@@ -35,7 +35,11 @@ export function rankerForNew(policy: PolicySettings): RankOfNew | undefined {
 export function refreshRanks(db: Db, policy: PolicySettings): number {
   const fingerprint = policyFingerprint(policy);
   let done = 0;
-  if (getMeta(db, 'rank_policy') !== fingerprint) {
+  const policyChanged = getMeta(db, 'rank_policy') !== fingerprint;
+  // Nothing to do is found by reading alone: `attend list` during a sync never queues behind the
+  // sync's write transactions for a lock it would not use.
+  if (!policyChanged && !anyStale(db)) return 0;
+  if (policyChanged) {
     db.transaction(() => {
       markAllStale(db);
       putMeta(db, 'rank_policy', fingerprint);

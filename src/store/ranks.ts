@@ -52,6 +52,11 @@ export function putMeta(db: Db, key: string, value: string): void {
   stmt(db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
 }
 
+/** Whether any conversation waits for its rank (partial index: no scan). */
+export function anyStale(db: Db): boolean {
+  return stmt(db, 'SELECT 1 FROM conversations WHERE rank_dirty = 1 LIMIT 1').get() !== undefined;
+}
+
 export function markAllStale(db: Db): void {
   db.prepare('UPDATE conversations SET rank_dirty = 1 WHERE rank_dirty = 0').run();
 }

@@ -1,5 +1,8 @@
 // The store keeps the queue in exactly the policy's order (policy/queue.ts), ranks only what
 // changed, and re-ranks everything when the policy settings change.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rankerForNew, refreshRanks } from '../../src/app/ranks.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
@@ -62,6 +65,25 @@ const POLICY = policyFromSettings((k) =>
 );
 
 describe('cached queue ranks', () => {
+  it('with nothing stale, ranking only reads: it never waits for another writer', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'attend-ranks-'));
+    try {
+      const file = path.join(dir, 'attend.db');
+      const a = openDb(file);
+      ingestEmail(a, mail(1, T0, 'c1@cust.test', 'Question'), ME, T0);
+      expect(refreshRanks(a, POLICY)).toBe(1);
+      const b = openDb(file);
+      b.prepare('BEGIN IMMEDIATE').run(); // a sync in the middle of a batch
+      a.pragma('busy_timeout = 0');
+      expect(refreshRanks(a, POLICY)).toBe(0); // SQLITE_BUSY if it asked for the write lock
+      b.prepare('ROLLBACK').run();
+      a.close();
+      b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a conversation ranked as it is written gets the rank refreshRanks would give it', () => {
     const policy = policyFromSettings((k) => (k === 'sla' ? { channels: { email: { firstMinutes: 90, nextMinutes: 45 } } } : undefined));
     const rankNew = rankerForNew(policy);
