@@ -20,11 +20,11 @@ export interface AppContext {
 export async function openContext(
   env: NodeJS.ProcessEnv = process.env,
   log: (line: string) => void = defaultLog,
-  opts: { settings?: boolean; validateSettings?: boolean } = {},
+  opts: { settings?: boolean; validateSettings?: boolean; liveSettings?: boolean } = {},
 ): Promise<AppContext> {
   const db = openDb(storePath(env));
   let settings: Settings | null = null;
-  if (opts.settings !== false) settings = await openSettingsFast(env, { validate: opts.validateSettings === true });
+  if (opts.settings !== false) settings = await openSettingsFast(env, { validate: opts.validateSettings === true, live: opts.liveSettings === true });
   return {
     get settings(): Settings {
       if (!settings) throw new Error('internal: this command opened the store without settings');
@@ -35,7 +35,7 @@ export async function openContext(
     log,
     env,
     async loadSettings() {
-      settings ??= await openSettingsFast(env, { validate: opts.validateSettings === true });
+      settings ??= await openSettingsFast(env, { validate: opts.validateSettings === true, live: opts.liveSettings === true });
       return settings;
     },
   };

@@ -54,9 +54,9 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
  */
 async function syncWithSink(ctx: AppContext, session: ImapSession, account: EmailAccount, hooks: SyncHooks, signal?: AbortSignal): Promise<SyncReport> {
   const t = target(account);
-  // Through the cache other processes read: `attend list` during this sync then finds the policy
-  // there and writes nothing.
-  const policy = await currentPolicy(ctx.db, ctx.env, ctx.settings);
+  // Through the cache other processes read (keyed by the settings file's stamp, read afresh when it
+  // changed): `attend list` during this sync then finds the policy there and writes nothing.
+  const policy = await currentPolicy(ctx.db, ctx.env);
   const rank = () => {
     refreshRanks(ctx.db, policy);
   };

@@ -1,7 +1,7 @@
 // Turns a fetched batch into stored messages: decode the display text and build the domain
 // message (prepareBatch, on the thread that fetched), then ingest idempotently and commit with the
 // cursor (commitBatch, on the thread that owns the store: this one, or the store worker).
-import { hash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { BatchResult, FetchedBatch, SyncCursor, SyncTarget } from '../adapters/email/imap-sync.js';
 import type { MessageMeta } from '../adapters/email/imap-session.js';
 import { decodeDisplayText, listAttachments, type ParsedMessage } from '../adapters/email/mime.js';
@@ -67,6 +67,9 @@ export function commitBatch(
       try {
         if (ingestEmail(db, email, t.accountEmail, now, rankNew).created) result.added++;
       } catch (err) {
+        // Disk full, I/O error: SQLite has rolled the whole batch back. Fail it, or the cursor
+        // below would commit alone and the next sync would start after mail never stored.
+        if (!db.inTransaction) throw err;
         skip(email.uid, (err as Error).message);
       }
     }
@@ -82,6 +85,7 @@ export function commitHeaders(db: Db, t: SyncTarget, batch: PreparedBatch, now: 
       try {
         ingestEmail(db, email, t.accountEmail, now, rankNew);
       } catch (err) {
+        if (!db.inTransaction) throw err;
         log(`${t.account}: message UID ${email.uid} in ${t.mailbox} waits for its text: ${(err as Error).message}`);
       }
     }
@@ -133,12 +137,18 @@ function toIncoming(t: SyncTarget, uidValidity: number, m: MessageMeta, text: st
   };
 }
 
+/**
+ * One-shot crypto.hash (Node >= 20.12): createHash().update().digest() cost ~4 µs a message in
+ * object churn. Same digest either way, so stored fingerprints still match.
+ */
+const sha1Hex: (s: string) => string =
+  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha1', s, 'hex') : (s) => crypto.createHash('sha1').update(s).digest('hex');
+
 const stripNul = (s: string): string => (s.includes('\0') ? s.replaceAll('\0', '') : s);
 
 /** Stable for the same message (same bytes, same server), different for different messages. */
 function fingerprint(m: MessageMeta): string {
-  // One-shot hash: createHash().update().digest() cost ~4 µs a message in object churn; same digest.
-  return hash('sha1', `${m.date ?? ''}|${m.internalDate ?? ''}|${m.from?.email ?? ''}|${m.subject}|${m.size}`, 'hex').slice(0, 16);
+  return sha1Hex(`${m.date ?? ''}|${m.internalDate ?? ''}|${m.from?.email ?? ''}|${m.subject}|${m.size}`).slice(0, 16);
 }
 
 /** A message without a Message-ID still needs a stable key, the same after a UIDVALIDITY change. */

@@ -75,7 +75,7 @@ export function threadedSink(
       if (worker) return worker.commit(prepareBatch(t, batch), cursor, now());
       const result = await local.store(batch, cursor);
       const backlog = cursor.lowUid - 1;
-      if (!decided && !db.memory && backlog >= STORE_WORKER_MIN_BACKLOG && backlog <= o.maxBacklog) worker = startStoreWorker(db.name, t, o.policy, log);
+      if (!decided && !db.memory && backlog >= STORE_WORKER_MIN_BACKLOG && backlog < o.maxBacklog) worker = startStoreWorker(db.name, t, o.policy, log);
       decided = true;
       return result;
     },

@@ -80,9 +80,13 @@ export function readTrustedSettings(env: NodeJS.ProcessEnv): Settings | null {
   };
 }
 
-/** The settings: the trusted read-only view when possible, else conf with the schema. */
-export async function openSettingsFast(env: NodeJS.ProcessEnv = process.env, opts: { validate?: boolean } = {}): Promise<Settings> {
-  if (!opts.validate) {
+/**
+ * The settings: the trusted read-only view when possible, else conf with the schema.
+ * `live`: for processes that run until stopped (console, watch, sync --watch): conf, which reads
+ * the file again at every get, so edits made meanwhile take effect; the view is a snapshot.
+ */
+export async function openSettingsFast(env: NodeJS.ProcessEnv = process.env, opts: { validate?: boolean; live?: boolean } = {}): Promise<Settings> {
+  if (!opts.validate && !opts.live) {
     const trusted = readTrustedSettings(env);
     if (trusted) return trusted;
   }

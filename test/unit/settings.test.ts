@@ -65,4 +65,14 @@ describe('openSettings', () => {
     expect(readTrustedSettings(env)).toBeNull();
     await expect(openSettingsFast(env)).rejects.toThrow(/schema violation/);
   });
+
+  it('live settings (console, watch, sync --watch) see edits made while they run; a one-shot snapshot need not', async () => {
+    const env = home();
+    openSettings(env, { validate: true }).set('agent', { name: 'Ann' });
+    const live = await openSettingsFast(env, { live: true });
+    const snapshot = await openSettingsFast(env);
+    openSettings(env, { validate: true }).set('agent', { name: 'Bo' });
+    expect(live.get('agent').name).toBe('Bo');
+    expect(snapshot.get('agent').name).toBe('Ann');
+  });
 });

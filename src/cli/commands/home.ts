@@ -21,7 +21,8 @@ export function registerHome(program: Command, opts: { runsConsole: boolean; con
   program.action(async (o: { relay: boolean; focus?: boolean; plain?: boolean }) => {
     const tty = !o.plain && process.stdin.isTTY && process.stdout.isTTY;
     // The console's first frame needs only the store; settings (conf) load right after it.
-    const ctx = await openContext(process.env, undefined, { settings: !tty });
+    // It runs until stopped: settings edited meanwhile take effect (liveSettings).
+    const ctx = await openContext(process.env, undefined, { settings: !tty, liveSettings: true });
     try {
       if (tty) {
         const { runConsole } = await import('../../ui/run.js');

@@ -46,7 +46,7 @@ export function registerSync(program: Command): void {
         for (const r of reports) if (r.error) out.info(r.error);
         out.data(reports, () => reports.map(describe).join('\n'));
         if (reports.some((r) => r.error !== null)) process.exitCode = EXIT.failed;
-      });
+      }, { liveSettings: Boolean(o.watch) });
     });
 }
 

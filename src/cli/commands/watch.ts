@@ -41,7 +41,7 @@ export function registerWatch(program: Command): void {
         } finally {
           await hooks.close();
         }
-      });
+      }, { liveSettings: true });
     });
 }
 
