@@ -128,6 +128,8 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
           const woke = new Promise<void>((resolve) => {
             wake = resolve;
             setTimeout(resolve, opts.maxIdleMs ?? 10 * 60_000).unref();
+            // Stopped during the sync, when there was no wake to call: do not wait in IDLE for it.
+            if (opts.signal.aborted) resolve();
           });
           // idle() runs until the next command preempts it; a change event wakes us to run that command.
           void s.idle().catch(() => {});
