@@ -46,12 +46,15 @@ export function prepareBatch(t: SyncTarget, batch: FetchedBatch, headersOnly = f
   return out;
 }
 
-/** Ingests a prepared batch and its cursor in one transaction: a crash resumes after the last commit. */
+/**
+ * Ingests a prepared batch and its cursor in one transaction: a crash resumes after the last commit.
+ * `cursor` null: a headers-only batch (storeHeaders), whose full batch moves the cursor.
+ */
 export function commitBatch(
   db: Db,
   t: SyncTarget,
   batch: PreparedBatch,
-  cursor: SyncCursor,
+  cursor: SyncCursor | null,
   now: number,
   log: (line: string) => void,
   rankNew?: RankOfNew,
@@ -73,23 +76,9 @@ export function commitBatch(
         skip(email.uid, (err as Error).message);
       }
     }
-    putCursor(db, t.account, t.mailbox, cursor, now);
+    if (cursor) putCursor(db, t.account, t.mailbox, cursor, now);
   }).immediate();
   return result;
-}
-
-/** Stores a headers-only batch (no cursor: the full batch commits that). Failures are left to the full batch. */
-export function commitHeaders(db: Db, t: SyncTarget, batch: PreparedBatch, now: number, log: (line: string) => void, rankNew?: RankOfNew): void {
-  db.transaction(() => {
-    for (const email of batch.emails) {
-      try {
-        ingestEmail(db, email, t.accountEmail, now, rankNew);
-      } catch (err) {
-        if (!db.inTransaction) throw err;
-        log(`${t.account}: message UID ${email.uid} in ${t.mailbox} waits for its text: ${(err as Error).message}`);
-      }
-    }
-  }).immediate();
 }
 
 export function storeBatch(

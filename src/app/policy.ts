@@ -1,24 +1,13 @@
-// The policy settings (targets, priority rules, focus) as the queue uses them. Reading them means
-// loading conf; `list` and the console's first frame should not pay that on every start, so the
-// merged policy is cached in the store beside the size and mtime of the settings file it came from.
-import { statSync } from 'node:fs';
-import path from 'node:path';
+// The policy settings (targets, priority rules, focus) as the queue uses them. Reading and merging
+// them costs a file read (conf and its schema when the file changed); `list` and the console's
+// first frame should not pay that on every start, so the merged policy is cached in the store
+// beside the stamp (size and mtime) of the settings file it came from.
 import { type PolicySettings, policyFromSettings } from '../config/policy-settings.js';
-import { resolvePaths } from '../config/paths.js';
-import { openSettingsFast, type Settings } from '../config/settings-open.js';
+import { openSettingsFast, type Settings, settingsFiles, stampOf } from '../config/settings-open.js';
 import type { Db } from '../store/db.js';
 import { getMeta, putMeta } from '../store/ranks.js';
 import type { AppContext } from './context.js';
 import { refreshRanks } from './ranks.js';
-
-function settingsStamp(env: NodeJS.ProcessEnv): string {
-  try {
-    const st = statSync(path.join(resolvePaths(env).config, 'config.json'));
-    return `${st.size}:${st.mtimeMs}`;
-  } catch {
-    return 'none';
-  }
-}
 
 export function policyOf(settings: Settings): PolicySettings {
   return policyFromSettings((key) => settings.get(key as never));
@@ -26,7 +15,7 @@ export function policyOf(settings: Settings): PolicySettings {
 
 /** The current policy, from the cache when the settings file has not changed since it was read. */
 export async function currentPolicy(db: Db, env: NodeJS.ProcessEnv, settings?: Settings): Promise<PolicySettings> {
-  const stamp = settingsStamp(env);
+  const stamp = stampOf(settingsFiles(env).file);
   if (!settings && getMeta(db, 'policy_stamp') === stamp) {
     const cached = getMeta(db, 'policy_json');
     if (cached) return JSON.parse(cached) as PolicySettings;

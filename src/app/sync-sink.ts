@@ -7,7 +7,7 @@ import type { PolicySettings } from '../config/policy-settings.js';
 import type { Db } from '../store/db.js';
 import type { RankOfNew } from '../store/ranks.js';
 import { dropCursor, getCursor, putCursor, updateFlags } from '../store/sync-state.js';
-import { commitHeaders, type PreparedBatch, prepareBatch, storeBatch } from './email-batch.js';
+import { commitBatch, type PreparedBatch, prepareBatch, storeBatch } from './email-batch.js';
 import { rankerForNew } from './ranks.js';
 
 /**
@@ -26,7 +26,8 @@ export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (li
       return r;
     },
     storeHeaders: async (batch) => {
-      commitHeaders(db, t, prepareBatch(t, batch, true), now(), log, rankNew);
+      // Whatever fails here is tried, and reported, again by the full batch.
+      commitBatch(db, t, { ...prepareBatch(t, batch, true), skipped: [] }, null, now(), () => {}, rankNew);
       afterStore?.();
       // Tests pull the plug here: between the headers and their text.
       if (process.env.ATTEND_TEST_CRASH_AT === 'after-headers') process.kill(process.pid, 'SIGKILL');

@@ -5,7 +5,7 @@
 // and every command that writes settings — goes through conf and the schema (settings.ts).
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureDir, resolvePaths } from './paths.js';
+import { resolvePaths } from './paths.js';
 import type { SettingsShape } from './settings.js';
 
 /** What attend does with its settings; conf's instance is one, the trusted read-only view another. */
@@ -23,8 +23,9 @@ export interface SettingsFiles {
   stampFile: string;
 }
 
+/** Where the settings live; nothing is created (reading needs no folder; conf makes it before writing). */
 export function settingsFiles(env: NodeJS.ProcessEnv): SettingsFiles {
-  const dir = ensureDir(resolvePaths(env).config);
+  const dir = resolvePaths(env).config;
   return { dir, file: path.join(dir, 'config.json'), stampFile: path.join(dir, '.config.json.valid') };
 }
 

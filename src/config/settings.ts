@@ -1,4 +1,5 @@
 import Conf from 'conf';
+import { ensureDir } from './paths.js';
 import { readStamp, type Settings, settingsDefaults, settingsFiles, stampOf, writeStamp } from './settings-open.js';
 import { PUBLIC_EVENT_TYPES } from '../domain/public-events.js';
 import type { FocusSettingsInput, PrioritySettingsInput, SlaSettingsInput } from './policy-settings.js';
@@ -247,6 +248,7 @@ export type { Settings };
  */
 export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { validate?: boolean } = {}): Settings {
   const { dir, file, stampFile } = settingsFiles(env);
+  ensureDir(dir);
   const trusted = !opts.validate && readStamp(stampFile) === stampOf(file);
   const settings = new Conf<SettingsShape>({
     cwd: dir,
