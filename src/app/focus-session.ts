@@ -121,6 +121,17 @@ export class FocusSession {
    */
   observe(): Array<{ conversationId: number; text: string }> {
     const notices: Array<{ conversationId: number; text: string }> = [];
+    // What the queue ranks ahead of the focused conversation is never hidden, whatever its channel
+    // (read once, when needed).
+    let ahead: Set<number> | undefined;
+    const aheadOfCurrent = () => {
+      if (ahead === undefined) {
+        const q = waitingQueue(this.db, this.now());
+        const at = q.findIndex((r) => r.item.id === this.currentId);
+        ahead = new Set(q.slice(0, Math.max(0, at)).map((r) => r.item.id));
+      }
+      return ahead;
+    };
     for (;;) {
       const events = eventsSince(this.db, this.seq, 500);
       if (events.length === 0) break;
@@ -132,7 +143,9 @@ export class FocusSession {
         const row = stmt(this.db, 'SELECT channel FROM conversations WHERE id = ?').get(e.conversationId) as { channel: Channel } | undefined;
         if (!row) continue;
         const current = this.currentId !== null && this.currentChannel !== null ? { id: this.currentId, channel: this.currentChannel } : null;
-        const cls = classifyActivity({ conversationId: e.conversationId, channel: row.channel }, current, this.policy.focus);
+        const lower = current !== null && (this.policy.focus.channelRank[row.channel] ?? 0) < (this.policy.focus.channelRank[current.channel] ?? 0);
+        const rankedAhead = lower && aheadOfCurrent().has(e.conversationId);
+        const cls = classifyActivity({ conversationId: e.conversationId, channel: row.channel }, current, this.policy.focus, rankedAhead);
         const activity = { conversationId: e.conversationId, channel: row.channel, at: e.at };
         if (cls === 'deferred') this.deferred.push(activity);
         else if (cls === 'hidden') this.hidden.push(activity);

@@ -5,7 +5,7 @@
 import { type PolicySettings, policyFromSettings } from '../config/policy-settings.js';
 import { openSettingsFast, type Settings, settingsFiles, stampOf } from '../config/settings-open.js';
 import type { Db } from '../store/db.js';
-import { getMeta, putMeta } from '../store/ranks.js';
+import { getMeta, markBacklog, putMeta } from '../store/ranks.js';
 import type { AppContext } from './context.js';
 import { refreshRanks } from './ranks.js';
 
@@ -32,9 +32,10 @@ export async function currentPolicy(db: Db, env: NodeJS.ProcessEnv, settings?: S
   return policy;
 }
 
-/** Brings the queue up to date before reading it: wakes due snoozes elsewhere, ranks what changed. */
-export async function prepareQueue(ctx: Pick<AppContext, 'db' | 'env'>, settings?: Settings): Promise<PolicySettings> {
+/** Brings the queue up to date before reading it: ranks what changed, moves what the clock made backlog. */
+export async function prepareQueue(ctx: Pick<AppContext, 'db' | 'env' | 'now'>, settings?: Settings): Promise<PolicySettings> {
   const policy = await currentPolicy(ctx.db, ctx.env, settings);
   refreshRanks(ctx.db, policy);
+  markBacklog(ctx.db, ctx.now());
   return policy;
 }

@@ -3,6 +3,7 @@ import type { Channel, Priority } from '../domain/types.js';
 import type { QueueFacts, Ranked } from '../policy/queue.js';
 import { timeLeftLabel } from '../policy/queue.js';
 import type { Db } from '../store/db.js';
+import { readInQueueOrder } from '../store/queue-order.js';
 import { stmt } from '../store/statements.js';
 
 interface Row {
@@ -15,12 +16,16 @@ interface Row {
   due_at: number | null;
   vip: number;
   rank_reasons: string;
+  queue_key: number;
+  backlog_slot: number;
 }
 
-const COLUMNS = 'id, channel, priority, waiting_since, first_response_at, last_message_at, due_at, vip, rank_reasons';
+const COLUMNS = 'c.id, c.channel, c.priority, c.waiting_since, c.first_response_at, c.last_message_at, c.due_at, c.vip, c.rank_reasons, c.queue_key, c.backlog_slot';
 
 function toRanked(r: Row, now: number): Ranked<QueueFacts> {
   const timeLeft = r.due_at === null ? null : r.due_at - now;
+  const backlog = r.backlog_slot > 0;
+  const reasons = JSON.parse(r.rank_reasons) as string[];
   return {
     item: {
       id: r.id,
@@ -32,22 +37,32 @@ function toRanked(r: Row, now: number): Ranked<QueueFacts> {
       lastMessageAt: r.last_message_at,
     },
     dueAt: r.due_at,
+    targetMs: r.due_at === null || r.waiting_since === null ? null : r.due_at - r.waiting_since,
     timeLeft,
     breached: timeLeft !== null && timeLeft < 0,
+    backlog,
     vip: r.vip === 1,
-    reasons: JSON.parse(r.rank_reasons) as string[],
+    // The store's key at this clock (store/queue-order.ts): backlog sorts at now + its lead.
+    sortKey: backlog ? now + r.backlog_slot - 1 : r.queue_key,
+    reasons: backlog ? [...reasons, 'backlog'] : reasons,
   };
 }
 
 /** Open conversations someone waits on, in queue order (the head of the queue: what focus picks from). */
 export function waitingQueue(db: Db, now: number, limit = 1000): Ranked<QueueFacts>[] {
-  const rows = stmt(db, `SELECT ${COLUMNS} FROM conversations WHERE status = 'open' AND waiting_since IS NOT NULL ORDER BY queue_key, priority_rank, waiting_since, id LIMIT ?`)
-    .all(limit) as Row[];
+  const rows = readInQueueOrder<Row>(db, {
+    select: `SELECT ${COLUMNS} FROM conversations c`,
+    from: 'FROM conversations c',
+    where: "c.status = 'open' AND c.waiting_since IS NOT NULL",
+    args: [],
+    now,
+    limit,
+  });
   return rows.map((r) => toRanked(r, now));
 }
 
 export function rankedOne(db: Db, id: number, now: number): Ranked<QueueFacts> | undefined {
-  const r = stmt(db, `SELECT ${COLUMNS} FROM conversations WHERE id = ?`).get(id) as Row | undefined;
+  const r = stmt(db, `SELECT ${COLUMNS} FROM conversations c WHERE c.id = ?`).get(id) as Row | undefined;
   return r ? toRanked(r, now) : undefined;
 }
 

@@ -2,7 +2,8 @@
 import { type PolicySettings, policyFingerprint } from '../config/policy-settings.js';
 import { PRIORITIES } from '../domain/types.js';
 import { effectivePriority } from '../policy/priority.js';
-import { dueAt, isVip, targetMinutes } from '../policy/sla.js';
+import { backlogAt, backlogLeadMs } from '../policy/queue.js';
+import { dueAt, isVip, queueOrderOf, targetMinutes } from '../policy/sla.js';
 import type { Db } from '../store/db.js';
 import { anyStale, getMeta, markAllStale, putMeta, queueKey, type RankOfNew, type RankOutputs, rankStaleInSql, staleRankInputs, writeRanks } from '../store/ranks.js';
 
@@ -22,8 +23,18 @@ export function rankerForNew(policy: PolicySettings): RankOfNew | undefined {
   const reasonsJson = JSON.stringify(reasons);
   const priorityRank = PRIORITIES.indexOf(priority);
   return (c) => {
-    const due = dueAt({ channel: c.channel, priority, waitingSince: c.waitingSince, answeredBefore: c.answeredBefore, customerEmails: [] }, policy.sla);
-    return { priority, priorityRank, dueAt: due, queueKey: queueKey(due, c.lastMessageAt), vip: false, reasonsJson };
+    const facts = { channel: c.channel, priority, waitingSince: c.waitingSince, answeredBefore: c.answeredBefore, customerEmails: [] };
+    const due = dueAt(facts, policy.sla);
+    return {
+      priority,
+      priorityRank,
+      dueAt: due,
+      queueKey: queueKey(due, c.lastMessageAt),
+      vip: false,
+      reasonsJson,
+      backlogAt: backlogAt(facts, policy.sla),
+      backlogLead: backlogLeadMs(c.channel, policy.sla),
+    };
   };
 }
 
@@ -53,6 +64,9 @@ export function refreshRanks(db: Db, policy: PolicySettings): number {
           targetMs: (channel, priority, answeredBefore) =>
             targetMinutes({ channel, priority, waitingSince: 0, answeredBefore, customerEmails: [] }, policy.sla) * 60_000,
           reasonsJson: (explicit) => JSON.stringify(effectivePriority({ explicit, channel: 'email', subject: '', customerEmails: [] }, [], policy.sla.vip).reasons),
+          graceMs: (channel, priority, answeredBefore) =>
+            queueOrderOf(policy.sla).graceTargets * targetMinutes({ channel, priority, waitingSince: 0, answeredBefore, customerEmails: [] }, policy.sla) * 60_000,
+          backlogLeadMs: (channel) => backlogLeadMs(channel, policy.sla),
         }),
       )
       .immediate();
@@ -67,7 +81,17 @@ export function refreshRanks(db: Db, policy: PolicySettings): number {
           policy.sla.vip,
         );
         const facts = { channel: c.channel, priority, waitingSince: c.waitingSince, answeredBefore: c.answeredBefore, customerEmails: c.customerEmails };
-        return { id: c.id, priority, priorityRank: PRIORITIES.indexOf(priority), dueAt: dueAt(facts, policy.sla), lastMessageAt: c.lastMessageAt, vip: isVip(c.customerEmails, policy.sla.vip), reasons };
+        return {
+          id: c.id,
+          priority,
+          priorityRank: PRIORITIES.indexOf(priority),
+          dueAt: dueAt(facts, policy.sla),
+          lastMessageAt: c.lastMessageAt,
+          vip: isVip(c.customerEmails, policy.sla.vip),
+          reasons,
+          backlogAt: backlogAt(facts, policy.sla),
+          backlogLead: backlogLeadMs(c.channel, policy.sla),
+        };
       });
       writeRanks(db, out);
       return out.length;

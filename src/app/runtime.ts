@@ -13,6 +13,7 @@ import type { AppContext } from './context.js';
 import type { PolicySettings } from '../config/policy-settings.js';
 import { currentPolicy, prepareQueue } from './policy.js';
 import { refreshRanks } from './ranks.js';
+import { anyBacklog, markBacklog } from '../store/ranks.js';
 import { getDraft, putDraft } from '../store/drafts.js';
 import { stmt } from '../store/statements.js';
 import { safeLine, safeText } from '../domain/sanitize.js';
@@ -43,6 +44,9 @@ export interface RuntimeOptions {
 }
 
 const TYPING_TTL_MS = 6000;
+
+/** How often the console re-reads a queue that has backlog, for the clock alone to reorder it. */
+const ORDER_TICK_MS = 10_000;
 
 export class Runtime extends EventEmitter {
   /** Bumped whenever the store changed; the UI re-reads what it shows. */
@@ -205,9 +209,10 @@ export class Runtime extends EventEmitter {
     } catch (err) {
       this.log(`queue: ${(err as Error).message}`);
     }
+    const clockMoved = this.clockMovedQueue();
     const seq = (stmt(db, 'SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
     const dataVersion = db.pragma('data_version', { simple: true }) as number;
-    if (seq === this.lastSeq && dataVersion === this.lastDataVersion) return;
+    if (seq === this.lastSeq && dataVersion === this.lastDataVersion && !clockMoved) return;
     this.lastSeq = seq;
     this.lastDataVersion = dataVersion;
     try {
@@ -228,6 +233,26 @@ export class Runtime extends EventEmitter {
   }
 
   private outboxCounts: OutboxCounts = { queued: 0, failed: 0 };
+  private lastOrderTick = 0;
+
+  /**
+   * The queue's order depends on the clock (policy/queue.ts): a breached conversation turns into
+   * backlog, and backlog sorts at "now + lead", so fresh conversations move ahead of it as their
+   * due time comes near. Whether the queue should be read again although nothing was written.
+   */
+  private clockMovedQueue(): boolean {
+    try {
+      const now = this.ctx.now();
+      if (markBacklog(this.ctx.db, now) > 0) return true;
+      const tick = Math.floor(now / ORDER_TICK_MS);
+      if (tick === this.lastOrderTick) return false;
+      this.lastOrderTick = tick;
+      return anyBacklog(this.ctx.db);
+    } catch (err) {
+      this.log(`queue: ${(err as Error).message}`);
+      return false;
+    }
+  }
 
   /** Queued and failed replies, as of the last store change. */
   outbox(): OutboxCounts {

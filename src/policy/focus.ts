@@ -26,7 +26,7 @@ export interface FocusSettings {
 export const DEFAULT_FOCUS: FocusSettings = {
   channelRank: { chat: 2, email: 1 },
   waitsFor: {},
-  breakthrough: { leadMinutes: { chat: 1, email: 30 }, vip: true, bell: false, notify: false },
+  breakthrough: { leadMinutes: { chat: 2, email: 30 }, vip: true, bell: false, notify: false },
   queueNotice: { enabled: false, text: 'Thanks for waiting — you are number {{position}} in line. We will be with you shortly.' },
 };
 
@@ -35,16 +35,28 @@ const MIN = 60_000;
 const waiting = (r: Ranked): boolean => r.timeLeft !== null;
 
 /**
+ * Really at risk: a customer waits, the time left is within the channel's breakthrough lead, and it
+ * has not missed its target by more than the target itself (a months-old email has already failed;
+ * naming it would hide the conversation that can still be saved).
+ */
+export function atRisk(r: Ranked, s: FocusSettings): boolean {
+  if (r.timeLeft === null) return false;
+  const lead = (s.breakthrough.leadMinutes[r.item.channel] ?? 0) * MIN;
+  return r.timeLeft <= lead && (r.targetMs === null || r.timeLeft > -r.targetMs);
+}
+
+/**
  * The next conversation to focus: the first in queue order that someone waits on, is not excluded
  * (skipped, the current one…) and whose channel is not held back by `waitsFor`. A channel is held
- * back only while a non-excluded waiting conversation of a channel it waits for exists. When the
- * rules hold back everything that waits (a cycle such as email⇄chat), the first waiting one is
- * offered rather than nothing. Null when nothing waits.
+ * back only while a non-excluded waiting conversation of a channel it waits for exists, and never
+ * a conversation at risk (the queue order is the one decision; a channel rule does not hide what it
+ * ranks as urgent). When the rules hold back everything that waits (a cycle such as email⇄chat),
+ * the first waiting one is offered rather than nothing. Null when nothing waits.
  */
 export function pickNext<T extends QueueFacts>(queue: readonly Ranked<T>[], exclude: ReadonlySet<number>, s: FocusSettings): Ranked<T> | null {
   const candidates = queue.filter((r) => waiting(r) && !exclude.has(r.item.id));
   const waitingChannels = new Set(candidates.map((r) => r.item.channel));
-  const free = candidates.find((r) => !(s.waitsFor[r.item.channel] ?? []).some((c) => waitingChannels.has(c)));
+  const free = candidates.find((r) => atRisk(r, s) || !(s.waitsFor[r.item.channel] ?? []).some((c) => waitingChannels.has(c)));
   return free ?? candidates[0] ?? null;
 }
 
@@ -52,26 +64,30 @@ export type ActivityClass = 'current' | 'deferred' | 'hidden';
 
 /**
  * Activity while focused: in the focused conversation → 'current'; on a channel ranked lower than
- * the focused conversation's → 'hidden' (not even counted until focus ends); else 'deferred'
- * (counted quietly). With nothing focused everything is 'deferred'.
+ * the focused conversation's → 'hidden' (not even counted until focus ends) unless the queue ranks
+ * that conversation ahead of the focused one (`rankedAhead`: a deferred channel never hides what
+ * the policy puts first); else 'deferred' (counted quietly). With nothing focused: 'deferred'.
  */
-export function classifyActivity(a: { conversationId: number; channel: Channel }, current: { id: number; channel: Channel } | null, s: FocusSettings): ActivityClass {
+export function classifyActivity(
+  a: { conversationId: number; channel: Channel },
+  current: { id: number; channel: Channel } | null,
+  s: FocusSettings,
+  rankedAhead = false,
+): ActivityClass {
   if (current === null) return 'deferred';
   if (a.conversationId === current.id) return 'current';
+  if (rankedAhead) return 'deferred';
   return (s.channelRank[a.channel] ?? 0) < (s.channelRank[current.channel] ?? 0) ? 'hidden' : 'deferred';
 }
 
 /**
- * Other waiting conversations that should interrupt as one line: time left within the lead of
- * their channel (breached included), or VIP when `breakthrough.vip`. In queue order. The caller
- * decides what is new (to ring the bell once); this never switches conversation.
+ * Other waiting conversations that should interrupt as one line: at risk (time left within the lead
+ * of their channel, and not breached by more than their own target), or VIP when
+ * `breakthrough.vip`. In queue order. The caller decides what is new (to ring the bell once); this
+ * never switches conversation.
  */
 export function breakthroughs<T extends QueueFacts>(queue: readonly Ranked<T>[], currentId: number | null, s: FocusSettings): Ranked<T>[] {
-  return queue.filter((r) => {
-    if (r.item.id === currentId || r.timeLeft === null) return false;
-    const lead = (s.breakthrough.leadMinutes[r.item.channel] ?? 0) * MIN;
-    return r.timeLeft <= lead || (s.breakthrough.vip && r.vip);
-  });
+  return queue.filter((r) => r.item.id !== currentId && r.timeLeft !== null && (atRisk(r, s) || (s.breakthrough.vip && r.vip)));
 }
 
 /** One message (or other activity) that arrived in another conversation while focused. */

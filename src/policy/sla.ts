@@ -14,7 +14,24 @@ export interface SlaSettings {
   priorities?: Partial<Record<Priority, Partial<Record<Channel, Partial<Target>>>>>;
   /** VIP customers: exact addresses or "@domain". Their targets are scaled by vipFactor. */
   vip?: { match: string[]; factor: number };
+  /** How breached conversations are ordered; absent: DEFAULT_QUEUE_ORDER. */
+  order?: QueueOrder;
 }
+
+/**
+ * How breached conversations are ordered (policy/queue.ts): a conversation breached for longer than
+ * `graceTargets` of its own target is backlog, and backlog sorts right after whatever is due within
+ * its channel's `backlogAfterMinutes`, oldest first.
+ */
+export interface QueueOrder {
+  graceTargets: number;
+  backlogAfterMinutes: Record<Channel, number>;
+}
+
+/** Chosen with the queue simulation (`npm run simulate`; README "Queue order"). */
+export const DEFAULT_QUEUE_ORDER: QueueOrder = { graceTargets: 0, backlogAfterMinutes: { chat: 2, email: 60 } };
+
+export const queueOrderOf = (s: SlaSettings): QueueOrder => s.order ?? DEFAULT_QUEUE_ORDER;
 
 export const DEFAULT_SLA: SlaSettings = {
   channels: {
@@ -22,6 +39,7 @@ export const DEFAULT_SLA: SlaSettings = {
     email: { firstMinutes: 4 * 60, nextMinutes: 8 * 60 },
   },
   vip: { match: [], factor: 0.5 },
+  order: DEFAULT_QUEUE_ORDER,
 };
 
 export interface SlaFacts {

@@ -2,6 +2,7 @@ import { stmt } from './statements.js';
 import type { AttachmentMeta, Channel, DeliveryState, Direction, Priority, Status } from '../domain/types.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
+import { placeInQueueOrder, readInQueueOrder } from './queue-order.js';
 
 export interface ConversationSummary {
   id: number;
@@ -22,6 +23,8 @@ export interface ConversationSummary {
   /** When the waiting customer message breaches its response target (null: nobody waits). */
   dueAt: string | null;
   vip: boolean;
+  /** Breached past its grace: it sorts behind what is due soon, oldest first (policy/queue.ts). */
+  backlog: boolean;
   /** Why the policy ranks it as it does (priority source, VIP); the UI adds time left and channel. */
   reasons: string[];
 }
@@ -59,6 +62,7 @@ interface ConversationRow {
   due_at: number | null;
   vip: number;
   rank_reasons: string;
+  backlog_slot: number;
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -67,7 +71,7 @@ const SELECT_CONVERSATION = `
   SELECT c.id, c.channel, c.account, c.subject, c.customer_id, cu.name AS customer_name,
          (SELECT email FROM customer_emails e WHERE e.customer_id = c.customer_id ORDER BY email LIMIT 1) AS customer_email,
          c.status, c.priority, c.assignee, c.snoozed_until, c.waiting_since, c.first_response_at, c.last_message_at,
-         c.message_count, c.preview, c.due_at, c.vip, c.rank_reasons
+         c.message_count, c.preview, c.due_at, c.vip, c.rank_reasons, c.backlog_slot
   FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id`;
 
 function toSummary(db: Db, r: ConversationRow): ConversationSummary {
@@ -92,6 +96,7 @@ function toSummary(db: Db, r: ConversationRow): ConversationSummary {
     preview: r.preview,
     dueAt: iso(r.due_at),
     vip: r.vip === 1,
+    backlog: r.backlog_slot > 0,
     reasons: JSON.parse(r.rank_reasons) as string[],
   };
 }
@@ -127,25 +132,22 @@ function whereOf(f: Omit<ListFilter, 'limit' | 'offset'>): { sql: string; args: 
 }
 
 /**
- * In queue order (policy/queue.ts, cached by store/ranks.ts): breached first, then least time to
- * breach, then priority, then longest waiting; nobody waiting last, most recent first. An index
- * scan, so a window deep into 100,000 conversations costs milliseconds. Refresh the ranks first.
+ * In queue order at the clock `now` (policy/queue.ts; the ranks cached by store/ranks.ts, read by
+ * store/queue-order.ts): least time to breach first, backlog behind what is due soon, nobody
+ * waiting last, most recent first. Index range scans, so a window deep into 100,000 conversations
+ * costs milliseconds. Refresh the ranks (and markBacklog) first.
  */
-export function listConversations(db: Db, f: ListFilter & { total?: number }): ConversationSummary[] {
+export function listConversations(db: Db, f: ListFilter & { now: number }): ConversationSummary[] {
   const w = whereOf(f);
-  const offset = f.offset ?? 0;
-  // Deep in the list (G on 100,000), OFFSET would step over every row before: read it from the
-  // other end of the same index instead, and turn it round.
-  if (f.total !== undefined && offset > f.total / 2) {
-    const fromEnd = Math.max(0, f.total - offset - f.limit);
-    const n = Math.min(f.limit, f.total - offset);
-    if (n <= 0) return [];
-    const rows = stmt(db, `${SELECT_CONVERSATION} ${w.sql} ORDER BY c.queue_key DESC, c.priority_rank DESC, c.waiting_since DESC, c.id DESC LIMIT ? OFFSET ?`)
-      .all(...w.args, n, fromEnd) as ConversationRow[];
-    return rows.reverse().map((r) => toSummary(db, r));
-  }
-  const rows = stmt(db, `${SELECT_CONVERSATION} ${w.sql} ORDER BY c.queue_key, c.priority_rank, c.waiting_since, c.id LIMIT ? OFFSET ?`)
-    .all(...w.args, f.limit, offset) as ConversationRow[];
+  const rows = readInQueueOrder<ConversationRow>(db, {
+    select: SELECT_CONVERSATION,
+    from: `FROM ${fromFor(f)}`,
+    where: w.sql.replace(/^WHERE /, ''),
+    args: w.args,
+    now: f.now,
+    limit: f.limit,
+    offset: f.offset ?? 0,
+  });
   return rows.map((r) => toSummary(db, r));
 }
 
@@ -167,30 +169,10 @@ export function countConversations(db: Db, f: Omit<ListFilter, 'limit' | 'offset
   return (stmt(db, `SELECT COUNT(*) AS n FROM ${fromFor(f)} ${w.sql}`).get(...w.args) as { n: number }).n;
 }
 
-/** 0-based place of a conversation in the filtered queue order, or null when the filter hides it. */
-export function positionInQueue(db: Db, id: number, f: Omit<ListFilter, 'limit' | 'offset'>): number | null {
-  const me = stmt(db, 'SELECT queue_key, priority_rank, waiting_since, id FROM conversations WHERE id = ?').get(id) as
-    | { queue_key: number; priority_rank: number; waiting_since: number | null; id: number }
-    | undefined;
-  if (!me) return null;
+/** 0-based place of a conversation in the filtered queue order at `now`, or null when the filter hides it. */
+export function positionInQueue(db: Db, id: number, f: Omit<ListFilter, 'limit' | 'offset'> & { now: number }): number | null {
   const w = whereOf(f);
-  const inFilter = stmt(db, `SELECT 1 FROM ${fromFor(f)} ${w.sql ? `${w.sql} AND` : 'WHERE'} c.id = ?`).get(...w.args, id);
-  if (!inFilter) return null;
-  const ws = me.waiting_since ?? -1;
-  // `queue_key <= ?` first: the index bounds the scan to the rows ahead of this one.
-  const before = `c.queue_key <= ? AND (c.queue_key < ? OR (c.queue_key = ? AND (c.priority_rank < ? OR (c.priority_rank = ? AND (COALESCE(c.waiting_since, -1) < ? OR (COALESCE(c.waiting_since, -1) = ? AND c.id < ?))))))`;
-  const n = stmt(db, `SELECT COUNT(*) AS n FROM ${fromFor(f)} ${w.sql ? `${w.sql} AND` : 'WHERE'} ${before}`).get(
-    ...w.args,
-    me.queue_key,
-    me.queue_key,
-    me.queue_key,
-    me.priority_rank,
-    me.priority_rank,
-    ws,
-    ws,
-    me.id,
-  ) as { n: number };
-  return n.n;
+  return placeInQueueOrder(db, id, { from: `FROM ${fromFor(f)}`, where: w.sql.replace(/^WHERE /, ''), args: w.args, now: f.now });
 }
 
 export function getConversation(db: Db, id: number): ConversationSummary | undefined {

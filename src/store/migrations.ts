@@ -173,4 +173,16 @@ export const MIGRATIONS: readonly string[] = [
   /* 6: a first sync stores the newest messages from their headers at once and their text right after */ `
   ALTER TABLE messages ADD COLUMN body_pending INTEGER NOT NULL DEFAULT 0; -- 1: stored from headers, text still to come
   `,
+  /* 7: the queue order with backlog (policy/queue.ts): a conversation breached past its grace sorts by the clock */ `
+  ALTER TABLE conversations ADD COLUMN backlog_at INTEGER;                      -- when a waiting conversation turns into backlog
+  ALTER TABLE conversations ADD COLUMN backlog_lead INTEGER NOT NULL DEFAULT 0; -- ms: its backlog sorts after what is due within this
+  ALTER TABLE conversations ADD COLUMN backlog_slot INTEGER NOT NULL DEFAULT 0; -- 0: not backlog; else backlog_lead + 1 (set by the clock)
+  DROP INDEX conversations_order;
+  DROP INDEX conversations_order_any;
+  CREATE INDEX conversations_order ON conversations(status, backlog_slot, queue_key, priority_rank, waiting_since, id);
+  CREATE INDEX conversations_order_any ON conversations(backlog_slot, queue_key, priority_rank, waiting_since, id);
+  -- Conversations the clock will turn into backlog: found without a scan.
+  CREATE INDEX conversations_backlog_due ON conversations(backlog_at) WHERE backlog_slot = 0 AND backlog_at IS NOT NULL;
+  UPDATE conversations SET rank_dirty = 1;
+  `,
 ];

@@ -1,7 +1,9 @@
 // The queue's rank is computed by the policy (pure code, in JS) and cached on each conversation, so
-// the queue is an index scan: ORDER BY queue_key (= due_at), priority, waiting_since, id. A trigger
-// marks a conversation stale whenever an input of its rank changes; only stale ones are recomputed,
-// and all of them when the policy settings change (their fingerprint is kept in `meta`).
+// the queue is read by index scans (store/queue-order.ts): queue_key (= due_at), priority,
+// waiting_since, id, with backlog (breached past its grace) in blocks by its channel's lead. A
+// trigger marks a conversation stale whenever an input of its rank changes; only stale ones are
+// recomputed, and all of them when the policy settings change (their fingerprint is in `meta`).
+// Turning into backlog happens by the clock, not by a write: markBacklog does it before reads.
 import type { Channel, Priority } from '../domain/types.js';
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
@@ -29,6 +31,9 @@ export interface RankOutputs {
   lastMessageAt: number | null;
   vip: boolean;
   reasons: string[];
+  /** When it turns into backlog (null: nobody waits), and its channel's backlog lead in ms. */
+  backlogAt: number | null;
+  backlogLead: number;
 }
 
 /** A new conversation's rank, computed as it is written (no second write to rank it). */
@@ -39,6 +44,8 @@ export interface InsertRank {
   queueKey: number;
   vip: boolean;
   reasonsJson: string;
+  backlogAt: number | null;
+  backlogLead: number;
 }
 
 /** Ranks a conversation about to be created, from what its first message says. */
@@ -92,12 +99,29 @@ export function staleRankInputs(db: Db, limit: number): RankInputs[] {
 export function writeRanks(db: Db, ranks: readonly RankOutputs[]): void {
   const upd = stmt(
     db,
-    `UPDATE conversations SET priority = ?, priority_rank = ?, due_at = ?, queue_key = ?, vip = ?, rank_reasons = ?, rank_dirty = 0
+    `UPDATE conversations SET priority = ?, priority_rank = ?, due_at = ?, queue_key = ?, vip = ?, rank_reasons = ?,
+       backlog_at = ?, backlog_lead = ?, backlog_slot = 0, rank_dirty = 0
      WHERE id = ?`,
   );
   for (const r of ranks) {
-    upd.run(r.priority, r.priorityRank, r.dueAt, queueKey(r.dueAt, r.lastMessageAt), r.vip ? 1 : 0, JSON.stringify(r.reasons), r.id);
+    upd.run(r.priority, r.priorityRank, r.dueAt, queueKey(r.dueAt, r.lastMessageAt), r.vip ? 1 : 0, JSON.stringify(r.reasons), r.backlogAt, r.backlogLead, r.id);
   }
+}
+
+/** Whether any conversation sorts as backlog (an index probe). */
+export function anyBacklog(db: Db): boolean {
+  return stmt(db, 'SELECT 1 FROM conversations WHERE backlog_slot > 0 LIMIT 1').get() !== undefined;
+}
+
+/**
+ * Conversations whose backlog time has come sort as backlog from now on (see policy/queue.ts).
+ * Read first, so a reader with nothing to move takes no write lock.
+ * @returns how many moved
+ */
+export function markBacklog(db: Db, now: number): number {
+  const due = 'FROM conversations WHERE backlog_slot = 0 AND backlog_at IS NOT NULL AND backlog_at <= ?';
+  if (stmt(db, `SELECT 1 ${due} LIMIT 1`).get(now) === undefined) return 0;
+  return db.transaction(() => stmt(db, `UPDATE conversations SET backlog_slot = backlog_lead + 1 WHERE backlog_slot = 0 AND backlog_at IS NOT NULL AND backlog_at <= ?`).run(now).changes).immediate();
 }
 
 /** Sets (or with null clears) the priority an agent chose; the rank follows on the next refresh. */
@@ -111,6 +135,10 @@ export interface SqlRankPlan {
   targetMs: (channel: Channel, priority: Priority, answeredBefore: boolean) => number;
   /** rank_reasons JSON for an explicit priority, and for none. */
   reasonsJson: (explicit: Priority | null) => string;
+  /** How long after its due time a conversation turns into backlog, for each (channel, priority, first|next). */
+  graceMs: (channel: Channel, priority: Priority, answeredBefore: boolean) => number;
+  /** A channel's backlog lead in ms. */
+  backlogLeadMs: (channel: Channel) => number;
 }
 
 const CHANNELS: Channel[] = ['email', 'chat'];
@@ -123,12 +151,17 @@ const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
  */
 export function rankStaleInSql(db: Db, plan: SqlRankPlan): number {
   const eff = "COALESCE(priority_set, 'normal')";
-  const cases: string[] = [];
-  for (const ch of CHANNELS)
-    for (const p of PRIORITY_ORDER)
-      for (const answered of [false, true])
-        cases.push(`WHEN channel = ${lit(ch)} AND ${eff} = ${lit(p)} AND first_response_at IS ${answered ? 'NOT ' : ''}NULL THEN ${Math.round(plan.targetMs(ch, p, answered))}`);
-  const target = `(CASE ${cases.join(' ')} ELSE 0 END)`;
+  const perCase = (ms: (ch: Channel, p: Priority, answered: boolean) => number) => {
+    const cases: string[] = [];
+    for (const ch of CHANNELS)
+      for (const p of PRIORITY_ORDER)
+        for (const answered of [false, true])
+          cases.push(`WHEN channel = ${lit(ch)} AND ${eff} = ${lit(p)} AND first_response_at IS ${answered ? 'NOT ' : ''}NULL THEN ${Math.round(ms(ch, p, answered))}`);
+    return `(CASE ${cases.join(' ')} ELSE 0 END)`;
+  };
+  const target = perCase(plan.targetMs);
+  const grace = perCase(plan.graceMs);
+  const lead = `(CASE channel ${CHANNELS.map((ch) => `WHEN ${lit(ch)} THEN ${Math.round(plan.backlogLeadMs(ch))}`).join(' ')} ELSE 0 END)`;
   const rank = `(CASE ${eff} ${PRIORITY_ORDER.map((p, i) => `WHEN ${lit(p)} THEN ${i}`).join(' ')} ELSE 2 END)`;
   const reasons = `(CASE priority_set ${PRIORITY_ORDER.map((p) => `WHEN ${lit(p)} THEN ${lit(plan.reasonsJson(p))}`).join(' ')} ELSE ${lit(plan.reasonsJson(null))} END)`;
   const due = `(CASE WHEN waiting_since IS NULL THEN NULL ELSE waiting_since + ${target} END)`;
@@ -136,7 +169,9 @@ export function rankStaleInSql(db: Db, plan: SqlRankPlan): number {
     .prepare(
       `UPDATE conversations SET priority = ${eff}, priority_rank = ${rank}, due_at = ${due},
          queue_key = COALESCE(${due}, ${NOT_WAITING_KEY} - COALESCE(last_message_at, 0)),
-         vip = 0, rank_reasons = ${reasons}, rank_dirty = 0
+         vip = 0, rank_reasons = ${reasons},
+         backlog_at = CASE WHEN waiting_since IS NULL THEN NULL ELSE waiting_since + ${target} + ${grace} END,
+         backlog_lead = ${lead}, backlog_slot = 0, rank_dirty = 0
        WHERE rank_dirty = 1`,
     )
     .run().changes;

@@ -46,7 +46,7 @@ export function App(props: AppProps) {
   const term = useTerminalSize(props.size);
   const { version, now } = useRuntime(runtime);
   const windowRef = useRef<QueueWindow | null>(null);
-  windowRef.current ??= new QueueWindow(db);
+  windowRef.current ??= new QueueWindow(db, runtime.ctx.now);
   const win = windowRef.current;
 
   const [mode, setMode] = useState<Mode>('queue');

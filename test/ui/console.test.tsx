@@ -44,29 +44,31 @@ async function start(h: ConsoleHome, props: { editor?: (a: string, b: string) =>
 const body = (frame: string) => frame.split('\n').slice(0, -1).join('\n');
 
 describe('the queue', () => {
-  it('fits 80x24, ranks by time to breach, and moves with j/k', async () => {
+  it('fits 80x24, ranks by time to breach with backlog behind what is due soon, and moves with j/k', async () => {
     home = await consoleHome();
     const now = Date.now();
-    const oldEmail = home.email({ id: 'a@x', from: 'ann@cust.test', subject: 'Invoice question', at: now - 5 * 3600_000 }); // email overdue 1h
+    const oldEmail = home.email({ id: 'a@x', from: 'ann@cust.test', subject: 'Invoice question', at: now - 5 * 3600_000 }); // email overdue 1h: backlog
     const newEmail = home.email({ id: 'b@x', from: 'bob@cust.test', subject: 'Where is my parcel', at: now - 10 * MIN }); // due in 3h50
     const chat = home.chat({ relayId: 1, name: 'Cleo', text: 'Hello?', at: now - 1 * MIN }); // due in 1m
     const { ui, frame, until } = await start(home);
     const lines = frame().split('\n');
     expect(lines.length).toBeLessThanOrEqual(23);
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
-    const order = [oldEmail, chat, newEmail].map((id) => frame().indexOf(`#${id} `));
+    // The chat can still make its target; the email that breached an hour ago is backlog and waits
+    // behind what is due within the hour, before the email that has hours left.
+    const order = [chat, oldEmail, newEmail].map((id) => frame().indexOf(`#${id} `));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order[0]).toBeLessThan(order[1] as number);
     expect(order[1]).toBeLessThan(order[2] as number);
-    expect(frame()).toContain(`▸#${oldEmail}`);
-    expect(frame()).toContain('overdue 1h');
-    ui.stdin.write('j');
-    await until(`▸#${chat}`);
+    expect(frame()).toContain(`▸#${chat}`);
     expect(frame()).toContain('Hello?');
+    ui.stdin.write('j');
+    await until(`▸#${oldEmail}`);
+    expect(frame()).toContain('overdue 1h');
     ui.stdin.write('G');
     await until(`▸#${newEmail}`);
     ui.stdin.write('kk'); // one chunk, two keys
-    await until(`▸#${oldEmail}`);
+    await until(`▸#${chat}`);
     ui.unmount();
   });
 
@@ -262,7 +264,9 @@ describe('canned replies', () => {
 
 describe('focus mode', () => {
   it('shows one conversation, defers the rest quietly, breaks through for a near breach, and ends with a digest', async () => {
-    home = await consoleHome();
+    // A 1-minute chat lead (the default, 2, makes every new chat a breakthrough at once): a new chat
+    // is then "far from breach" for its first minute.
+    home = await consoleHome({ focus: { breakthrough: { leadMinutes: { chat: 1 } } } });
     const now = Date.now();
     const first = home.chat({ relayId: 1, name: 'Ann', text: 'My order is late', at: now - 3 * MIN }); // overdue: picked first
     home.email({ id: 'o@x', from: 'olga@cust.test', subject: 'Old question', at: now - 30 * MIN });

@@ -21,7 +21,7 @@ describe('ingestChatEvent', () => {
     );
     ingestChatEvent(db, 'web', 'e1', 1, { kind: 'conversation.opened', conversation: 7, visitor: { name: 'Vera' } }, 0);
     ingestChatEvent(db, 'web', 'e1', 2, { kind: 'message', conversation: 7, message: msg('c1', 'visitor', 'Hello?') }, 0);
-    const chat = listConversations(db, { status: 'all', channel: 'chat', limit: 5 })[0];
+    const chat = listConversations(db, { status: 'all', channel: 'chat', limit: 5, now: Date.now() })[0];
     const emailCustomer = getConversation(db, mail.conversationId)?.customer.id;
     expect(chat?.customer.id).not.toBe(emailCustomer);
     ingestChatEvent(db, 'web', 'e1', 3, { kind: 'visitor.identified', conversation: 7, email: 'Vera@Example.test' }, 0);
@@ -33,7 +33,7 @@ describe('ingestChatEvent', () => {
     const db = openDb(':memory:');
     for (let i = 0; i < 3; i++) ingestChatEvent(db, 'web', 'e1', 1, { kind: 'message', conversation: 1, message: msg('c1', 'visitor', 'Hi') }, 0);
     ingestChatEvent(db, 'web', 'e1', 2, { kind: 'message', conversation: 1, message: msg('c2', 'agent', 'Hello!') }, 0);
-    const [c] = listConversations(db, { status: 'all', limit: 5 });
+    const [c] = listConversations(db, { status: 'all', limit: 5, now: Date.now() });
     expect(c).toMatchObject({ channel: 'chat', messageCount: 2, waitingSince: null });
   });
 });

@@ -17,7 +17,7 @@ describe('FocusSession', () => {
   it('starts on the most urgent, hides lower-channel activity, counts same-channel activity, and sends each waiting visitor one notice', async () => {
     home = await consoleHome();
     const now = Date.now();
-    const first = home.chat({ relayId: 1, name: 'Ann', text: 'late order', at: now - 3 * MIN });
+    const first = home.chat({ relayId: 1, name: 'Ann', text: 'late order', at: now - 1.5 * MIN }); // due in 30 s
     await prepareQueue(home.ctx);
     const policy = policyFromSettings((k) => (k === 'focus' ? { queueNotice: { enabled: true } } : undefined));
     const s = new FocusSession(home.ctx.db, policy, () => Date.now());

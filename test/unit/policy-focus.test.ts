@@ -20,7 +20,9 @@ import { DEFAULT_SLA, type SlaSettings } from '../../src/policy/sla.js';
 const MIN = 60_000;
 const now = Date.UTC(2026, 10, 25, 12);
 const conv = (id: number, over: Partial<QueueFacts>): QueueFacts => queueFacts(now, id, over);
-const sla: SlaSettings = { ...DEFAULT_SLA, vip: { match: ['@vip.test'], factor: 1 } };
+// A long grace keeps breached conversations in due order (no backlog): these tests are about focus
+// decisions on a given queue; the backlog order itself is tested in policy.test.ts.
+const sla: SlaSettings = { ...DEFAULT_SLA, vip: { match: ['@vip.test'], factor: 1 }, order: { graceTargets: 1000, backlogAfterMinutes: { chat: 2, email: 60 } } };
 const ids = (rs: readonly Ranked[]) => rs.map((r) => r.item.id);
 const focus = (over: Partial<FocusSettings> = {}): FocusSettings => ({ ...DEFAULT_FOCUS, ...over });
 
@@ -52,11 +54,22 @@ describe('pickNext', () => {
     ['email while chats wait, no rule', [3, 2, 4], DEFAULT_FOCUS, 1],
     ['email held back while a chat waits', [], emailWaitsForChat, 3],
     ['email offered once every waiting chat is excluded', [3, 2, 4], emailWaitsForChat, 1],
-    ['chat held back by email: the email comes first', [], focus({ waitsFor: { chat: ['email'] } }), 1],
-    ['a cycle never leaves focus with nothing', [], focus({ waitsFor: { chat: ['email'], email: ['chat'] } }), 3],
+    ['a chat at risk is never held back (the queue order wins)', [], focus({ waitsFor: { chat: ['email'] } }), 2],
+    ['chat held back by email: the email comes before a chat that is not at risk', [2, 4], focus({ waitsFor: { chat: ['email'] } }), 1],
+    ['a cycle never leaves focus with nothing', [2, 4], focus({ waitsFor: { chat: ['email'], email: ['chat'] } }), 3],
+    ['a cycle still offers what is at risk first', [], focus({ waitsFor: { chat: ['email'], email: ['chat'] } }), 2],
     ['nothing left that waits', [1, 2, 3, 4, 7], DEFAULT_FOCUS, null],
   ])('%s', (_name, exclude, s, want) => {
     expect(pickNext(queue, new Set(exclude), s)?.item.id ?? null).toBe(want);
+  });
+
+  it('a conversation the queue puts first and at risk is never held back by a channel rule', () => {
+    const q = orderQueue([conv(1, { waitingSince: now - 239 * MIN }), conv(2, { channel: 'chat', waitingSince: now - 0.5 * MIN })], sla, now);
+    expect(ids(q)).toEqual([1, 2]); // the email is due in 1m, the chat in 1.5m
+    const rule = { waitsFor: { email: ['chat'] as Channel[] } };
+    expect(pickNext(q, new Set(), focus(rule))?.item.id).toBe(1);
+    // Not at risk (no lead for email): the rule holds it back.
+    expect(pickNext(q, new Set(), focus({ ...rule, breakthrough: { ...DEFAULT_FOCUS.breakthrough, leadMinutes: { chat: 2, email: 0 } } }))?.item.id).toBe(2);
   });
 
   it('never offers a conversation nobody waits on', () => {
@@ -84,21 +97,33 @@ describe('classifyActivity', () => {
     ['ranks can be reversed', { conversationId: 11, channel: 'chat' }, onEmail, focus({ channelRank: { chat: 1, email: 2 } }), 'hidden'],
     ['nothing focused', { conversationId: 20, channel: 'email' }, null, DEFAULT_FOCUS, 'deferred'],
   ])('%s', (_name, a, current, s, want) => expect(classifyActivity(a, current, s)).toBe(want));
+
+  it('a lower channel never hides a conversation the queue ranks ahead of the focused one', () => {
+    expect(classifyActivity({ conversationId: 20, channel: 'email' }, onChat, DEFAULT_FOCUS, true)).toBe('deferred');
+    expect(classifyActivity({ conversationId: 10, channel: 'chat' }, onChat, DEFAULT_FOCUS, true)).toBe('current');
+  });
 });
 
 describe('breakthroughs', () => {
   const noVip = (lead: { chat: number; email: number }, vip = false): FocusSettings =>
     focus({ breakthrough: { ...DEFAULT_FOCUS.breakthrough, leadMinutes: lead, vip } });
   it.each<[string, number | null, FocusSettings, number[]]>([
-    // 3 and 2 are breached, 4 has 1m left, 1 and 7 have 3h50m left, 7 is VIP.
-    ['defaults: chats within 1m or breached, the VIP email', null, DEFAULT_FOCUS, [3, 2, 4, 7]],
-    ['never the focused one', 3, DEFAULT_FOCUS, [2, 4, 7]],
-    ['lead 0: breached only', null, noVip({ chat: 0, email: 0 }), [3, 2]],
-    ['VIP off', null, noVip({ chat: 1, email: 30 }), [3, 2, 4]],
-    ['email lead covers the emails', null, noVip({ chat: 0, email: 240 }), [3, 2, 1, 7]],
-    ['lead is per channel', null, noVip({ chat: 0.5, email: 230 }), [3, 2, 1, 7]],
-    ['just outside the lead', null, noVip({ chat: 0.9, email: 229 }), [3, 2]],
+    // 2 is overdue 1m (less than its 2m target: still at risk), 3 overdue 8m (more than its target:
+    // it has failed, naming it would hide what can be saved), 4 has 1m left, 1 and 7 3h50m, 7 is VIP.
+    ['defaults: chats within 2m or breached by less than their target, the VIP email', null, DEFAULT_FOCUS, [2, 4, 7]],
+    ['never the focused one', 2, DEFAULT_FOCUS, [4, 7]],
+    ['lead 0: just breached only', null, noVip({ chat: 0, email: 0 }), [2]],
+    ['VIP off', null, noVip({ chat: 1, email: 30 }), [2, 4]],
+    ['email lead covers the emails', null, noVip({ chat: 0, email: 240 }), [2, 1, 7]],
+    ['lead is per channel', null, noVip({ chat: 0.5, email: 230 }), [2, 1, 7]],
+    ['just outside the lead', null, noVip({ chat: 0.9, email: 229 }), [2]],
   ])('%s', (_name, currentId, s, want) => expect(ids(breakthroughs(queue, currentId, s))).toEqual(want));
+
+  it('a months-old email never breaks through, a VIP one does', () => {
+    const q = orderQueue([conv(1, { waitingSince: now - 400 * 24 * 60 * MIN }), conv(2, { waitingSince: now - 400 * 24 * 60 * MIN, customerEmails: ['x@vip.test'] })], sla, now);
+    expect(ids(breakthroughs(q, null, DEFAULT_FOCUS))).toEqual([2]);
+    expect(ids(breakthroughs(q, null, { ...DEFAULT_FOCUS, breakthrough: { ...DEFAULT_FOCUS.breakthrough, vip: false } }))).toEqual([]);
+  });
 
   it('a VIP nobody waits on does not break through', () => {
     const q = orderQueue([conv(1, { waitingSince: null, customerEmails: ['a@vip.test'] })], sla, now);
@@ -218,7 +243,7 @@ describe('DEFAULT_FOCUS', () => {
   it('has the documented defaults', () => {
     expect(DEFAULT_FOCUS.channelRank).toEqual({ chat: 2, email: 1 });
     expect(DEFAULT_FOCUS.waitsFor).toEqual({});
-    expect(DEFAULT_FOCUS.breakthrough).toEqual({ leadMinutes: { chat: 1, email: 30 }, vip: true, bell: false, notify: false });
+    expect(DEFAULT_FOCUS.breakthrough).toEqual({ leadMinutes: { chat: 2, email: 30 }, vip: true, bell: false, notify: false });
     expect(DEFAULT_FOCUS.queueNotice.enabled).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { policyFingerprint, policyFromSettings } from '../../src/config/policy-s
 import { openSettings, settingsSchema } from '../../src/config/settings.js';
 import { DEFAULT_FOCUS } from '../../src/policy/focus.js';
 import { effectivePriority } from '../../src/policy/priority.js';
-import { DEFAULT_SLA } from '../../src/policy/sla.js';
+import { DEFAULT_QUEUE_ORDER, DEFAULT_SLA } from '../../src/policy/sla.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -39,12 +39,13 @@ describe('policyFromSettings', () => {
       channels: { chat: { firstMinutes: 1, nextMinutes: 5 }, email: { firstMinutes: 240, nextMinutes: 480 } },
       priorities: { urgent: { email: { firstMinutes: 60 } } },
       vip: { match: ['@vip.test'], factor: 0.5 },
+      order: DEFAULT_QUEUE_ORDER,
     });
     expect(p.rules).toEqual([{ subjectWords: ['refund'], priority: 'high' }]);
     expect(p.focus).toEqual({
       channelRank: { chat: 2, email: 1 },
       waitsFor: { email: ['chat'] },
-      breakthrough: { leadMinutes: { chat: 1, email: 60 }, vip: true, bell: true, notify: false },
+      breakthrough: { leadMinutes: { chat: 2, email: 60 }, vip: true, bell: true, notify: false },
       queueNotice: { enabled: true, text: DEFAULT_FOCUS.queueNotice.text },
     });
   });

@@ -8,7 +8,8 @@ import { rankerForNew, refreshRanks } from '../../src/app/ranks.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 import type { IncomingEmail } from '../../src/domain/types.js';
 import { orderQueue, type QueueFacts } from '../../src/policy/queue.js';
-import { countConversations, listConversations, setStatus } from '../../src/store/conversations.js';
+import { countConversations, listConversations, positionInQueue, setStatus } from '../../src/store/conversations.js';
+import { markBacklog } from '../../src/store/ranks.js';
 import { openDb } from '../../src/store/db.js';
 import { ingestChatEvent } from '../../src/store/chat-ingest.js';
 import { ingestEmail } from '../../src/store/ingest.js';
@@ -123,7 +124,10 @@ describe('cached queue ranks', () => {
     const db = seeded(400);
     for (const id of [3, 17, 42]) db.prepare("UPDATE conversations SET priority_set = 'high' WHERE id = ?").run(id);
     expect(refreshRanks(db, policy)).toBe(400);
-    const fromStore = listConversations(db, { status: 'all', limit: 1000 }).map((c) => c.id);
+    // The clock turns breached conversations into backlog: some of each channel here.
+    expect(markBacklog(db, T0)).toBeGreaterThan(0);
+    expect(db.prepare('SELECT COUNT(DISTINCT backlog_slot) AS n FROM conversations WHERE backlog_slot > 0').get()).toEqual({ n: 2 });
+    const fromStore = listConversations(db, { status: 'all', limit: 1000, now: T0 }).map((c) => c.id);
     const facts = db
       .prepare(
         `SELECT c.id, c.channel, c.subject, c.waiting_since, c.first_response_at, c.last_message_at, c.priority,
@@ -142,6 +146,16 @@ describe('cached queue ranks', () => {
     }));
     const inMemory = orderQueue(items, policy.sla, T0).map((r) => r.item.id);
     expect(fromStore).toEqual(inMemory);
+    // Every conversation's place is where the list has it (the console's cursor follows it).
+    for (const id of [fromStore[0], fromStore[57], fromStore[200], fromStore[399]]) expect(positionInQueue(db, id as number, { status: 'all', now: T0 })).toBe(fromStore.indexOf(id as number));
+    // Pages read at any offset are slices of the same order, with and without a status filter.
+    for (const [offset, limit] of [[0, 10], [35, 50], [150, 100], [390, 20]] as const)
+      expect(listConversations(db, { status: 'all', limit, offset, now: T0 }).map((c) => c.id)).toEqual(fromStore.slice(offset, offset + limit));
+    const open = listConversations(db, { status: 'open', limit: 1000, now: T0 }).map((c) => c.id);
+    expect(open).toEqual(inMemory.filter((id) => open.includes(id)));
+    // Later, more of it is backlog, and the store still agrees with the policy.
+    markBacklog(db, T0 + 3 * H);
+    expect(listConversations(db, { status: 'all', limit: 1000, now: T0 + 3 * H }).map((c) => c.id)).toEqual(orderQueue(items, policy.sla, T0 + 3 * H).map((r) => r.item.id));
     // Priorities did differ (the test would prove little otherwise).
     expect(facts.some((f) => f.priority === ('high' as never))).toBe(true);
     const stored = db.prepare('SELECT due_at FROM conversations WHERE id = 17').get() as { due_at: number | null };
@@ -153,7 +167,7 @@ describe('cached queue ranks', () => {
     const db = seeded(50);
     refreshRanks(db, POLICY);
     expect(refreshRanks(db, POLICY)).toBe(0);
-    const [first] = listConversations(db, { status: 'open', limit: 1 });
+    const [first] = listConversations(db, { status: 'open', limit: 1, now: T0 });
     setStatus(db, first?.id as number, 'pending', T0);
     expect(refreshRanks(db, POLICY)).toBe(1);
     const stricter = policyFromSettings((k) => (k === 'sla' ? { email: { firstMinutes: 30 } } : undefined));
@@ -166,9 +180,9 @@ describe('reading deep into the queue', () => {
   it('a page read from the far end is the same page', () => {
     const db = seeded(300);
     refreshRanks(db, POLICY);
-    const all = listConversations(db, { status: 'all', limit: 1000 }).map((c) => c.id);
+    const all = listConversations(db, { status: 'all', limit: 1000, now: T0 }).map((c) => c.id);
     for (const [offset, limit] of [[250, 40], [290, 40], [200, 100], [299, 5]] as const) {
-      const page = listConversations(db, { status: 'all', limit, offset, total: all.length }).map((c) => c.id);
+      const page = listConversations(db, { status: 'all', limit, offset, now: T0 }).map((c) => c.id);
       expect(page).toEqual(all.slice(offset, offset + limit));
     }
   });

@@ -77,10 +77,10 @@ describe('listConversations', () => {
     ingestEmail(db, email({ messageId: 'n2@x', sentAt: 1000 }), ME, 0);
     ingestEmail(db, email({ messageId: 'n3@x', sentAt: 2000, flags: ['\\Answered'] }), ME, 0);
     refreshRanks(db, policyFromSettings(() => undefined));
-    const list = listConversations(db, { status: 'all', limit: 10 });
+    const list = listConversations(db, { status: 'all', limit: 10, now: Date.now() });
     expect(list.map((c) => c.waitingSince)).toEqual([new Date(1000).toISOString(), new Date(3000).toISOString(), null]);
     expect(list[2]?.status).toBe('pending');
-    expect(listConversations(db, { status: 'open', limit: 1 })).toHaveLength(1);
+    expect(listConversations(db, { status: 'open', limit: 1, now: Date.now() })).toHaveLength(1);
   });
 
   it('wakes snoozed conversations whose time has come', () => {

@@ -12,7 +12,7 @@ const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'all'];
 export function registerList(program: Command): void {
   program
     .command('list')
-    .description('list conversations in queue order: breached first, then least time to breach, then priority, then longest waiting')
+    .description('list conversations in queue order: least time to breach first; backlog (breached past its target) after what is due soon, oldest first')
     .option('--status <status>', 'open | pending | snoozed | resolved | all', 'open')
     .option('--channel <channel>', 'email | chat')
     .option('--limit <n>', 'at most this many', '50')
@@ -29,6 +29,7 @@ export function registerList(program: Command): void {
           status: o.status as Status | 'all',
           ...(o.channel ? { channel: o.channel as Channel } : {}),
           limit,
+          now: ctx.now(),
         });
         makeOutput(Boolean(o.json)).data(items, () => renderTable(items, ctx.now()));
       }, { settings: false });

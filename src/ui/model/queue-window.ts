@@ -19,7 +19,11 @@ export class QueueWindow {
   private page: ConversationSummary[] = [];
   private pageValid = false;
 
-  constructor(private readonly db: Db) {}
+  /** @param now the clock: the queue's order depends on it (backlog sorts by the time, policy/queue.ts). */
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {}
 
   private static keyOf(version: number, f: QueueFilter): string {
     return `${version}|${f.status}|${f.channel ?? ''}|${f.search}`;
@@ -47,7 +51,7 @@ export class QueueWindow {
     this.sync(version, f);
     if (!this.pageValid || from < this.pageStart || from + n > this.pageStart + this.page.length) {
       this.pageStart = Math.max(0, from - PAGE / 4);
-      this.page = listConversations(this.db, { ...this.filterArgs(f), limit: Math.max(PAGE, n * 2), offset: this.pageStart, total: this.total });
+      this.page = listConversations(this.db, { ...this.filterArgs(f), limit: Math.max(PAGE, n * 2), offset: this.pageStart, now: this.now() });
       this.pageValid = true;
     }
     return this.page.slice(from - this.pageStart, from - this.pageStart + n);
@@ -55,6 +59,6 @@ export class QueueWindow {
 
   /** Where a conversation now sits, so the selection follows it when the queue reorders. */
   indexOf(f: QueueFilter, id: number): number | null {
-    return positionInQueue(this.db, id, this.filterArgs(f));
+    return positionInQueue(this.db, id, { ...this.filterArgs(f), now: this.now() });
   }
 }
