@@ -200,7 +200,7 @@ export class Runtime extends EventEmitter {
       const now = this.ctx.now();
       if (this.hooks && now - this.lastSlaTick >= 1000) {
         this.lastSlaTick = now;
-        this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes);
+        this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes, this.policy.sla.hours);
       }
     } catch (err) {
       this.log(`queue: ${(err as Error).message}`);

@@ -106,7 +106,7 @@ export function hoursProblems(value: unknown): string[] {
   for (const channel of ['email', 'chat'] as const) {
     const cal = calendars[channel];
     if (cal && weeklyOpenMinutes(cal.weekly) === 0) {
-      const where = (value as HoursSettings)[channel]?.weekly ? `hours.${channel}.weekly` : 'hours.weekly';
+      const where = (value as unknown as HoursSettings)[channel]?.weekly ? `hours.${channel}.weekly` : 'hours.weekly';
       problems.push(`${where}: ${channel} is never open (no open time on any day), so its targets could never be met; give it at least one interval such as "09:00-17:00"`);
     }
   }
