@@ -275,7 +275,7 @@ function checkHours(file: string): void {
   }
   const hours = typeof data === 'object' && data !== null ? (data as { hours?: unknown }).hours : undefined;
   const problems = hoursProblems(hours);
-  if (problems.length > 0) throw new Error(`Config schema violation: ${problems.join('; ')} (in ${file}; see README "Business hours")`);
+  if (problems.length > 0) throw new Error(`invalid settings in ${file}: ${problems.join('; ')} (see README "Business hours")`);
 }
 
 /**

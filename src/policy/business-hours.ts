@@ -86,7 +86,8 @@ export function hoursProblems(value: unknown): string[] {
   const known = new Set(['timeZone', 'weekly', 'holidays', 'email', 'chat']);
   for (const k of Object.keys(value)) if (!known.has(k)) problems.push(`hours.${k}: unknown key (expected timeZone, weekly, holidays, email, chat)`);
   if (typeof value.timeZone !== 'string' || !validTimeZone(value.timeZone)) {
-    problems.push(`hours.timeZone: ${value.timeZone === undefined ? 'missing' : JSON.stringify(value.timeZone) + ' is not a time zone'}; use an IANA name such as "Europe/Berlin" or "America/New_York"`);
+    const what = value.timeZone === undefined ? 'missing' : `${JSON.stringify(value.timeZone)} is not a time zone`;
+    problems.push(`hours.timeZone: ${what}; use an IANA name such as "Europe/Berlin" or "America/New_York"`);
   }
   checkWeekly(value.weekly, 'hours.weekly', problems);
   checkHolidays(value.holidays, 'hours.holidays', problems);
