@@ -54,6 +54,16 @@ describe('relay: chat hours', () => {
     expect((await v.client.next('presence')).d).toEqual({ agentsOnline: false, open: false, opensAt: MONDAY });
   });
 
+  it('tells visitors when chat opens; agents connected then count as online', async () => {
+    // Mon 2026-12-07 08:59:57 CET
+    t = await startTestRelay({ chatHours: berlin, now: clockFrom(Date.parse('2026-12-07T07:59:57.000Z')) });
+    await agent(t.relay, { name: 'Anna' });
+    const v = await visitor(t.relay.url);
+    expect(v.welcome).toMatchObject({ agentsOnline: false, open: false, opensAt: MONDAY });
+    expect((await v.client.next('presence')).d).toEqual({ agentsOnline: false, open: false, opensAt: MONDAY });
+    expect((await v.client.next('presence', 8000)).d).toEqual({ agentsOnline: true, open: true });
+  });
+
   it('without hours the frames are exactly as before', async () => {
     t = await startTestRelay();
     const v = await visitor(t.relay.url);

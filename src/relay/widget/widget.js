@@ -601,7 +601,9 @@ textarea:focus-visible{outline-offset:0}
     const t = Date.parse(opensAt);
     if (!opensAt || Number.isNaN(t)) return '';
     try {
-      return new Date(t).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+      // A weekday alone is ambiguous beyond a week (closed for the holidays): add the date.
+      const far = t - Date.now() > 6 * 86400000 ? { day: 'numeric', month: 'short' } : {};
+      return new Date(t).toLocaleString(undefined, { weekday: 'short', ...far, hour: '2-digit', minute: '2-digit' });
     } catch (_) {
       return '';
     }
