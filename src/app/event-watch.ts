@@ -8,6 +8,7 @@ import { maxSeq, readPublicEvents } from '../store/event-feed.js';
 import { ChannelEventLog } from './channel-events.js';
 import type { AppContext } from './context.js';
 import { prepareQueue } from './policy.js';
+import type { Calendars } from '../policy/business-hours.js';
 import { SlaAlerter } from './sla-alerts.js';
 
 export interface EventWatchOptions {
@@ -47,6 +48,7 @@ class LogFollower {
   private lastTop = -1;
   private lastDataVersion = -1;
   private lead: Record<'email' | 'chat', number> | null = null;
+  private calendars: Calendars | undefined;
   private readonly sla: SlaAlerter;
   private lastError = '';
 
@@ -67,11 +69,13 @@ class LogFollower {
       const top = maxSeq(db);
       const dataVersion = db.pragma('data_version', { simple: true }) as number;
       if (this.lead === null || top !== this.lastTop || dataVersion !== this.lastDataVersion) {
-        this.lead = (await prepareQueue(this.ctx)).focus.breakthrough.leadMinutes;
+        const policy = await prepareQueue(this.ctx);
+        this.lead = policy.focus.breakthrough.leadMinutes;
+        this.calendars = policy.sla.hours;
         this.lastTop = top;
         this.lastDataVersion = dataVersion;
       }
-      this.sla.tick(this.lead);
+      this.sla.tick(this.lead, this.calendars);
       for (;;) {
         const page = readPublicEvents(db, this.seq);
         this.seq = page.lastSeq;

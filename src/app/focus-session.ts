@@ -63,7 +63,7 @@ export class FocusSession {
 
   /** Shows the next conversation by policy; null when nothing waits. */
   advance(): number | null {
-    const next = pickNext(waitingQueue(this.db, this.now()), this.exclude, this.policy.focus);
+    const next = pickNext(waitingQueue(this.db, this.now(), 1000, this.policy.sla), this.exclude, this.policy.focus);
     this.show(next?.item.id ?? null, next?.item.channel ?? null);
     return this.currentId;
   }
@@ -166,8 +166,8 @@ export class FocusSession {
     // anyone else) — not forever just for waiting somewhere in the queue.
     const active = new Set([...this.deferred, ...this.hidden].map((d) => d.conversationId));
     const lead = this.policy.focus.breakthrough.leadMinutes;
-    const list = breakthroughs(waitingQueue(this.db, this.now()), this.currentId, this.policy.focus).filter(
-      (r) => !r.vip || active.has(r.item.id) || (r.timeLeft !== null && r.timeLeft <= lead[r.item.channel] * 60_000),
+    const list = breakthroughs(waitingQueue(this.db, this.now(), 1000, this.policy.sla), this.currentId, this.policy.focus).filter(
+      (r) => !r.vip || active.has(r.item.id) || (r.openLeft !== null && r.openLeft <= lead[r.item.channel] * 60_000),
     );
     const deferredIds = new Set(this.deferred.map((d) => d.conversationId));
     deferredIds.delete(this.currentId ?? -1);

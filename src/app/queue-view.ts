@@ -2,6 +2,8 @@
 import type { Channel, Priority } from '../domain/types.js';
 import type { QueueFacts, Ranked } from '../policy/queue.js';
 import { timeLeftLabel } from '../policy/queue.js';
+import { timeLeft as businessTimeLeft } from '../policy/business-hours.js';
+import { calendarOf, type SlaSettings } from '../policy/sla.js';
 import type { Db } from '../store/db.js';
 import { readInQueueOrder } from '../store/queue-order.js';
 import { stmt } from '../store/statements.js';
@@ -22,8 +24,9 @@ interface Row {
 
 const COLUMNS = 'c.id, c.channel, c.priority, c.waiting_since, c.first_response_at, c.last_message_at, c.due_at, c.vip, c.rank_reasons, c.queue_key, c.backlog_slot';
 
-function toRanked(r: Row, now: number): Ranked<QueueFacts> {
+function toRanked(r: Row, now: number, sla?: SlaSettings): Ranked<QueueFacts> {
   const timeLeft = r.due_at === null ? null : r.due_at - now;
+  const cal = sla ? calendarOf(sla, r.channel) : undefined;
   const backlog = r.backlog_slot > 0;
   const reasons = JSON.parse(r.rank_reasons) as string[];
   return {
@@ -39,6 +42,7 @@ function toRanked(r: Row, now: number): Ranked<QueueFacts> {
     dueAt: r.due_at,
     targetMs: r.due_at === null || r.waiting_since === null ? null : r.due_at - r.waiting_since,
     timeLeft,
+    openLeft: r.due_at === null ? null : businessTimeLeft(now, r.due_at, cal),
     breached: timeLeft !== null && timeLeft < 0,
     backlog,
     vip: r.vip === 1,
@@ -48,8 +52,11 @@ function toRanked(r: Row, now: number): Ranked<QueueFacts> {
   };
 }
 
-/** Open conversations someone waits on, in queue order (the head of the queue: what focus picks from). */
-export function waitingQueue(db: Db, now: number, limit = 1000): Ranked<QueueFacts>[] {
+/**
+ * Open conversations someone waits on, in queue order (the head of the queue: what focus picks
+ * from). With `sla`, time left is also counted in its business hours (openLeft).
+ */
+export function waitingQueue(db: Db, now: number, limit = 1000, sla?: SlaSettings): Ranked<QueueFacts>[] {
   const rows = readInQueueOrder<Row>(db, {
     select: `SELECT ${COLUMNS} FROM conversations c`,
     from: 'FROM conversations c',
@@ -58,12 +65,12 @@ export function waitingQueue(db: Db, now: number, limit = 1000): Ranked<QueueFac
     now,
     limit,
   });
-  return rows.map((r) => toRanked(r, now));
+  return rows.map((r) => toRanked(r, now, sla));
 }
 
-export function rankedOne(db: Db, id: number, now: number): Ranked<QueueFacts> | undefined {
+export function rankedOne(db: Db, id: number, now: number, sla?: SlaSettings): Ranked<QueueFacts> | undefined {
   const r = stmt(db, `SELECT ${COLUMNS} FROM conversations c WHERE c.id = ?`).get(id) as Row | undefined;
-  return r ? toRanked(r, now) : undefined;
+  return r ? toRanked(r, now, sla) : undefined;
 }
 
 /** The time part of a rank's reasons for a stored due time ("overdue 3m"), or "" when nobody waits. */

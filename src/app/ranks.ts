@@ -3,7 +3,7 @@ import { type PolicySettings, policyFingerprint } from '../config/policy-setting
 import { PRIORITIES } from '../domain/types.js';
 import { effectivePriority } from '../policy/priority.js';
 import { backlogAt, backlogLeadMs } from '../policy/queue.js';
-import { dueAt, isVip, queueOrderOf, targetMinutes } from '../policy/sla.js';
+import { dueAt, hasCalendar, isVip, queueOrderOf, targetMinutes } from '../policy/sla.js';
 import type { Db } from '../store/db.js';
 import { anyStale, getMeta, markAllStale, putMeta, queueKey, type RankOfNew, type RankOutputs, rankStaleInSql, staleRankInputs, writeRanks } from '../store/ranks.js';
 
@@ -56,7 +56,8 @@ export function refreshRanks(db: Db, policy: PolicySettings): number {
       putMeta(db, 'rank_policy', fingerprint);
     }).immediate();
   }
-  if (plainPolicy(policy)) {
+  // Business hours make a due time a walk through the calendar, not an addition SQL can do.
+  if (plainPolicy(policy) && !hasCalendar(policy.sla)) {
     // Nothing needs JavaScript: the same arithmetic as one SQL statement.
     return db
       .transaction(() =>

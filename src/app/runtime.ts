@@ -23,6 +23,7 @@ import { getConversation } from '../store/conversations.js';
 import { ChannelEventLog } from './channel-events.js';
 import { HookRunner } from './hook-runner.js';
 import { SlaAlerter } from './sla-alerts.js';
+import { chatHoursOf } from './chat-hours.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
@@ -143,7 +144,8 @@ export class Runtime extends EventEmitter {
       const where = builtinRelay(this.ctx.env);
       const { startRelay: start } = await import('../relay/server.js');
       try {
-        const relay = await start({ host: where.host, port: where.port, env: this.ctx.env, log: () => {} });
+        const chatHours = chatHoursOf(this.ctx.settings);
+        const relay = await start({ host: where.host, port: where.port, env: this.ctx.env, log: () => {}, ...(chatHours ? { chatHours } : {}) });
         if (signal.aborted) {
           await relay.close();
           return;
@@ -204,7 +206,7 @@ export class Runtime extends EventEmitter {
       const now = this.ctx.now();
       if (this.hooks && now - this.lastSlaTick >= 1000) {
         this.lastSlaTick = now;
-        this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes);
+        this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes, this.policy.sla.hours);
       }
     } catch (err) {
       this.log(`queue: ${(err as Error).message}`);

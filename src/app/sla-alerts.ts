@@ -2,7 +2,10 @@
 // get a seq, replay with `watch --since` and reach hooks), once per waiting message and due time.
 // The lead time is focus mode's breakthrough lead (`focus.breakthrough.leadMinutes`, per channel):
 // "about to breach" means the same thing in the console and in a script. A lead of 0: no warning.
+// With business hours the lead counts open time too: an email due at 09:10 on Monday with a 30 min
+// lead is "about to breach" from 16:40 on Friday (only 30 open minutes are left), not at 08:40.
 import type { Channel } from '../domain/types.js';
+import { addBusinessTime, businessTimeBetween, type Calendar, type Calendars } from '../policy/business-hours.js';
 import type { Db } from '../store/db.js';
 import { announcedKey, pruneSlaMemory, recordSlaAlerts, type SlaAlert, type SlaCandidate, slaCandidates, slaHorizon } from '../store/sla-alerts.js';
 
@@ -13,11 +16,12 @@ const MIN = 60_000;
  * that was missed while nobody watched is not worth sending late); within the lead `sla.warning`,
  * unless that or the breach was announced for this due time already.
  */
-export function slaAlertFor(c: SlaCandidate, leadMinutes: number, now: number): SlaAlert | null {
+export function slaAlertFor(c: SlaCandidate, leadMinutes: number, now: number, calendar?: Calendar): SlaAlert | null {
   const base = { conversationId: c.conversationId, channel: c.channel, dueAt: c.dueAt, leadMinutes };
   const breached = announcedKey('sla.breached', c.dueAt);
   if (now >= c.dueAt) return c.announced === breached ? null : { kind: 'sla.breached', ...base };
-  if (leadMinutes <= 0 || now < c.dueAt - leadMinutes * MIN) return null;
+  const left = calendar ? businessTimeBetween(now, c.dueAt, calendar) : c.dueAt - now;
+  if (leadMinutes <= 0 || left > leadMinutes * MIN) return null;
   return c.announced === breached || c.announced === announcedKey('sla.warning', c.dueAt) ? null : { kind: 'sla.warning', ...base };
 }
 
@@ -26,12 +30,19 @@ export function slaAlertFor(c: SlaCandidate, leadMinutes: number, now: number): 
  * conversations due before now + the longest lead. Ranks (due_at) must be fresh; the caller refreshes them.
  * @returns how many alerts were appended
  */
-export function announceSlaAlerts(db: Db, leadMinutes: Record<Channel, number>, now: number): number {
+export function announceSlaAlerts(db: Db, leadMinutes: Record<Channel, number>, now: number, calendars: Calendars = {}): number {
   const horizon = slaHorizon(db, now);
-  const maxLead = Math.max(0, ...Object.values(leadMinutes));
+  // The latest due time any channel's lead reaches (over a weekend, with business hours).
+  const until = Math.max(
+    now,
+    ...(Object.entries(leadMinutes) as Array<[Channel, number]>).map(([channel, lead]) => {
+      const cal = calendars[channel];
+      return cal ? addBusinessTime(now, Math.max(0, lead) * MIN, cal) : now + Math.max(0, lead) * MIN;
+    }),
+  );
   const alerts: SlaAlert[] = [];
-  for (const c of slaCandidates(db, horizon, now + maxLead * MIN)) {
-    const alert = slaAlertFor(c, leadMinutes[c.channel] ?? 0, now);
+  for (const c of slaCandidates(db, horizon, until)) {
+    const alert = slaAlertFor(c, leadMinutes[c.channel] ?? 0, now, calendars[c.channel]);
     if (alert) alerts.push(alert);
   }
   return recordSlaAlerts(db, alerts, now);
@@ -51,9 +62,9 @@ export class SlaAlerter {
     private readonly now: () => number,
   ) {}
 
-  tick(leadMinutes: Record<Channel, number>): number {
+  tick(leadMinutes: Record<Channel, number>, calendars?: Calendars): number {
     const now = this.now();
-    const n = announceSlaAlerts(this.db, leadMinutes, now);
+    const n = announceSlaAlerts(this.db, leadMinutes, now, calendars);
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       pruneSlaMemory(this.db);
       this.lastPrune = now;

@@ -19,5 +19,13 @@ export async function loadStats(ctx: Pick<AppContext, 'db' | 'env' | 'now'>, q: 
   const to = q.to ?? ctx.now();
   const policy = await currentPolicy(ctx.db, ctx.env);
   const { events, channels } = statsEvents(ctx.db, STATS_EVENT_TYPES, q.from, to);
-  return computeStats({ events, channels, targets: policy.sla.channels, from: q.from, to, ...(q.channel ? { channel: q.channel } : {}) });
+  return computeStats({
+    events,
+    channels,
+    targets: policy.sla.channels,
+    from: q.from,
+    to,
+    ...(q.channel ? { channel: q.channel } : {}),
+    ...(policy.sla.hours ? { calendars: policy.sla.hours } : {}),
+  });
 }

@@ -4,6 +4,7 @@
 import type { Channel, Priority } from '../domain/types.js';
 import { DEFAULT_FOCUS, type FocusSettings } from '../policy/focus.js';
 import type { PriorityRule } from '../policy/priority.js';
+import { type HoursSettings, resolveHours } from '../policy/business-hours.js';
 import { DEFAULT_SLA, type SlaSettings, type Target } from '../policy/sla.js';
 
 /** The `sla` key as written in the settings file. */
@@ -42,8 +43,13 @@ export function policyFromSettings(get: (key: string) => unknown): PolicySetting
   const priority = asObject(get('priority')) as Partial<PrioritySettingsInput> | undefined;
   const focus = asObject(get('focus'));
   const slaOver = sla ? { channels: { chat: sla.chat, email: sla.email }, priorities: sla.priorities, vip: sla.vip } : undefined;
+  const merged = merge(DEFAULT_SLA, slaOver) as SlaSettings;
+  // Business hours belong to the targets (they decide when a target runs), so they live in `sla`
+  // and are part of the fingerprint: a schedule change re-ranks every conversation.
+  const hours = resolveHours(asObject(get('hours')) as HoursSettings | undefined);
+  if (Object.keys(hours).length > 0) merged.hours = hours;
   return {
-    sla: merge(DEFAULT_SLA, slaOver) as SlaSettings,
+    sla: merged,
     rules: Array.isArray(priority?.rules) ? structuredClone(priority.rules) : [],
     focus: merge(DEFAULT_FOCUS, focus) as FocusSettings,
   };

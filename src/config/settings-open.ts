@@ -15,7 +15,7 @@ export interface Settings {
 }
 
 /** Bump when the schema changes, so every settings file is validated again. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export interface SettingsFiles {
   dir: string;

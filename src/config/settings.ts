@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import Conf from 'conf';
 import { ensureDir } from './paths.js';
 import { readStamp, type Settings, settingsDefaults, settingsFiles, stampOf, writeStamp } from './settings-open.js';
 import { PUBLIC_EVENT_TYPES } from '../domain/public-events.js';
+import { type HoursSettings, hoursProblems } from '../policy/business-hours.js';
 import type { FocusSettingsInput, PrioritySettingsInput, SlaSettingsInput } from './policy-settings.js';
 
 export type Security = 'tls' | 'starttls' | 'none';
@@ -50,6 +52,8 @@ export interface SettingsShape {
   priority?: PrioritySettingsInput;
   /** Focus mode: channel ranks, holding channels back, breakthroughs, queue notice. */
   focus?: FocusSettingsInput;
+  /** Business hours: targets count only open time; the widget says when chat is closed. None: 24/7. */
+  hours?: HoursSettings;
   /** Canned replies: a folder of NAME.md files (default: templates/ beside config.json). */
   templates?: { dir?: string };
   /** Local hooks: public event type (or "*") → shell command, run with the event as JSON on stdin (app/hooks.ts). */
@@ -181,6 +185,27 @@ const focusSchema = {
   additionalProperties: false,
 } as const;
 
+// Business hours. The shape is checked here; what a schema cannot say clearly (a real time zone,
+// an interval that ends after it starts, no overlaps, real dates, some open time) is checked by
+// hoursProblems (policy/business-hours.ts) with one sentence per problem, before this runs.
+const openIntervals = {
+  type: 'array',
+  items: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' },
+} as const;
+const weeklySchema = {
+  type: 'object',
+  properties: { mon: openIntervals, tue: openIntervals, wed: openIntervals, thu: openIntervals, fri: openIntervals, sat: openIntervals, sun: openIntervals },
+  additionalProperties: false,
+} as const;
+const holidaysSchema = { type: 'array', items: { type: 'string', pattern: '^([0-9]{4}-)?[0-9]{2}-[0-9]{2}$' } } as const;
+const channelHoursSchema = { type: 'object', properties: { weekly: weeklySchema, holidays: holidaysSchema }, additionalProperties: false } as const;
+const hoursSchema = {
+  type: 'object',
+  required: ['timeZone'],
+  properties: { timeZone: { type: 'string', minLength: 1 }, weekly: weeklySchema, holidays: holidaysSchema, email: channelHoursSchema, chat: channelHoursSchema },
+  additionalProperties: false,
+} as const;
+
 // A typo in an event name would be a hook that silently never runs: names are checked.
 const hooksSchema = {
   type: 'object',
@@ -235,9 +260,23 @@ export const settingsSchema = {
   focus: focusSchema,
   templates: { type: 'object', properties: { dir: { type: 'string', minLength: 1 } }, additionalProperties: false },
   hooks: hooksSchema,
+  hours: hoursSchema,
 } as const;
 
 export type { Settings };
+
+/** Business hours are checked before conf's schema, whose messages ("must match pattern …") say less. */
+function checkHours(file: string): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return; // missing or not JSON: conf says what is wrong
+  }
+  const hours = typeof data === 'object' && data !== null ? (data as { hours?: unknown }).hours : undefined;
+  const problems = hoursProblems(hours);
+  if (problems.length > 0) throw new Error(`invalid settings in ${file}: ${problems.join('; ')} (see README "Business hours")`);
+}
 
 /**
  * Opens the settings file, schema-validated: an invalid file is an error, never silently cleared.
@@ -250,6 +289,7 @@ export function openSettings(env: NodeJS.ProcessEnv = process.env, opts: { valid
   const { dir, file, stampFile } = settingsFiles(env);
   ensureDir(dir);
   const trusted = !opts.validate && readStamp(stampFile) === stampOf(file);
+  if (!trusted) checkHours(file);
   const settings = new Conf<SettingsShape>({
     cwd: dir,
     configName: 'config',

@@ -35,14 +35,15 @@ const MIN = 60_000;
 const waiting = (r: Ranked): boolean => r.timeLeft !== null;
 
 /**
- * Really at risk: a customer waits, the time left is within the channel's breakthrough lead, and it
+ * Really at risk: a customer waits, the (open) time left is within the channel's breakthrough lead, and it
  * has not missed its target by more than the target itself (a months-old email has already failed;
  * naming it would hide the conversation that can still be saved).
  */
 export function atRisk(r: Ranked, s: FocusSettings): boolean {
   if (r.timeLeft === null) return false;
   const lead = (s.breakthrough.leadMinutes[r.item.channel] ?? 0) * MIN;
-  return r.timeLeft <= lead && (r.targetMs === null || r.timeLeft > -r.targetMs);
+  // The lead counts open hours (business-hours.ts): an email due Monday 09:10 is near on Friday 16:45.
+  return (r.openLeft ?? r.timeLeft) <= lead && (r.targetMs === null || r.timeLeft > -r.targetMs);
 }
 
 /**

@@ -8,7 +8,8 @@
 // starvation). The numbers were chosen with the queue simulation (`npm run simulate`, README).
 import type { Channel, Priority } from '../domain/types.js';
 import { PRIORITIES } from '../domain/types.js';
-import { DEFAULT_QUEUE_ORDER, dueAt, isVip, type QueueOrder, queueOrderOf, type SlaFacts, type SlaSettings, targetMinutes } from './sla.js';
+import { addBusinessTime, timeLeft as businessTimeLeft } from './business-hours.js';
+import { calendarOf, DEFAULT_QUEUE_ORDER, dueAt, isVip, type QueueOrder, queueOrderOf, type SlaFacts, type SlaSettings, targetMinutes } from './sla.js';
 
 export { DEFAULT_QUEUE_ORDER, type QueueOrder };
 
@@ -27,6 +28,8 @@ export interface Ranked<T extends QueueFacts = QueueFacts> {
   targetMs: number | null;
   /** ms until breach; negative when breached; null when nobody waits. */
   timeLeft: number | null;
+  /** The same in business time (open hours of the channel's calendar); equal to timeLeft without one. */
+  openLeft: number | null;
   breached: boolean;
   /** Breached by more than the grace: ordered as backlog. */
   backlog: boolean;
@@ -61,11 +64,13 @@ export function timeLeftCell(ms: number): string {
   return ms < 0 ? `-${formatDuration(ms)}` : formatDuration(ms);
 }
 
-/** When a waiting conversation turns into backlog (its due time plus the grace); null when nobody waits. */
+/** When a waiting conversation turns into backlog (its due time plus the grace, in business time); null when nobody waits. */
 export function backlogAt(f: SlaFacts, s: SlaSettings): number | null {
   const due = dueAt(f, s);
   if (due === null) return null;
-  return due + Math.round(queueOrderOf(s).graceTargets * targetMinutes(f, s) * MIN);
+  const grace = Math.round(queueOrderOf(s).graceTargets * targetMinutes(f, s) * MIN);
+  const cal = calendarOf(s, f.channel);
+  return cal && grace > 0 ? addBusinessTime(due, grace, cal) : due + grace;
 }
 
 /** How far ahead of the clock a channel's backlog sorts, in ms. */
@@ -86,7 +91,8 @@ export function rank<T extends QueueFacts>(item: T, s: SlaSettings, now: number)
   if (vip) reasons.push('VIP');
   const sortKey = backlog ? now + backlogLeadMs(item.channel, s) : (due ?? NOT_WAITING_KEY - (item.lastMessageAt ?? 0));
   const targetMs = due === null || item.waitingSince === null ? null : due - item.waitingSince;
-  return { item, dueAt: due, targetMs, timeLeft, breached, backlog, vip, sortKey, reasons };
+  const openLeft = due === null ? null : businessTimeLeft(now, due, calendarOf(s, item.channel));
+  return { item, dueAt: due, targetMs, timeLeft, openLeft, breached, backlog, vip, sortKey, reasons };
 }
 
 /**

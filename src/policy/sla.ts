@@ -1,5 +1,6 @@
 // Response targets and due times. Pure: facts + settings + a clock passed in.
 import type { Channel, Priority } from '../domain/types.js';
+import { addBusinessTime, type Calendar, type Calendars } from './business-hours.js';
 
 export interface Target {
   /** Minutes to the first response to a new conversation. */
@@ -16,6 +17,11 @@ export interface SlaSettings {
   vip?: { match: string[]; factor: number };
   /** How breached conversations are ordered; absent: DEFAULT_QUEUE_ORDER. */
   order?: QueueOrder;
+  /**
+   * Business hours per channel (settings `hours`, resolved by business-hours.ts resolveHours).
+   * A channel without a calendar counts its target around the clock: no `hours`, no change.
+   */
+  hours?: Calendars;
 }
 
 /**
@@ -70,8 +76,24 @@ export function targetMinutes(f: SlaFacts, s: SlaSettings): number {
   return isVip(f.customerEmails, s.vip) ? minutes * (s.vip?.factor ?? 1) : minutes;
 }
 
-/** When the current customer message breaches its target; null when nobody is waiting. */
+/** The channel's business hours, or undefined when its targets run around the clock. */
+export function calendarOf(s: SlaSettings, channel: Channel): Calendar | undefined {
+  return s.hours?.[channel];
+}
+
+/** Whether any channel has business hours (then due times need the calendar, not plain addition). */
+export function hasCalendar(s: SlaSettings): boolean {
+  return s.hours !== undefined && Object.values(s.hours).some((c) => c !== undefined);
+}
+
+/**
+ * When the current customer message breaches its target; null when nobody is waiting. With
+ * business hours for the channel the target counts only open time (an email at 23:00 on Friday
+ * with a 4 h target is due Monday 13:00 when the shop opens at 9).
+ */
 export function dueAt(f: SlaFacts, s: SlaSettings): number | null {
   if (f.waitingSince === null) return null;
-  return f.waitingSince + Math.round(targetMinutes(f, s) * 60_000);
+  const ms = Math.round(targetMinutes(f, s) * 60_000);
+  const cal = calendarOf(s, f.channel);
+  return cal ? addBusinessTime(f.waitingSince, ms, cal) : f.waitingSince + ms;
 }

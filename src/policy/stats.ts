@@ -17,9 +17,15 @@
 // - gap: slowest channel's first-response p50 minus the fastest one's, over channels with data.
 // - focus: sessions started, focus.handled count and median (p50) handle ms, focus.skipped by reason.
 //
+// - business hours: when the channel has them (settings `hours`), first and next response times
+//   and "within target" count only open time, the same clock the queue's due times use; an email
+//   that came in on Friday night and was answered at 10:00 on Monday took 1 h. Resolution times
+//   stay wall-clock (how long the customer's matter was open).
+//
 // All times are when attend recorded the event (the log's `at`), not a message's Date header:
 // mail fetched late counts from when it arrived in attend, which is when an agent could answer it.
 import type { Channel } from '../domain/types.js';
+import { businessTimeBetween, type Calendars } from './business-hours.js';
 import type { Target } from './sla.js';
 
 export const STATS_CHANNELS: readonly Channel[] = ['email', 'chat'];
@@ -52,6 +58,8 @@ export interface StatsInput {
   to: number;
   /** Only this channel (focus numbers too, by the conversation's channel). */
   channel?: Channel;
+  /** Business hours per channel (SlaSettings.hours): response times count only open time. */
+  calendars?: Calendars;
 }
 
 export interface Durations {
@@ -141,6 +149,8 @@ export function computeStats(input: StatsInput): Stats {
     const tally = channel ? tallies.get(channel) : undefined;
     if (!channel || !tally) continue;
     const targetMs = input.targets[channel].firstMinutes * 60_000;
+    const cal = input.calendars?.[channel];
+    const took = (from: number, to: number) => (cal ? businessTimeBetween(from, to, cal) : to - from);
     let createdAt: number | null = null;
     let firstMessageAt: number | null = null;
     let replied = false;
@@ -158,11 +168,12 @@ export function computeStats(input: StatsInput): Stats {
         if (!replied) {
           replied = true;
           if (firstMessageAt !== null && inPeriod(firstMessageAt)) {
-            tally.first.push(e.at - firstMessageAt);
-            if (e.at - firstMessageAt <= targetMs) tally.met++;
+            const ms = took(firstMessageAt, e.at);
+            tally.first.push(ms);
+            if (ms <= targetMs) tally.met++;
           }
         } else if (waitingSince !== null) {
-          if (inPeriod(waitingSince)) tally.next.push(e.at - waitingSince);
+          if (inPeriod(waitingSince)) tally.next.push(took(waitingSince, e.at));
           waitingSince = null;
         }
       } else if (e.type === 'conversation.resolved' && inPeriod(e.at)) {

@@ -1,6 +1,7 @@
 // In-process fan-out: who gets which frame. Agents get every durable event; a visitor gets its
 // own conversation's `message` and `conversation.status` events. Each event is serialized once,
 // however many sockets it goes to. Presence and typing pass through here too (never stored).
+import type { HoursStatus } from './hours.js';
 import { VISITOR_KINDS, type StoredEvent } from './relay-store.js';
 import type { Session } from './session.js';
 
@@ -15,6 +16,9 @@ export class Hub {
   /** Conversations agents know about (opened) whose visitor is connected. */
   private readonly onlineOpened = new Set<number>();
 
+  /** `hours`: whether chat is open now (chat hours); undefined when the relay has no schedule. */
+  constructor(private readonly hours?: () => HoursStatus) {}
+
   publish(events: readonly StoredEvent[]): void {
     for (const e of events) {
       const text = eventFrame(e);
@@ -28,6 +32,22 @@ export class Hub {
 
   get agentsOnline(): boolean {
     return this.agents.size > 0;
+  }
+
+  /**
+   * What visitors are told (welcome, presence). Outside chat hours nobody is "online", whoever is
+   * connected: widgets that predate hours show their away notice and email field, newer ones say
+   * "closed" and when it opens. Without a schedule: exactly the old fields.
+   */
+  visitorStatus(): { agentsOnline: boolean; open?: boolean; opensAt?: string } {
+    const hours = this.hours?.();
+    if (!hours) return { agentsOnline: this.agentsOnline };
+    return { agentsOnline: this.agentsOnline && hours.open, ...hours };
+  }
+
+  /** The chat just opened or closed: every visitor hears it. */
+  hoursChanged(): void {
+    this.toVisitors(visitorPresence(this.visitorStatus()));
   }
 
   /** Makes `s` the visitor's connection; returns the one it replaces, if any. */
@@ -53,7 +73,7 @@ export class Hub {
 
   agentLive(s: Session): void {
     this.agents.add(s);
-    if (this.agents.size === 1) this.toVisitors(visitorPresence(true));
+    if (this.agents.size === 1) this.toVisitors(visitorPresence(this.visitorStatus()));
     // A new agent learns who is online now; afterwards it follows the presence signals.
     for (const c of this.onlineOpened) s.sendRaw(presence(c, true));
   }
@@ -61,7 +81,7 @@ export class Hub {
   /** A socket closed. A replaced visitor connection is not an "offline": its successor holds the spot. */
   leave(s: Session): void {
     if (s.role === 'agent') {
-      if (this.agents.delete(s) && this.agents.size === 0) this.toVisitors(visitorPresence(false));
+      if (this.agents.delete(s) && this.agents.size === 0) this.toVisitors(visitorPresence(this.visitorStatus()));
       return;
     }
     if (this.visitors.get(s.conversation) !== s) return;
@@ -84,4 +104,4 @@ export class Hub {
 }
 
 const presence = (conversation: number, online: boolean) => JSON.stringify({ t: 'presence', d: { conversation, online } });
-export const visitorPresence = (agentsOnline: boolean) => JSON.stringify({ t: 'presence', d: { agentsOnline } });
+export const visitorPresence = (status: ReturnType<Hub['visitorStatus']>) => JSON.stringify({ t: 'presence', d: status });

@@ -122,8 +122,9 @@ async function visitorHello(core: RelayCore, s: Session, f: Frame): Promise<void
   }
   if (s.state !== 'replaying') return;
   s.state = 'live';
-  s.frame('welcome', { ...welcome(core, resumed), token, conversation: conversation.id, agentsOnline: hub.agentsOnline });
-  s.sendRaw(visitorPresence(hub.agentsOnline));
+  const status = hub.visitorStatus();
+  s.frame('welcome', { ...welcome(core, resumed), token, conversation: conversation.id, ...status });
+  s.sendRaw(visitorPresence(status));
   hub.visitorLive(s, conversation.opened);
 }
 

@@ -11,6 +11,8 @@ import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';
 import { Hub } from './fanout.js';
 import { onMessage } from './frames.js';
+import type { Calendar } from '../policy/business-hours.js';
+import { hoursStatus, watchHours } from './hours.js';
 import { handleHttp } from './http.js';
 import { originPolicy } from './origin.js';
 import { DEFAULT_LIMITS, RateLimits, type RelayLimits } from './rate-limit.js';
@@ -38,6 +40,13 @@ export interface RelayOptions {
   heartbeatMs?: number;
   helloDeadlineMs?: number;
   limits?: Partial<RelayLimits>;
+  /**
+   * Chat hours (the chat calendar of the `hours` setting). Outside them visitors are told the chat
+   * is closed and when it opens (docs/protocol-notes.md). Default: always open.
+   */
+  chatHours?: Calendar;
+  /** The clock (tests). */
+  now?: () => number;
 }
 
 export interface Relay {
@@ -123,18 +132,24 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     server.close();
     throw err;
   }
+  const now = opts.now ?? Date.now;
+  const chatHours = opts.chatHours;
   core = {
     store,
     committer: new Committer(store, log),
-    hub: new Hub(),
+    hub: new Hub(chatHours ? () => hoursStatus(chatHours, now()) : undefined),
     limits,
     rates: new RateLimits(limits),
     heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
     helloDeadlineMs: opts.helloDeadlineMs ?? HELLO_DEADLINE_MS,
     sessions: new Set(),
     log,
-    now: Date.now,
+    now,
   };
+  const stopHours = chatHours ? watchHours(chatHours, now, (h) => {
+    log(h.open ? 'chat hours: open' : `chat hours: closed until ${h.opensAt}`);
+    core.hub.hoursChanged();
+  }) : () => {};
   store.purgeKeys(core.now());
 
   // One timer for all sockets: ping, and cut those that did not answer the previous ping.
@@ -168,6 +183,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
       closing = true;
       clearInterval(heartbeat);
       clearInterval(sweep);
+      stopHours();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const sockets = [...core.sessions].map((s) => new Promise<void>((resolve) => {

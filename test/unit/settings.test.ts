@@ -75,4 +75,21 @@ describe('openSettings', () => {
     expect(live.get('agent').name).toBe('Bo');
     expect(snapshot.get('agent').name).toBe('Ann');
   });
+
+  it('business hours: a good schedule passes the schema; a bad one is a clear error', () => {
+    const env = home();
+    const file = path.join(env.ATTEND_HOME, 'config.json');
+    const week = { mon: ['09:00-17:00'], tue: ['09:00-12:00', '13:00-17:00'], sat: [], sun: [] };
+    writeFileSync(file, JSON.stringify({ hours: { timeZone: 'Europe/Berlin', weekly: week, holidays: ['2026-12-25', '01-01'], chat: { weekly: { ...week, sat: ['10:00-14:00'] } } } }));
+    expect(openSettings(env).get('hours')?.timeZone).toBe('Europe/Berlin');
+    const bad = (hours: unknown, message: RegExp) => {
+      writeFileSync(file, JSON.stringify({ hours }));
+      utimesSync(file, new Date(), new Date(Date.now() + Math.random() * 1e6));
+      expect(() => openSettings(env)).toThrow(message);
+    };
+    bad({ timeZone: 'Europe/Berlin', weekly: { mon: ['18:00-09:00'] } }, /hours\.weekly\.mon: "18:00-09:00" ends before it starts/);
+    bad({ timeZone: 'Mars/Olympus', weekly: week }, /"Mars\/Olympus" is not a time zone/);
+    bad({ timeZone: 'Europe/Berlin', weekly: { sat: [], sun: [] } }, /never open/);
+    bad({ weekly: week }, /hours\.timeZone: missing/);
+  });
 });

@@ -63,8 +63,12 @@ export interface Welcome {
   lastSeq: number;
   resumed: boolean;
   heartbeatMs: number;
-  /** Visitors only (addition to PROTOCOL.md): whether any agent is connected right now. */
+  /** Visitors only (addition to PROTOCOL.md): whether any agent is connected right now (false outside chat hours). */
   agentsOnline?: boolean;
+  /** Visitors only, when the relay has chat hours: whether chat is open now. */
+  open?: boolean;
+  /** Visitors only, while closed: when chat opens next (ISO 8601). */
+  opensAt?: string;
 }
 
 export interface SendData {
@@ -107,6 +111,9 @@ export interface PresenceData {
 /** Presence as visitors get it (addition): after `welcome`, and whenever it flips. Ephemeral. */
 export interface VisitorPresenceData {
   agentsOnline: boolean;
+  /** With chat hours: whether chat is open now, and while closed when it opens (ISO 8601). */
+  open?: boolean;
+  opensAt?: string;
 }
 
 /** agent → relay `status` (answered with `ok`). */

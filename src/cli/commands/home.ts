@@ -11,6 +11,7 @@ import { getConversation } from '../../store/conversations.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { CliError } from '../exit-codes.js';
 import { stopOnSignals } from '../run.js';
+import { chatHoursOf } from '../../app/chat-hours.js';
 
 export function registerHome(program: Command, opts: { runsConsole: boolean; consoleOptions: boolean }): void {
   if (!opts.consoleOptions) return;
@@ -48,7 +49,8 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
   if (chat.length === 0 && startRelayToo) {
     const { startRelay } = await import('../../relay/server.js');
     try {
-      relay = await startRelay({ host: BUILTIN_RELAY.host, port: BUILTIN_RELAY.port, env: ctx.env, log: () => {} });
+      const chatHours = chatHoursOf(ctx.settings);
+      relay = await startRelay({ host: BUILTIN_RELAY.host, port: BUILTIN_RELAY.port, env: ctx.env, log: () => {}, ...(chatHours ? { chatHours } : {}) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new CliError(`cannot start the chat relay: ${(err as Error).message}`);
       say(`port ${BUILTIN_RELAY.port} is in use: using the relay already running there`);

@@ -9,6 +9,7 @@ interface RelayFlags {
   port: string;
   allowedOrigin: string[];
   publicUrl?: string;
+  hours?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -57,9 +58,17 @@ export function registerRelay(program: Command): void {
     .option('--port <port>', 'port to listen on', '7357')
     .option('--allowed-origin <url>', 'a website allowed to embed the chat, e.g. https://shop.example (repeatable; http://host:* for any port)', collect, [])
     .option('--public-url <url>', 'the address websites reach the relay at, when it is behind a proxy (https://chat.example.com)')
+    .option('--hours <file>', 'chat hours: a JSON file with the `hours` setting (default: the settings file\'s); outside them visitors see "closed"')
     .action(async (o: RelayFlags) => {
       const port = parsePort(o.port);
       const publicUrl = parsePublicUrl(o.publicUrl);
+      const { chatHoursForRelay, describeChatHours } = await import('../../app/chat-hours.js');
+      let chatHours: Awaited<ReturnType<typeof chatHoursForRelay>>;
+      try {
+        chatHours = await chatHoursForRelay(o.hours, process.env);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const { startRelay } = await import('../../relay/server.js');
       const { normalizeOriginPattern } = await import('../../relay/origin.js');
       for (const origin of o.allowedOrigin) {
@@ -76,6 +85,7 @@ export function registerRelay(program: Command): void {
           port,
           allowedOrigins: o.allowedOrigin,
           publicUrl,
+          ...(chatHours ? { chatHours } : {}),
           log: (line) => process.stderr.write(`${stamp()} ${line}\n`),
         });
       } catch (err) {
@@ -92,6 +102,7 @@ export function registerRelay(program: Command): void {
         `paste this before </body> on your website:`,
         `  <script src="${base}/widget.js" async></script>`,
         `agents connect to ${base.replace(/^http/, 'ws')}/ws/agent with the token from \`attend relay token\``,
+        describeChatHours(chatHours, Date.now()),
       ];
       if (!publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
         lines.push('note: websites served over https need the relay behind https too (a reverse proxy; then pass --public-url)');

@@ -592,12 +592,30 @@ textarea:focus-visible{outline-offset:0}
   /* ---------- presence, away notice, identify ---------- */
 
   let agentsOnline = null; // unknown until the relay tells us
+  // Outside the shop's chat hours (a relay with hours sends `open`, and `opensAt` while closed).
+  let closed = false;
+  let opensAt = '';
+
+  /** "Mon 09:00" in the visitor's own language and time zone; '' when unknown. */
+  function whenOpens() {
+    const t = Date.parse(opensAt);
+    if (!opensAt || Number.isNaN(t)) return '';
+    try {
+      // A weekday alone is ambiguous beyond a week (closed for the holidays): add the date.
+      const far = t - Date.now() > 6 * 86400000 ? { day: 'numeric', month: 'short' } : {};
+      return new Date(t).toLocaleString(undefined, { weekday: 'short', ...far, hour: '2-digit', minute: '2-digit' });
+    } catch (_) {
+      return '';
+    }
+  }
 
   function renderStatus() {
     const p = ui.status;
     p.textContent = '';
     if (!welcomed) {
       if (wantConnection) p.append('Connecting…');
+    } else if (closed) {
+      p.append(h('span', { class: 'dot' }), "We're closed");
     } else if (agentsOnline != null) {
       p.append(h('span', { class: agentsOnline ? 'dot on' : 'dot' }), agentsOnline ? "We're online" : "We're away");
     }
@@ -639,7 +657,11 @@ textarea:focus-visible{outline-offset:0}
       sendIdentify();
     });
     box.append(
-      h('p', { text: "We're away right now — leave your email and we'll reply there. You can still write below." }),
+      h('p', {
+        text: closed
+          ? `We're closed right now${whenOpens() ? ` — back ${whenOpens()}` : ''}. Leave your email and we'll reply there. You can still write below.`
+          : "We're away right now — leave your email and we'll reply there. You can still write below.",
+      }),
       h('label', { for: 'attend-email', text: 'Your email' }),
       form,
       line,
@@ -658,9 +680,16 @@ textarea:focus-visible{outline-offset:0}
     if (line) line.textContent = ok ? `Thanks! We'll reply to ${S.email}.` : "Sorry, we couldn't save that address. Please check it.";
   }
 
-  function setAgents(on) {
-    if (on === agentsOnline) return; // don't rebuild the email form under the visitor's fingers
-    agentsOnline = on;
+  /** From `welcome` or `presence`: agents online, and (relays with chat hours) open or closed. */
+  function setPresence(d) {
+    if (typeof d.agentsOnline !== 'boolean') return;
+    const nowClosed = d.open === false;
+    const nextOpens = nowClosed && typeof d.opensAt === 'string' ? d.opensAt : '';
+    // Unchanged: don't rebuild the email form under the visitor's fingers.
+    if (d.agentsOnline === agentsOnline && nowClosed === closed && nextOpens === opensAt) return;
+    agentsOnline = d.agentsOnline;
+    closed = nowClosed;
+    opensAt = nextOpens;
     renderAway();
     renderStatus();
   }
@@ -821,8 +850,7 @@ textarea:focus-visible{outline-offset:0}
       case 'history':
         return onHistory(f.id, d);
       case 'presence':
-        if (typeof d.agentsOnline === 'boolean') setAgents(d.agentsOnline);
-        return;
+        return setPresence(d);
       case 'typing':
         return showAgentTyping(d.on === true, d.name);
       case 'pong':
@@ -846,7 +874,7 @@ textarea:focus-visible{outline-offset:0}
     everWelcomed = true;
     attempts = 0;
     dormant = false;
-    if (typeof d.agentsOnline === 'boolean') setAgents(d.agentsOnline);
+    setPresence(d);
     awaitingPong = false;
     clearInterval(pingTimer);
     pingTimer = setInterval(ping, PING_MS);
