@@ -5,7 +5,8 @@
 import type { Channel } from '../../src/domain/types.js';
 import { breakthroughs, DEFAULT_FOCUS, type FocusSettings } from '../../src/policy/focus.js';
 import { orderQueue, type QueueFacts } from '../../src/policy/queue.js';
-import { DEFAULT_SLA, dueAt, type SlaSettings } from '../../src/policy/sla.js';
+import { businessTimeBetween, type Calendar, isOpen, nextOpening } from '../../src/policy/business-hours.js';
+import { calendarOf, DEFAULT_SLA, dueAt, type SlaSettings } from '../../src/policy/sla.js';
 import type { ConversationSpec, Day, Workload } from './model.js';
 
 const MIN = 60_000;
@@ -42,6 +43,8 @@ export interface EngineOptions {
   workload: Workload;
   sla?: SlaSettings;
   focus?: FocusSettings;
+  /** Agents start work only while this calendar is open (they finish what they started). */
+  shift?: Calendar;
 }
 
 interface Conv {
@@ -136,7 +139,17 @@ export function runDay(day: Day, policy: SimPolicy, o: EngineOptions): DayResult
     events.push({ kind: 'done', at: now + a.length, agent: c.agent, token: a.token });
   };
 
+  let wakeAt = -Infinity;
   const dispatch = (now: number) => {
+    if (o.shift && !isOpen(now, o.shift)) {
+      // Off shift: come back at the next opening if anything waits.
+      const opening = nextOpening(now, o.shift);
+      if (waiting.size > 0 && wakeAt !== opening) {
+        wakeAt = opening;
+        events.push({ kind: 'check', at: opening });
+      }
+      return;
+    }
     for (const a of agents) {
       if (a.conv !== null || waiting.size === 0) continue;
       const pick = policy.next([...waiting.values()].map((c) => c.facts), now);
@@ -146,7 +159,7 @@ export function runDay(day: Day, policy: SimPolicy, o: EngineOptions): DayResult
 
   // Focus mode: a breakthrough from a channel ranked above the one being written interrupts it.
   const interrupt = (now: number) => {
-    if (waiting.size === 0) return;
+    if (waiting.size === 0 || (o.shift && !isOpen(now, o.shift))) return;
     const ranked = orderQueue([...waiting.values()].map((c) => c.facts), sla, now);
     for (const a of agents) {
       const cur = a.conv;
@@ -174,7 +187,7 @@ export function runDay(day: Day, policy: SimPolicy, o: EngineOptions): DayResult
 
   for (const spec of day.conversations) {
     const facts: QueueFacts = { id: spec.id, channel: spec.channel, priority: 'normal', waitingSince: null, answeredBefore: false, customerEmails: [], lastMessageAt: null };
-    events.push({ kind: 'arrive', at: Math.max(0, spec.at), conv: { spec, facts, exchange: 0, draftLeft: null, agent: null } });
+    events.push({ kind: 'arrive', at: Math.max(day.origin, spec.at), conv: { spec, facts, exchange: 0, draftLeft: null, agent: null } });
   }
 
   const limit = day.end + 72 * HOUR;
@@ -192,7 +205,10 @@ export function runDay(day: Day, policy: SimPolicy, o: EngineOptions): DayResult
       c.agent = null;
       const due = dueAt(c.facts, sla) as number;
       const since = c.facts.waitingSince as number;
-      responses.push({ channel: c.spec.channel, kind: c.facts.answeredBefore ? 'next' : 'first', ms: now - since, within: now <= due, backlog: c.spec.backlog, at: now });
+      // Response times count open hours, as attend's stats do (business-hours.ts).
+      const cal = calendarOf(sla, c.spec.channel);
+      const ms = cal ? businessTimeBetween(since, now, cal) : now - since;
+      responses.push({ channel: c.spec.channel, kind: c.facts.answeredBefore ? 'next' : 'first', ms, within: now <= due, backlog: c.spec.backlog, at: now - day.origin });
       c.facts.answeredBefore = true;
       c.facts.waitingSince = null;
       c.facts.lastMessageAt = now;

@@ -37,6 +37,7 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 
 const sortedMs = (rs: readonly Response[]) => rs.map((r) => r.ms).sort((a, b) => a - b);
 
+/** @param dayEndMs how long arrivals last, from the day's start (a backlog answered later did not drain within the day) */
 export function figuresOf(policy: string, mode: string, days: readonly DayResult[], dayEndMs: number): Figures {
   const all = days.flatMap((d) => d.responses);
   const fresh = all.filter((r) => !r.backlog);
