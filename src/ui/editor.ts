@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const SCISSORS = '# ------------------------ >8 ------------------------';
-const HELP = '# Write your reply above this block. Save and quit to send; an empty reply cancels.';
+// Interrupting an email for a chat must be cheap (the queue simulation: README "Queue order"):
+// quitting with an error keeps the text as a draft that the next reply starts from.
+const HELP = '# Write your reply above this block. Save and quit to send; an empty reply cancels; quit with an error (vim: :cq) to keep it as a draft for later.';
 
 export function editorFileText(initial: string, below: string): string {
   return `${initial.replace(/\s+$/, '')}\n\n${HELP}\n${SCISSORS}\n# Everything below is not part of your reply (the quoted original is added to emails for you).\n${below}`;
