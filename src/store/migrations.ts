@@ -173,4 +173,10 @@ export const MIGRATIONS: readonly string[] = [
   /* 6: a first sync stores the newest messages from their headers at once and their text right after */ `
   ALTER TABLE messages ADD COLUMN body_pending INTEGER NOT NULL DEFAULT 0; -- 1: stored from headers, text still to come
   `,
+  /* 10: who a chat visitor says they are, and where they wrote from */ `
+  -- An address a chat visitor typed: unverified, so never in customer_emails (which would merge
+  -- them with that address's email history); shown as "claims to be".
+  ALTER TABLE customers ADD COLUMN claimed_email TEXT;
+  ALTER TABLE conversations ADD COLUMN page TEXT;          -- chat: the path of the page the visitor wrote from
+  `,
 ];
