@@ -84,6 +84,7 @@ describe('console texts', () => {
     expect(whoCell(typed, 30)).toMatch(/… \(unverified\)$/);
     expect([...whoCell(typed, 30)].length).toBeLessThanOrEqual(30);
     expect(whoCell(typed, 12)).toMatch(/ \(\?\)$/);
+    expect(whoCell(typed, 19)).toBe('someo… (unverified)');
     expect(whoCell(row({ id: 1, name: 'Vera', email: 'v@x.test', emailVerified: false }, 'Vera'), 30)).toBe('Vera');
   });
 

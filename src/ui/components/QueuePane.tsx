@@ -51,7 +51,7 @@ export function QueuePane(p: QueuePaneProps) {
         const mark = isSel ? '▸' : ' ';
         const fixed = `${mark}${pad(`#${c.id}`, idW)} ${pad(due, 4)} ${chan} `;
         const rest = Math.max(0, p.width - [...fixed].length);
-        const whoW = Math.min(24, Math.floor(rest * 0.45));
+        const whoW = Math.min(28, Math.floor(rest * 0.55));
         const line = `${fixed}${pad(whoCell(c, whoW), whoW)} ${subject}`;
         return (
           <Text
@@ -79,12 +79,12 @@ export function emptyText(f: QueueFilter): string {
 
 /**
  * The row's who, fitted to its cell: a typed (unverified) address keeps its marker even when the
- * address itself has to be cut — "ann@exa… (unverified)", or "(?)" on a very narrow screen.
+ * address itself has to be cut — "ann@e… (unverified)", or "(?)" on a very narrow screen.
  */
 export function whoCell(c: ConversationSummary, width: number): string {
   const typed = !c.customer.name.trim() && c.customer.email !== null && !c.customer.emailVerified;
   if (!typed) return safeLine(c.label);
-  const mark = width >= 24 ? ` (${UNVERIFIED})` : ' (?)';
+  const mark = width >= 19 ? ` (${UNVERIFIED})` : ' (?)';
   return `${clip(safeLine(c.customer.email ?? ''), Math.max(3, width - mark.length))}${mark}`;
 }
 
