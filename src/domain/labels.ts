@@ -82,3 +82,16 @@ export function customerLine(c: { name: string; email: string | null; emailVerif
   if (name && c.email) return `${name} <${part(c.email)}>${c.emailVerified ? '' : ` (${UNVERIFIED})`}`;
   return safeLine(label);
 }
+
+/**
+ * The label fitted to a column of `width` characters. A typed (unverified) address keeps its
+ * marker even when the address itself has to be cut — "ann@e… (unverified)", or "(?)" when the
+ * column is very narrow — so truncation can never make a claim look verified.
+ */
+export function fitLabel(c: { label: string; customer: { name: string; email: string | null; emailVerified: boolean } }, width: number): string {
+  const cut = (s: string, w: number) => ([...s].length <= w ? s : `${[...s].slice(0, Math.max(0, w - 1)).join('')}…`);
+  const typed = !c.customer.name.trim() && c.customer.email !== null && !c.customer.emailVerified;
+  if (!typed) return cut(safeLine(c.label), width);
+  const mark = width >= 19 ? ` (${UNVERIFIED})` : ' (?)';
+  return `${cut(part(c.customer.email ?? ''), Math.max(3, width - mark.length))}${mark}`;
+}

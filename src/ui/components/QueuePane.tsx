@@ -5,7 +5,7 @@ import { timeLeftCell } from '../../policy/queue.js';
 import type { QueueFilter } from '../model/queue-window.js';
 import type { Theme } from '../theme.js';
 import { clip, pad, safeLine } from '../text.js';
-import { rowText, UNVERIFIED } from '../../domain/labels.js';
+import { fitLabel, rowText } from '../../domain/labels.js';
 
 export interface QueuePaneProps {
   rows: ConversationSummary[];
@@ -77,15 +77,9 @@ export function emptyText(f: QueueFilter): string {
   return ' nothing waiting. New mail and chats appear here.';
 }
 
-/**
- * The row's who, fitted to its cell: a typed (unverified) address keeps its marker even when the
- * address itself has to be cut — "ann@e… (unverified)", or "(?)" on a very narrow screen.
- */
+/** The row's who, fitted to its cell (a typed address keeps its "unverified" marker). */
 export function whoCell(c: ConversationSummary, width: number): string {
-  const typed = !c.customer.name.trim() && c.customer.email !== null && !c.customer.emailVerified;
-  if (!typed) return safeLine(c.label);
-  const mark = width >= 19 ? ` (${UNVERIFIED})` : ' (?)';
-  return `${clip(safeLine(c.customer.email ?? ''), Math.max(3, width - mark.length))}${mark}`;
+  return fitLabel(c, width);
 }
 
 /** "due in 3m · chat · high · VIP": why the conversation sits where it does. */
