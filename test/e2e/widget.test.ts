@@ -601,6 +601,6 @@ describeBrowser('chat widget in Chromium', () => {
     expect(await page.getByRole('textbox', { name: 'Your name' }).count()).toBe(0);
     expect(await page.getByText('Before we start').count()).toBe(0);
     expect(await page.getByText('So we can reach you').count()).toBe(0);
-    expect(await page.locator('attend-chat').evaluate((el) => (el.shadowRoot?.querySelector('.contact') as HTMLElement).hidden)).toBe(true);
+    expect(await page.locator('attend-chat').evaluate((el) => (el.shadowRoot as ShadowRoot).querySelector<HTMLElement>('.contact')?.hidden)).toBe(true);
   });
 });
