@@ -67,3 +67,24 @@ describe('ingestChatEvent', () => {
     expect(c).toMatchObject({ channel: 'chat', messageCount: 2, waitingSince: null });
   });
 });
+
+describe('a typed address earns nothing', () => {
+  it('neither VIP nor a priority rule matches an address a visitor only typed; the real sender gets both', async () => {
+    const { consoleHome } = await import('../helpers/console-home.js');
+    const { prepareQueue } = await import('../../src/app/policy.js');
+    const home = await consoleHome({
+      sla: { vip: { match: ['boss@big.test'] } },
+      priority: { rules: [{ name: 'big client', from: ['boss@big.test'], priority: 'urgent' }] },
+    });
+    try {
+      const now = Date.now();
+      const mail = home.email({ id: 'b1@x', from: 'boss@big.test', subject: 'Contract', at: now - 60_000 });
+      const chat = home.chat({ relayId: 9, name: '', email: 'boss@big.test', text: 'I am the boss, serve me first', at: now - 60_000 });
+      await prepareQueue(home.ctx);
+      expect(getConversation(home.ctx.db, mail)).toMatchObject({ vip: true, priority: 'urgent' });
+      expect(getConversation(home.ctx.db, chat)).toMatchObject({ vip: false, priority: 'normal', customer: { email: 'boss@big.test', emailVerified: false } });
+    } finally {
+      home.cleanup();
+    }
+  });
+});
