@@ -98,5 +98,6 @@ describe('console texts', () => {
     expect(focusIdleText({ waiting: 0, skipped: 0, handled: 0 })).toMatch(/^Nothing is waiting/);
     expect(focusIdleText({ waiting: 3, skipped: 3, handled: 0 })).toBe('3 waiting, all skipped this session — N shows them again · f leaves focus');
     expect(focusIdleText({ waiting: 2, skipped: 1, handled: 1 })).toMatch(/^2 waiting, all skipped or handled/);
+    expect(focusIdleText({ waiting: 2, skipped: 1, handled: 0 })).toBe('2 waiting — N shows the next · f leaves focus');
   });
 });

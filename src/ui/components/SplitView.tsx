@@ -35,7 +35,9 @@ export function FocusBanner(p: { id: number | null; label?: string; width: numbe
  */
 export function focusIdleText(i: FocusIdle): string {
   if (i.waiting === 0) return 'Nothing is waiting. Well done. (f leaves focus and shows the digest)';
+  const aside = i.skipped + i.handled;
+  // Some not put aside: one arrived this instant and is about to be shown.
+  if (aside < i.waiting) return `${i.waiting} waiting — N shows the next · f leaves focus`;
   const why = i.skipped > 0 && i.handled > 0 ? 'skipped or handled' : i.skipped > 0 ? 'skipped' : 'handled';
-  const all = i.skipped + i.handled >= i.waiting ? `all ${why}` : `${i.skipped + i.handled} ${why}`;
-  return `${i.waiting} waiting, ${all} this session — N shows them again · f leaves focus`;
+  return `${i.waiting} waiting, all ${why} this session — N shows them again · f leaves focus`;
 }
