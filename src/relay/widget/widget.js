@@ -666,8 +666,9 @@ textarea:focus-visible{outline-offset:0}
      composer back until it is answered or skipped; "during" appears after the first message. */
   function contactWanted() {
     if (!askContact || S.contactAsked) return false;
-    if (askContact === 'before') return true;
-    return S.messages.some((m) => m.from === 'visitor') || S.outbox.length > 0;
+    const wrote = S.messages.some((m) => m.from === 'visitor') || S.outbox.length > 0;
+    // "before" is before the first message only: a visitor already chatting is never held back.
+    return askContact === 'before' ? !wrote : wrote;
   }
 
   function renderContact() {
