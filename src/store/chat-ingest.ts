@@ -66,13 +66,18 @@ function visitorCustomer(db: Db, account: string, ref: string, visitor: Visitor,
 
 const claimed = (email: string | undefined): string | null => (email ? safeLine(email).trim().toLowerCase() || null : null);
 
-/** New details from the visitor replace what they said before (they may correct a typo). */
+/**
+ * New details from the visitor replace what they said before (they may correct a typo) — on a
+ * visitor's own customer. A customer with real (verified) addresses, as visitors were before
+ * migration 10 merged them, keeps its name unless it has none, and no claim of its own address.
+ */
 function identify(db: Db, conversationId: number, name: string | undefined, email: string | undefined, now: number): void {
   const { customer_id: customerId } = stmt(db, 'SELECT customer_id FROM conversations WHERE id = ?').get(conversationId) as { customer_id: number };
+  const verified = (stmt(db, 'SELECT email FROM customer_emails WHERE customer_id = ?').all(customerId) as Array<{ email: string }>).map((r) => r.email);
   const cleanName = name ? safeLine(name) : '';
-  if (cleanName) stmt(db, 'UPDATE customers SET name = ? WHERE id = ?').run(cleanName, customerId);
+  if (cleanName) stmt(db, `UPDATE customers SET name = ? WHERE id = ?${verified.length ? " AND name = ''" : ''}`).run(cleanName, customerId);
   const address = claimed(email);
-  if (address) stmt(db, 'UPDATE customers SET claimed_email = ? WHERE id = ?').run(address, customerId);
+  if (address && !verified.includes(address)) stmt(db, 'UPDATE customers SET claimed_email = ? WHERE id = ?').run(address, customerId);
   stmt(db, 'UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, conversationId);
 }
 

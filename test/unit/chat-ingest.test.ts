@@ -50,6 +50,25 @@ describe('ingestChatEvent', () => {
     expect(c?.customer).toMatchObject({ name: '', email: null, emailVerified: false });
   });
 
+  it('a visitor merged into an email customer before migration 10 cannot rename that customer', () => {
+    const db = openDb(':memory:');
+    const mail = ingestEmail(
+      db,
+      {
+        account: 'support', mailbox: 'INBOX', uidValidity: 1, uid: 1, messageId: 'm1@x', inReplyTo: [], references: [], subject: 'Order',
+        from: { name: 'Vera Real', email: 'vera@example.test' }, to: [], cc: [], sentAt: 1, flags: [], text: 'hi', attachments: [], size: 1, fingerprint: 'f',
+      },
+      'support@shop.test',
+      0,
+    );
+    const owner = getConversation(db, mail.conversationId)?.customer.id as number;
+    db.prepare("INSERT INTO customer_visitors (account, visitor_ref, customer_id) VALUES ('web', '8', ?)").run(owner); // the old merge
+    ingestChatEvent(db, 'web', 'e1', 1, { kind: 'conversation.opened', conversation: 8, visitor: {} }, 0);
+    ingestChatEvent(db, 'web', 'e1', 2, { kind: 'visitor.identified', conversation: 8, name: 'Mallory', email: 'vera@example.test' }, 0);
+    expect(getConversation(db, mail.conversationId)?.customer).toMatchObject({ name: 'Vera Real', email: 'vera@example.test', emailVerified: true });
+    expect(claimedIdentity(db, owner)).toBeNull();
+  });
+
   it('a hostile name or address never carries a terminal escape into the store', () => {
     const db = openDb(':memory:');
     ingestChatEvent(db, 'web', 'e1', 1, { kind: 'conversation.opened', conversation: 5, visitor: { name: 'Eve\x1b]0;pwned\x07\x1b[2J', page: '/a\x1b[31m' } }, 0);
