@@ -32,7 +32,8 @@ export function headerLines(d: ConversationData, now: number, typing: boolean): 
   const c = d.conversation;
   const who = customerLine(c.customer, c.label);
   const status = c.status === 'snoozed' && c.snoozedUntil ? `snoozed until ${new Date(c.snoozedUntil).toLocaleString()}` : c.status;
-  const title = c.channel === 'chat' ? `${c.label}${c.page && c.customer.name ? ` · ${c.page}` : ''}` : rowText(c);
+  // Chat: who and where from (an anonymous visitor's label already says where).
+  const title = c.channel === 'chat' ? (c.page && !c.label.endsWith(` · ${c.page}`) ? `${c.label} · ${c.page}` : c.label) : rowText(c);
   const lines = [`#${c.id} ${safeLine(title)}`, `${safeLine(who)} · ${status} · ${reasonsLine(c, now)}`];
   if (d.claim) lines.push(safeLine(claimLine(d.claim)));
   const extra = [
