@@ -492,7 +492,7 @@ describeBrowser('chat widget in Chromium', () => {
     await until(() => seen.includes('close 4000'));
     await page.clock.runFor(1_000); // first retry: full jitter within 1 s
     await until(() => hellos.length === 2);
-    expect(hellos[1]?.d).toEqual({ token: 'tok-1', resume: { afterSeq: 0 } });
+    expect(hellos[1]?.d).toEqual({ page: '/', token: 'tok-1', resume: { afterSeq: 0 } }); // page: the path the widget is on
     expect(seen).toEqual(['hello', 'ping', 'close 4000', 'hello']);
   });
 
