@@ -70,9 +70,10 @@ export function rowText(c: { channel: Channel; subject: string; preview: string 
 }
 
 /** "claims to be ann@example.com (unverified) — 3 email conversations": a link to follow, never a merge. */
-export function claimLine(c: { email: string; emailConversations: number }): string {
+export function claimLine(c: { email: string; emailConversations: number; recent?: number[] }): string {
   const n = c.emailConversations;
-  const history = n > 0 ? `${n} email conversation${n === 1 ? '' : 's'}` : 'no email history here';
+  const ids = c.recent?.length ? `: ${c.recent.map((id) => `#${id}`).join(' ')}${n > c.recent.length ? ' …' : ''}` : '';
+  const history = n > 0 ? `${n} email conversation${n === 1 ? '' : 's'}${ids}` : 'no email history here';
   return `claims to be ${emailText(c.email, false)} — ${history}`;
 }
 

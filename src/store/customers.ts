@@ -24,6 +24,8 @@ export interface ClaimedIdentity {
   customerId: number | null;
   /** That customer's email conversations. */
   emailConversations: number;
+  /** The newest of them (at most 5), to follow with `attend show ID`. */
+  recent: number[];
 }
 
 /**
@@ -35,8 +37,11 @@ export function claimedIdentity(db: Db, customerId: number | null): ClaimedIdent
   const row = stmt(db, 'SELECT claimed_email FROM customers WHERE id = ?').get(customerId) as { claimed_email: string | null } | undefined;
   if (!row?.claimed_email) return null;
   const owner = stmt(db, 'SELECT customer_id FROM customer_emails WHERE email = ?').get(row.claimed_email) as { customer_id: number } | undefined;
-  if (!owner || owner.customer_id === customerId) return { email: row.claimed_email, customerId: null, emailConversations: 0 };
+  if (!owner || owner.customer_id === customerId) return { email: row.claimed_email, customerId: null, emailConversations: 0, recent: [] };
   const n = stmt(db, "SELECT COUNT(*) AS n FROM conversations WHERE customer_id = ? AND channel = 'email'").get(owner.customer_id) as { n: number };
-  return { email: row.claimed_email, customerId: owner.customer_id, emailConversations: n.n };
+  const recent = stmt(db, "SELECT id FROM conversations WHERE customer_id = ? AND channel = 'email' ORDER BY last_message_at DESC, id DESC LIMIT 5").all(
+    owner.customer_id,
+  ) as Array<{ id: number }>;
+  return { email: row.claimed_email, customerId: owner.customer_id, emailConversations: n.n, recent: recent.map((r) => r.id) };
 }
 

@@ -82,7 +82,7 @@ describe('chat labels through the relay', () => {
       String(annRow?.id),
     ]);
     check('show', shown);
-    expect(shown.claimsToBe).toEqual({ email: 'ann@example.com', customerId: null, emailConversations: 0 });
+    expect(shown.claimsToBe).toEqual({ email: 'ann@example.com', customerId: null, emailConversations: 0, recent: [] });
     const showText = (await cli.run(['show', String(annRow?.id)])).stdout;
     expect(showText).toContain('customer: Ann Lee <ann@example.com> (unverified) · wrote from /pricing');
     expect(showText).toContain('claims to be ann@example.com (unverified) — no email history here');

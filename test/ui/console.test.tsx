@@ -353,7 +353,7 @@ describe('telling conversations apart', () => {
     await until(new RegExp(`#${chat} .*ann@shop\\.io \\(unverified\\) +It is Ann`));
     ui.stdin.write('j');
     await until(`▸#${chat}`);
-    await until('claims to be ann@shop.io (unverified) — 1 email conversation');
+    await until(`claims to be ann@shop.io (unverified) — 1 email conversation: #${mail}`);
     expect(frame()).toContain('ann@shop.io (unverified) · open');
     // Never merged: the chat's customer is not the email's.
     const owner = (id: number) => (rt.ctx.db.prepare('SELECT customer_id FROM conversations WHERE id = ?').get(id) as { customer_id: number }).customer_id;

@@ -34,7 +34,7 @@ describe('ingestChatEvent', () => {
     expect(after?.customer).toMatchObject({ name: 'Vera', email: 'vera@example.test', emailVerified: false });
     // The email customer's address is still theirs alone, and verified.
     expect(getConversation(db, mail.conversationId)?.customer).toMatchObject({ email: 'vera@example.test', emailVerified: true });
-    expect(claimedIdentity(db, after?.customer.id ?? null)).toEqual({ email: 'vera@example.test', customerId: emailCustomer, emailConversations: 1 });
+    expect(claimedIdentity(db, after?.customer.id ?? null)).toEqual({ email: 'vera@example.test', customerId: emailCustomer, emailConversations: 1, recent: [mail.conversationId] });
     // A search for the address finds both: the real sender's thread and the chat that claims it.
     expect(listConversations(db, { status: 'all', search: 'vera@example', limit: 5 }).map((c) => c.channel).sort()).toEqual(['chat', 'email']);
     expect(getChatCursor(db, 'web')).toEqual({ epoch: 'e1', lastSeq: 3 });

@@ -51,6 +51,9 @@ describe('customerLabel', () => {
     expect(customerLine({ name: 'Ann', email: 'ann@x.test', emailVerified: true }, 'Ann')).toBe('Ann <ann@x.test>');
     expect(emailText('a@b.test', false)).toBe('a@b.test (unverified)');
     expect(claimLine({ email: 'ann@example.com', emailConversations: 3 })).toBe('claims to be ann@example.com (unverified) — 3 email conversations');
+    expect(claimLine({ email: 'ann@example.com', emailConversations: 7, recent: [19, 15, 12, 9, 4] })).toBe(
+      'claims to be ann@example.com (unverified) — 7 email conversations: #19 #15 #12 #9 #4 …',
+    );
     expect(claimLine({ email: 'ann@example.com', emailConversations: 0 })).toBe('claims to be ann@example.com (unverified) — no email history here');
   });
 });
