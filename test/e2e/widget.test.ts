@@ -546,6 +546,7 @@ describeBrowser('chat widget in Chromium', () => {
     const page = await shopPage('data-ask-contact="before"', '/pricing?coupon=SECRET#plans');
     await bubble(page).click();
     await page.getByText('Before we start: who are we talking to? (Optional.)').waitFor();
+    expect(await page.getByRole('textbox', { name: 'Your name' }).evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
     // The composer waits for the answer (or Skip).
     await input(page).waitFor({ state: 'hidden' });
     await page.getByRole('textbox', { name: 'Your name' }).fill('Kim Park');
@@ -553,6 +554,7 @@ describeBrowser('chat widget in Chromium', () => {
     await email.fill('not an email');
     await page.getByRole('button', { name: 'Start chat' }).click();
     await page.getByText('Please enter a valid email address, or leave it empty.').waitFor();
+    await page.screenshot({ path: '/tmp/attend-widget-contact.png' });
     await email.fill('kim@example.com');
     await page.getByRole('button', { name: 'Start chat' }).click();
     await input(page).waitFor();

@@ -321,7 +321,8 @@ textarea:focus-visible{outline-offset:0}
     connect();
     updateComposer(); // a restored draft can be measured now that the panel is visible
     ui.scroll.scrollTop = ui.scroll.scrollHeight;
-    ui.input.focus({ preventScroll: true });
+    // With the contact form before the chat, its first field has the focus (the composer waits).
+    (ui.form.hidden ? ui.contact.querySelector('input') : ui.input).focus({ preventScroll: true });
   }
 
   function closePanel(returnFocus) {
@@ -720,6 +721,7 @@ textarea:focus-visible{outline-offset:0}
       done();
     });
     box.append(h('p', { text: intro }), form, line);
+    if (askContact === 'during') ui.scroll.scrollTop = ui.scroll.scrollHeight; // in view, under the message just sent
   }
 
   function sendIdentify() {
