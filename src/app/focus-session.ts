@@ -21,6 +21,13 @@ import type { Db } from '../store/db.js';
 import { stmt } from '../store/statements.js';
 import { rankedOne, waitingQueue } from './queue-view.js';
 
+/** Why focus shows nothing: how many wait, and how many of those this session put aside. */
+export interface FocusIdle {
+  waiting: number;
+  skipped: number;
+  handled: number;
+}
+
 export interface FocusFacts {
   currentId: number | null;
   /** Activity counted quietly (same or higher channel than the current conversation's). */
@@ -162,6 +169,9 @@ export class FocusSession {
   }
 
   facts(): FocusFacts {
+    // Nothing shown and someone new waits (a chat arrived while focus was idle): show it, rather
+    // than say "nothing is waiting" under a status bar that counts them.
+    if (this.currentId === null) this.advance();
     // A VIP breaks through when they wrote during this session (or are near their target like
     // anyone else) — not forever just for waiting somewhere in the queue.
     const active = new Set([...this.deferred, ...this.hidden].map((d) => d.conversationId));
@@ -169,9 +179,32 @@ export class FocusSession {
     const list = breakthroughs(waitingQueue(this.db, this.now(), 1000, this.policy.sla), this.currentId, this.policy.focus).filter(
       (r) => !r.vip || active.has(r.item.id) || (r.openLeft !== null && r.openLeft <= lead[r.item.channel] * 60_000),
     );
-    const deferredIds = new Set(this.deferred.map((d) => d.conversationId));
+    // Counted while they still wait: one answered or resolved meanwhile is no longer "waiting".
+    const stillWaiting = new Set(waitingQueue(this.db, this.now()).map((r) => r.item.id));
+    const deferredIds = new Set(this.deferred.map((d) => d.conversationId).filter((id) => stillWaiting.has(id)));
     deferredIds.delete(this.currentId ?? -1);
     return { currentId: this.currentId, deferredCount: deferredIds.size, breakthrough: list[0] ?? null, moreBreakthroughs: Math.max(0, list.length - 1) };
+  }
+
+  /** When nothing is shown: what waits, and how much of it this session skipped or handled. */
+  idle(): FocusIdle {
+    const waiting = waitingQueue(this.db, this.now());
+    const skippedIds = new Set(this.skipped.map((s) => s.conversationId));
+    let skipped = 0;
+    let handled = 0;
+    for (const r of waiting) {
+      if (!this.exclude.has(r.item.id)) continue;
+      if (skippedIds.has(r.item.id)) skipped++;
+      else handled++;
+    }
+    return { waiting: waiting.length, skipped, handled };
+  }
+
+  /** Offers the conversations skipped (or handled) this session again, from the top of the queue. */
+  reconsider(): number | null {
+    this.exclude.clear();
+    this.handledIds.clear();
+    return this.advance();
   }
 
   /** True the first time a breakthrough is seen (for the bell / desktop notification). */

@@ -277,7 +277,7 @@ export class Runtime extends EventEmitter {
   /** A conversation's customer as one safe line (for the breakthrough line). */
   customerName(conversationId: number): string {
     const c = getConversation(this.ctx.db, conversationId);
-    return safeLine(c?.customer.name || c?.customer.email || 'visitor');
+    return safeLine(c?.label ?? 'visitor');
   }
 
   /** Queues a reply durably, then has it sent now (chat: by the live connection; email: a fresh SMTP session). */

@@ -122,34 +122,63 @@ const stripComment = (line: string): string => (/^\s*#/.test(line) ? '' : line.r
 const unquote = (s: string): string => s.replace(/^(["'])(.*)\1$/, '$2');
 const splitTags = (s: string): string[] => s.split(',').map((t) => unquote(t.trim())).filter(Boolean);
 
-const VARIABLE = /\{\{\s*([\w.-]+)\s*\}\}/g;
+/** {{name}} or {{name|fallback}}: the fallback is used when the conversation has no value for it. */
+const VARIABLE = /\{\{\s*([\w.-]+)\s*(?:\|([^{}]*))?\}\}/g;
 
 /** The variable names a body uses, in order of first use. */
 export function templateVariables(t: Pick<Template, 'body'>): string[] {
   return [...new Set([...t.body.matchAll(VARIABLE)].map((m) => m[1] as string))];
 }
 
-/** Fills {{variables}}; an unknown one (or a front-matter problem) is an error before anything is sent. */
-export function renderTemplate(t: Template, vars: Record<string, string>): string {
+/**
+ * A template's values: a string, or null when this conversation has none (a visitor who gave no
+ * name). An explicit `--var key=` is the empty string: chosen, so not missing.
+ */
+export type TemplateVars = Record<string, string | null>;
+
+const plural = (n: number, word: string) => `${word}${n > 1 ? 's' : ''}`;
+
+/**
+ * Fills {{variables}}. An unknown one, a variable with no value and no fallback, or a front-matter
+ * problem is an error before anything is sent: "Hi ," must never reach a customer.
+ */
+export function renderTemplate(t: Template, vars: TemplateVars): string {
   if (t.problems?.length) throw new TemplateError(`template ${t.name}: ${t.problems.join('; ')}`);
   const unknown = templateVariables(t).filter((key) => !Object.hasOwn(vars, key));
-  if (unknown.length) throw new TemplateError(`template ${t.name}: unknown variable${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{{${u}}}`).join(', ')}`);
-  const out = t.body.replace(VARIABLE, (_, key: string) => vars[key] as string).replace(/\s+$/, '');
+  if (unknown.length) throw new TemplateError(`template ${t.name}: unknown ${plural(unknown.length, 'variable')} ${unknown.map((u) => `{{${u}}}`).join(', ')}`);
+  const uses = [...t.body.matchAll(VARIABLE)];
+  const empty = [...new Set(uses.filter((m) => m[2] === undefined && vars[m[1] as string] === null).map((m) => m[1] as string))];
+  if (empty.length) {
+    const first = empty[0] as string;
+    throw new TemplateError(
+      `template ${t.name}: no value for ${empty.map((u) => `{{${u}}}`).join(', ')} in this conversation — ` +
+        `give ${empty.length > 1 ? 'them a fallback' : 'it a fallback'} ({{${first}|${FALLBACK_EXAMPLE[first] ?? '…'}}}) or --var ${first}=…`,
+    );
+  }
+  const out = t.body
+    .replace(VARIABLE, (_, key: string, fallback: string | undefined) => vars[key] ?? (fallback ?? '').trim())
+    .replace(/\s+$/, '');
   if (out.trim() === '') throw new TemplateError(`template ${t.name}: the body is empty`);
   return out;
 }
 
-/** The variables every conversation provides (the console's T uses the same names). */
+const FALLBACK_EXAMPLE: Record<string, string> = { 'customer.name': 'there', 'customer.email': 'your address', subject: 'your message' };
+
+/**
+ * The variables every conversation provides (the console's T uses the same names). A missing value
+ * is null, not "" and not a stand-in: a name is never replaced by an address behind the agent's back.
+ */
 export function conversationVars(
   c: { id: number; subject: string; customer: { name: string | null; email: string | null } },
   agentName: string,
-): Record<string, string> {
+): TemplateVars {
+  const orNull = (s: string | null | undefined) => (s?.trim() ? s : null);
   return {
-    'customer.name': c.customer.name || c.customer.email || '',
-    'customer.email': c.customer.email ?? '',
-    'agent.name': agentName,
+    'customer.name': orNull(c.customer.name),
+    'customer.email': orNull(c.customer.email),
+    'agent.name': orNull(agentName),
     'conversation.id': String(c.id),
-    subject: c.subject,
+    subject: orNull(c.subject),
   };
 }
 
@@ -183,9 +212,10 @@ export function newTemplateText(name: string): string {
 # snooze: 2d
 # (snooze instead of status: 90m, 4h, 2d or 1w from the reply)
 # Variables: {{customer.name}} {{customer.email}} {{agent.name}} {{conversation.id}} {{subject}},
-# and any --var key=value. An unknown variable is an error before anything is sent.
+# and any --var key=value. {{customer.name|there}} uses "there" when the customer gave no name;
+# an unknown variable, or one with no value and no fallback, is an error before anything is sent.
 ---
-Hi {{customer.name}},
+Hi {{customer.name|there}},
 
 Thank you for writing to us about "{{subject}}".
 

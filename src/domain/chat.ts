@@ -10,7 +10,7 @@ export interface ChatMessage {
 
 export type EventData =
   | { kind: 'message'; conversation: number; message: ChatMessage }
-  | { kind: 'conversation.opened'; conversation: number; visitor: { name?: string; email?: string } }
+  | { kind: 'conversation.opened'; conversation: number; visitor: { name?: string; email?: string; page?: string } }
   | { kind: 'conversation.status'; conversation: number; status: 'open' | 'resolved' }
   | { kind: 'visitor.identified'; conversation: number; name?: string; email?: string };
 

@@ -63,7 +63,7 @@ export interface EventConversation {
   priority: Priority;
   assignee: string | null;
   tags: string[];
-  customer: { id: number | null; name: string; email: string | null };
+  customer: { id: number | null; name: string; email: string | null; emailVerified: boolean };
   waitingSince: string | null;
   dueAt: string | null;
 }

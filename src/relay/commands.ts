@@ -26,7 +26,8 @@ function needId(s: Session, f: Frame, what: string): f is Frame & { id: string }
 function openingEvents(core: RelayCore, s: Session, conv: Conversation): EventData[] {
   if (!conv.opened) {
     const v = core.store.visitor(conv.visitorId);
-    return [{ kind: 'conversation.opened', conversation: conv.id, visitor: { name: v?.name ?? undefined, email: v?.email ?? undefined } }];
+    const page = s.role === 'visitor' ? s.page : undefined;
+    return [{ kind: 'conversation.opened', conversation: conv.id, visitor: { name: v?.name ?? undefined, email: v?.email ?? undefined, ...(page ? { page } : {}) } }];
   }
   // A resolved conversation reopens when the visitor writes again.
   if (conv.status === 'resolved' && s.role === 'visitor') return [{ kind: 'conversation.status', conversation: conv.id, status: 'open' }];

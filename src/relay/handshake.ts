@@ -8,7 +8,7 @@ import type { RelayCore } from './core.js';
 import { eventFrame, visitorPresence } from './fanout.js';
 import type { EventFilter } from './relay-store.js';
 import type { Session } from './session.js';
-import { checkEmail, checkName, checkSeq, fields } from './validate.js';
+import { checkEmail, checkName, checkPage, checkSeq, fields } from './validate.js';
 
 const REPLAY_PAGE = 500;
 /** Replay pauses whenever this much is queued on the socket (well below the slow-consumer limit). */
@@ -105,6 +105,7 @@ async function visitorHello(core: RelayCore, s: Session, f: Frame): Promise<void
   s.visitorId = visitor.id;
   s.conversation = conversation.id;
   s.name = visitor.name ?? '';
+  s.page = checkPage(d.page);
   s.state = 'replaying';
   // The newest connection wins: a reconnect must not be refused because the dead socket it
   // replaces has not timed out yet. The old one is told why (4409) and should not reconnect.

@@ -46,6 +46,8 @@ export class Session {
   visitorId = 0;
   conversation = 0;
   name = '';
+  /** Visitor: the page path its hello named (told to agents when the conversation opens). */
+  page: string | undefined;
   /** Another connection with the same visitor token took over (closed 4409). */
   replaced = false;
   /** Last forwarded `typing on`, per conversation. */

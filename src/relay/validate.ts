@@ -1,6 +1,6 @@
 // Checks on the fields of client frames. Each returns the cleaned value or the error to send;
 // nothing from a client reaches the store or another client unchecked.
-import { type ErrorCode, MAX_EMAIL_CHARS, MAX_NAME_CHARS } from '../adapters/chat/wire.js';
+import { type ErrorCode, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PAGE_CHARS } from '../adapters/chat/wire.js';
 import { safeLine } from '../domain/sanitize.js';
 
 export type Check<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
@@ -38,6 +38,27 @@ export function checkEmail(v: unknown): Check<string | undefined> {
   if (email.length > MAX_EMAIL_CHARS) return bad(`d.email is longer than ${MAX_EMAIL_CHARS} characters`, 'too_long');
   if (!EMAIL.test(email)) return bad('d.email does not look like an email address');
   return ok(email);
+}
+
+/**
+ * The page a visitor writes from, as a path ("/pricing"): a full URL is cut to its path, the query
+ * and fragment are dropped (they carry session ids and e-mail addresses more often than meaning),
+ * and an over-long path is shortened. Lenient: a page that cannot be read is "not given", never an
+ * error — the chat matters more than the label.
+ */
+export function checkPage(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  let path = v.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+    try {
+      path = new URL(path).pathname;
+    } catch {
+      return undefined;
+    }
+  }
+  path = safeLine(path.replace(/[?#].*$/s, ''));
+  if (!path.startsWith('/')) return undefined;
+  return path.length > MAX_PAGE_CHARS ? `${path.slice(0, MAX_PAGE_CHARS - 1)}…` : path;
 }
 
 /** A conversation id: a positive integer, or absent. */

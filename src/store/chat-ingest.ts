@@ -1,7 +1,7 @@
 // Folds relay events into the one store: chat conversations sit beside email in list/show/reply.
 import { stmt } from './statements.js';
 import type { ChatMessage, EventData } from '../domain/chat.js';
-import { customerIdFor } from './customers.js';
+import { safeLine } from '../domain/sanitize.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
 import { applyMessage } from './ingest.js';
@@ -23,66 +23,74 @@ export function putChatCursor(db: Db, account: string, c: ChatCursor, now: numbe
   ).run(account, c.epoch, c.lastSeq, now);
 }
 
+type Visitor = { name?: string; email?: string; page?: string };
+
 /** The local conversation for a relay conversation, created on first sight (events may start mid-stream after a reset). */
-export function chatConversation(db: Db, account: string, relayConversation: number, now: number, visitor: { name?: string; email?: string } = {}): number {
+export function chatConversation(db: Db, account: string, relayConversation: number, now: number, visitor: Visitor = {}): number {
   const ref = String(relayConversation);
   const found = stmt(db, 'SELECT id FROM conversations WHERE account = ? AND external_ref = ?').get(account, ref) as { id: number } | undefined;
   if (found) return found.id;
   const customerId = visitorCustomer(db, account, ref, visitor, now);
+  // Who the visitor is lives with the customer (a label is made when listing); the subject only says where.
+  const page = visitor.page ? safeLine(visitor.page) : null;
   const id = Number(
     stmt(db, 
-        `INSERT INTO conversations (channel, account, external_ref, subject, customer_id, status, created_at, updated_at)
-         VALUES ('chat', ?, ?, ?, ?, 'open', ?, ?)`,
+        `INSERT INTO conversations (channel, account, external_ref, subject, customer_id, status, page, created_at, updated_at)
+         VALUES ('chat', ?, ?, ?, ?, 'open', ?, ?, ?)`,
       )
-      .run(account, ref, `Chat with ${visitor.name || visitor.email || `visitor ${ref}`}`, customerId, now, now).lastInsertRowid,
+      .run(account, ref, page ? `Chat on ${page}` : 'Chat', customerId, page, now, now).lastInsertRowid,
   );
   appendEvent(db, 'conversation.created', id, now, { channel: 'chat', account });
   return id;
 }
 
-/** A visitor who gave an email address is the same customer as that address's email threads. */
-function visitorCustomer(db: Db, account: string, ref: string, visitor: { name?: string; email?: string }, now: number): number {
+/**
+ * A visitor is a customer of their own. An address they typed is only what they *claim*: it is kept
+ * as claimed_email and never joins that address's email history (anyone can type anyone's address).
+ */
+function visitorCustomer(db: Db, account: string, ref: string, visitor: Visitor, now: number): number {
   const known = stmt(db, 'SELECT customer_id FROM customer_visitors WHERE account = ? AND visitor_ref = ?').get(account, ref) as
     | { customer_id: number }
     | undefined;
   if (known) return known.customer_id;
-  const id = visitor.email
-    ? customerIdFor(db, visitor.email, visitor.name ?? '', now)
-    : Number(stmt(db, 'INSERT INTO customers (name, created_at) VALUES (?, ?)').run(visitor.name ?? '', now).lastInsertRowid);
+  const id = Number(
+    stmt(db, 'INSERT INTO customers (name, claimed_email, created_at) VALUES (?, ?, ?)').run(
+      safeLine(visitor.name ?? ''),
+      claimed(visitor.email),
+      now,
+    ).lastInsertRowid,
+  );
   stmt(db, 'INSERT INTO customer_visitors (account, visitor_ref, customer_id) VALUES (?, ?, ?)').run(account, ref, id);
   return id;
 }
 
-function identify(db: Db, account: string, conversationId: number, ref: string, name: string | undefined, email: string | undefined, now: number): void {
-  const current = stmt(db, 'SELECT customer_id FROM conversations WHERE id = ?').get(conversationId) as { customer_id: number };
-  let customerId = current.customer_id;
-  if (email) {
-    const owner = stmt(db, 'SELECT customer_id FROM customer_emails WHERE email = ?').get(email.trim().toLowerCase()) as { customer_id: number } | undefined;
-    if (owner && owner.customer_id !== customerId) {
-      customerId = owner.customer_id; // join the history this address already has
-    } else if (!owner) {
-      stmt(db, 'INSERT INTO customer_emails (email, customer_id) VALUES (?, ?)').run(email.trim().toLowerCase(), customerId);
-    }
-  }
-  if (name) stmt(db, "UPDATE customers SET name = ? WHERE id = ? AND name = ''").run(name, customerId);
-  stmt(db, 'UPDATE conversations SET customer_id = ?, updated_at = ? WHERE id = ?').run(customerId, now, conversationId);
-  stmt(db, 'UPDATE customer_visitors SET customer_id = ? WHERE account = ? AND visitor_ref = ?').run(customerId, account, ref);
-  if (name || email) {
-    stmt(db, "UPDATE conversations SET subject = ? WHERE id = ? AND subject LIKE 'Chat with visitor %'").run(`Chat with ${name || email}`, conversationId);
-  }
+const claimed = (email: string | undefined): string | null => (email ? safeLine(email).trim().toLowerCase() || null : null);
+
+/**
+ * New details from the visitor replace what they said before (they may correct a typo) — on a
+ * visitor's own customer. A customer with real (verified) addresses, as visitors were before
+ * migration 10 merged them, keeps its name unless it has none, and no claim of its own address.
+ */
+function identify(db: Db, conversationId: number, name: string | undefined, email: string | undefined, now: number): void {
+  const { customer_id: customerId } = stmt(db, 'SELECT customer_id FROM conversations WHERE id = ?').get(conversationId) as { customer_id: number };
+  const verified = (stmt(db, 'SELECT email FROM customer_emails WHERE customer_id = ?').all(customerId) as Array<{ email: string }>).map((r) => r.email);
+  const cleanName = name ? safeLine(name) : '';
+  if (cleanName) stmt(db, `UPDATE customers SET name = ? WHERE id = ?${verified.length ? " AND name = ''" : ''}`).run(cleanName, customerId);
+  const address = claimed(email);
+  if (address && !verified.includes(address)) stmt(db, 'UPDATE customers SET claimed_email = ? WHERE id = ?').run(address, customerId);
+  stmt(db, 'UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, conversationId);
 }
 
 /** Stores one relay event idempotently and advances the cursor in the same transaction. */
 export function ingestChatEvent(db: Db, account: string, epoch: string, seq: number, d: EventData, now: number): void {
   db.transaction(() => {
-    const ref = String(d.conversation);
     switch (d.kind) {
       case 'conversation.opened':
         chatConversation(db, account, d.conversation, now, d.visitor);
         break;
       case 'visitor.identified': {
         const id = chatConversation(db, account, d.conversation, now);
-        identify(db, account, id, ref, d.name, d.email, now);
+        identify(db, id, d.name, d.email, now);
         break;
       }
       case 'conversation.status': {
@@ -127,6 +135,6 @@ function storeChatMessage(db: Db, account: string, relayConversation: number, m:
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(conversationId, account, m.id, direction, m.author ?? '', sentAt, m.body, direction === 'out' ? 'sent' : null, now).lastInsertRowid,
   );
-  applyMessage(db, conversationId, { direction, sentAt, text: m.body, subject: '', answered: false, attachments: [], now });
+  applyMessage(db, conversationId, { direction, sentAt, text: m.body, subject: '', answered: false, attachments: [], now, previewFromCustomer: true });
   if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'chat', messageId: m.id, messageRowId });
 }

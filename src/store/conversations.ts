@@ -3,13 +3,19 @@ import type { AttachmentMeta, Channel, DeliveryState, Direction, Priority, Statu
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
 import { placeInQueueOrder, readInQueueOrder } from './queue-order.js';
+import { customerLabel } from '../domain/labels.js';
 
 export interface ConversationSummary {
   id: number;
   channel: Channel;
   account: string;
   subject: string;
-  customer: { id: number | null; name: string; email: string | null };
+  /** The address is verified when mail came from it; false when a chat visitor only typed it. */
+  customer: { id: number | null; name: string; email: string | null; emailVerified: boolean };
+  /** Who, as rows show it: name, address (marked unverified) or "visitor 7f3a · /pricing" (domain/labels.ts). */
+  label: string;
+  /** Chat: the path of the page the visitor wrote from. */
+  page: string | null;
   status: Status;
   priority: Priority;
   assignee: string | null;
@@ -50,6 +56,9 @@ interface ConversationRow {
   customer_id: number | null;
   customer_name: string | null;
   customer_email: string | null;
+  claimed_email: string | null;
+  external_ref: string | null;
+  page: string | null;
   status: Status;
   priority: Priority;
   assignee: string | null;
@@ -71,19 +80,27 @@ const SELECT_CONVERSATION = `
   SELECT c.id, c.channel, c.account, c.subject, c.customer_id, cu.name AS customer_name,
          (SELECT email FROM customer_emails e WHERE e.customer_id = c.customer_id ORDER BY email LIMIT 1) AS customer_email,
          c.status, c.priority, c.assignee, c.snoozed_until, c.waiting_since, c.first_response_at, c.last_message_at,
-         c.message_count, c.preview, c.due_at, c.vip, c.rank_reasons, c.backlog_slot
+         c.message_count, c.preview, c.due_at, c.vip, c.rank_reasons, c.backlog_slot, cu.claimed_email, c.external_ref, c.page
   FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id`;
 
 function toSummary(db: Db, r: ConversationRow): ConversationSummary {
   const tags = (stmt(db, 'SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag').all(r.id) as Array<{ tag: string }>).map(
     (t) => t.tag,
   );
+  const customer = {
+    id: r.customer_id,
+    name: r.customer_name ?? '',
+    email: r.customer_email ?? r.claimed_email,
+    emailVerified: r.customer_email !== null,
+  };
   return {
     id: r.id,
     channel: r.channel,
     account: r.account,
     subject: r.subject,
-    customer: { id: r.customer_id, name: r.customer_name ?? '', email: r.customer_email },
+    customer,
+    label: customerLabel({ ...customer, channel: r.channel, account: r.account, externalRef: r.external_ref, page: r.page }),
+    page: r.page,
     status: r.status,
     priority: r.priority,
     assignee: r.assignee,
@@ -124,9 +141,9 @@ function whereOf(f: Omit<ListFilter, 'limit' | 'offset'>): { sql: string; args: 
   for (const word of (f.search ?? '').trim().split(/\s+/).filter(Boolean)) {
     const like = `%${word.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     where.push(
-      `(c.subject LIKE ? ESCAPE '\\' OR cu.name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM customer_emails e WHERE e.customer_id = c.customer_id AND e.email LIKE ? ESCAPE '\\'))`,
+      `(c.subject LIKE ? ESCAPE '\\' OR cu.name LIKE ? ESCAPE '\\' OR cu.claimed_email LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM customer_emails e WHERE e.customer_id = c.customer_id AND e.email LIKE ? ESCAPE '\\'))`,
     );
-    args.push(like, like, like);
+    args.push(like, like, like, like);
   }
   return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
 }

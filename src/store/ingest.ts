@@ -159,6 +159,8 @@ interface Applied {
   answered: boolean;
   attachments: AttachmentMeta[];
   now: number;
+  /** Chat: the preview is what the customer said last, so an agent's reply does not replace it. */
+  previewFromCustomer?: boolean;
 }
 
 interface ConversationAggregates {
@@ -235,7 +237,7 @@ function foldMessage(db: Db, conversationId: number | null, c: ConversationAggre
     firstMessageAt: isOldest ? m.sentAt : c.first_message_at,
     lastMessageAt: isNewest ? m.sentAt : c.last_message_at,
     subject: isOldest && m.subject.trim() !== '' ? normalizeSubject(m.subject) : null,
-    preview: isNewest && m.direction !== 'note' ? previewText(m.text, m.attachments) : null,
+    preview: isNewest && m.direction !== 'note' && !(m.previewFromCustomer && m.direction !== 'in') ? previewText(m.text, m.attachments) : null,
     reopened,
   };
 }

@@ -185,4 +185,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX conversations_backlog_due ON conversations(backlog_at) WHERE backlog_slot = 0 AND backlog_at IS NOT NULL;
   UPDATE conversations SET rank_dirty = 1;
   `,
+  /* 8: who a chat visitor says they are, and where they wrote from */ `
+  -- An address a chat visitor typed: unverified, so never in customer_emails (which would merge
+  -- them with that address's email history); shown as "claims to be".
+  ALTER TABLE customers ADD COLUMN claimed_email TEXT;
+  ALTER TABLE conversations ADD COLUMN page TEXT;          -- chat: the path of the page the visitor wrote from
+  `,
 ];

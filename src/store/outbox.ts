@@ -134,7 +134,7 @@ export function enqueueChat(db: Db, conversationId: number, account: string, cha
         .run(conversationId, account, `key:${chat.key}`, chat.author, chat.date, chat.body, now).lastInsertRowid,
     );
     if (automatic) stmt(db, 'UPDATE conversations SET message_count = message_count + 1 WHERE id = ?').run(conversationId);
-    else applyMessage(db, conversationId, { direction: 'out', sentAt: chat.date, text: chat.body, subject: '', answered: false, attachments: [], now });
+    else applyMessage(db, conversationId, { direction: 'out', sentAt: chat.date, text: chat.body, subject: '', answered: false, attachments: [], now, previewFromCustomer: true });
     const id = Number(
       stmt(db, 
           `INSERT INTO outbox (conversation_id, message_row_id, account, message_id, payload_json, state, kind, created_at, updated_at)

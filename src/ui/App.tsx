@@ -14,7 +14,7 @@ import { Prompt } from './components/Prompt.js';
 import { QueuePane } from './components/QueuePane.js';
 import { StatusBar } from './components/StatusBar.js';
 import { BreakthroughLine } from './components/BreakthroughLine.js';
-import { FocusBanner, SplitView } from './components/SplitView.js';
+import { FocusBanner, SplitView, focusIdleText } from './components/SplitView.js';
 import { type Context, commandFor, keyName } from './keys/keymap.js';
 import { editorContext, readConversation } from './model/conversation-view.js';
 import { type QueueFilter, QueueWindow } from './model/queue-window.js';
@@ -113,6 +113,12 @@ export function App(props: AppProps) {
     for (const n of s.observe()) void runtime.notice(n.conversationId, n.text).catch((err) => runtime.log(`queue notice: ${(err as Error).message}`));
     return s.facts();
   }, [mode, version, now, runtime]);
+  // facts() shows a newcomer when focus was idle: follow the session's choice.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: focusFacts is the trigger; the session holds the truth
+  useEffect(() => {
+    const s = focusRef.current;
+    if (mode === 'focus' && s && s.currentId !== focusId) setFocusId(s.currentId);
+  }, [focusFacts]);
   useEffect(() => {
     const b = focusFacts?.breakthrough;
     const s = focusRef.current;
@@ -291,6 +297,12 @@ export function App(props: AppProps) {
       case 'next': {
         const s = focusRef.current;
         if (!s) return;
+        if (s.currentId === null) {
+          // Nothing shown: offer again what this session skipped or handled, if any still waits.
+          const next = s.reconsider();
+          if (next === null) say('nothing is waiting');
+          return setFocusId(next);
+        }
         if (s.currentWaiting()) return setOverlay(promptFor('skip', ''));
         return s.currentId === null ? undefined : setFocusId(s.handle(s.currentId, 'replied'));
       }
@@ -491,7 +503,7 @@ export function App(props: AppProps) {
   const typing = shownId !== null && runtime.isTyping(shownId);
   let body: React.ReactNode;
   if (overlay?.kind === 'help') body = <HelpOverlay context={context} width={width} height={paneHeight} theme={theme} />;
-  else if (mode === 'digest' && digest) body = <DigestView digest={digest} width={width} height={paneHeight} theme={theme} />;
+  else if (mode === 'digest' && digest) body = <DigestView digest={digest} labelOf={(id) => runtime.customerName(id)} width={width} height={paneHeight} theme={theme} />;
   else if (mode === 'stats' && statsLines)
     body = <TextScreen title="Stats · last 7 days (any key returns; attend stats --help for more)" lines={statsLines} width={width} height={paneHeight} theme={theme} />;
   else if (overlay?.kind === 'choice') {
@@ -520,7 +532,7 @@ export function App(props: AppProps) {
     body =
       focusId === null ? (
         <Box height={paneHeight} paddingLeft={1}>
-          <Text>Nothing is waiting. Well done. (f leaves focus and shows the digest)</Text>
+          <Text>{focusIdleText(focusRef.current?.idle() ?? { waiting: 0, skipped: 0, handled: 0 })}</Text>
         </Box>
       ) : (
         <ConversationPane data={data} width={width} height={paneHeight} scroll={scroll} active typing={typing} now={now} theme={theme} footer={convFooter} />
@@ -543,8 +555,10 @@ export function App(props: AppProps) {
       : filtering
         ? 'type to filter · enter picks the first · esc cancels'
         : null;
-  // A new user's empty queue says where the built-in relay's demo page is.
-  const idleHint = mode === 'queue' && total === 0 && runtime.relayUrl ? `no customers yet: open ${runtime.relayUrl}/demo in a browser and write` : null;
+  // A new user's empty queue says where the built-in relay's demo page is — only when there really
+  // is nobody yet: an empty search or filter is not a first run (the queue pane says "no match").
+  const firstRun = mode === 'queue' && total === 0 && !filter.search && runtime.relayUrl !== null && win.storeIsEmpty();
+  const idleHint = firstRun ? `no customers yet: open ${runtime.relayUrl}/demo in a browser and write` : null;
   const message = (
     <Text wrap="truncate-end" color={theme.accent}>
       {safeLine(hint ?? flash ?? idleHint ?? '') || ' '}
@@ -553,7 +567,7 @@ export function App(props: AppProps) {
 
   return (
     <Box flexDirection="column" width={width} height={height}>
-      {mode === 'focus' ? <FocusBanner id={focusId} width={width} /> : null}
+      {mode === 'focus' ? <FocusBanner id={focusId} label={data?.conversation.label} width={width} /> : null}
       {body}
       {mode === 'focus' ? (
         focusFacts?.breakthrough ? (

@@ -492,7 +492,7 @@ describeBrowser('chat widget in Chromium', () => {
     await until(() => seen.includes('close 4000'));
     await page.clock.runFor(1_000); // first retry: full jitter within 1 s
     await until(() => hellos.length === 2);
-    expect(hellos[1]?.d).toEqual({ token: 'tok-1', resume: { afterSeq: 0 } });
+    expect(hellos[1]?.d).toEqual({ page: '/', token: 'tok-1', resume: { afterSeq: 0 } }); // page: the path the widget is on
     expect(seen).toEqual(['hello', 'ping', 'close 4000', 'hello']);
   });
 
@@ -521,5 +521,88 @@ describeBrowser('chat widget in Chromium', () => {
     await bubble(page).click();
     await page.getByText("We're away right now").waitFor();
     await page.screenshot({ path: '/tmp/attend-widget-away.png' });
+  });
+
+  /** A shop page (another origin, localhost is allowed) with the widget's script tag and these attributes. */
+  async function shopPage(attrs: string, pagePath: string): Promise<Page> {
+    const html = `<!doctype html><html><head><title>Shop</title></head><body><h1>Pricing</h1><script src="${relay.url}/widget.js" ${attrs} async></script></body></html>`;
+    const site = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(html));
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => site.close(() => resolve())));
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`http://localhost:${(site.address() as AddressInfo).port}${pagePath}`);
+    await bubble(page).waitFor();
+    return page;
+  }
+
+  const events = (a: Agent, kind: string, from = 0) => a.frames.slice(from).filter((f) => f.t === 'event' && f.d?.kind === kind).map((f) => f.d as Record<string, unknown>);
+
+  it('asks for a name and email before the chat when data-ask-contact="before"; the agent gets them and the page', async () => {
+    const ana = await agent();
+    const mark = ana.frames.length;
+    const page = await shopPage('data-ask-contact="before"', '/pricing?coupon=SECRET#plans');
+    await bubble(page).click();
+    await page.getByText('Before we start: who are we talking to? (Optional.)').waitFor();
+    expect(await page.getByRole('textbox', { name: 'Your name' }).evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
+    // The composer waits for the answer (or Skip).
+    await input(page).waitFor({ state: 'hidden' });
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Kim Park');
+    const email = page.getByRole('textbox', { name: 'Your email' });
+    await email.fill('not an email');
+    await page.getByRole('button', { name: 'Start chat' }).click();
+    await page.getByText('Please enter a valid email address, or leave it empty.').waitFor();
+    await page.screenshot({ path: '/tmp/attend-widget-contact.png' });
+    await email.fill('kim@example.com');
+    await page.getByRole('button', { name: 'Start chat' }).click();
+    await input(page).waitFor();
+    await page.getByText('Before we start').waitFor({ state: 'hidden' });
+
+    const identified = await ana.waitFor((f) => f.t === 'event' && f.d?.kind === 'visitor.identified', 10_000, mark);
+    expect(identified.d).toMatchObject({ name: 'Kim Park', email: 'kim@example.com' });
+    const opened = events(ana, 'conversation.opened', mark);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.visitor).toMatchObject({ page: '/pricing' }); // the path only: never the query or fragment
+    expect(JSON.stringify(opened)).not.toContain('SECRET');
+
+    await write(page, 'Which plan has phone support?');
+    const got = await ana.waitForVisitorMessage('Which plan has phone support?', mark);
+    expect(got.message.author).toBe('Kim Park');
+    expect(got.conversation).toBe(opened[0]?.conversation);
+    // Answered once: a reload does not ask again.
+    await page.reload();
+    await bubble(page).click();
+    await input(page).waitFor();
+    expect(await page.getByText('Before we start').count()).toBe(0);
+  });
+
+  it('asks after the first message with data-ask-contact="during"; "No thanks" leaves the visitor anonymous', async () => {
+    const ana = await agent();
+    const mark = ana.frames.length;
+    const page = await shopPage('data-ask-contact="during"', '/faq');
+    await bubble(page).click();
+    expect(await page.getByText('So we can reach you').count()).toBe(0); // not before the first message
+    await write(page, 'Do you ship to Oslo?');
+    await page.getByText('So we can reach you if you leave: your name and email? (Optional.)').waitFor();
+    await ana.waitForVisitorMessage('Do you ship to Oslo?', mark);
+    expect(events(ana, 'conversation.opened', mark)[0]?.visitor).toEqual({ page: '/faq' });
+    await page.getByRole('button', { name: 'No thanks' }).click();
+    await page.getByText('So we can reach you').waitFor({ state: 'hidden' });
+    await openAndSend(page, 'Thanks anyway');
+    expect(await page.getByText('So we can reach you').count()).toBe(0);
+    expect(events(ana, 'visitor.identified', mark)).toEqual([]);
+  });
+
+  it('never asks for contact details by default', async () => {
+    const ana = await agent();
+    const page = await visitor();
+    await openAndSend(page, 'Just a question');
+    await ana.waitForVisitorMessage('Just a question');
+    expect(await page.getByRole('textbox', { name: 'Your name' }).count()).toBe(0);
+    expect(await page.getByText('Before we start').count()).toBe(0);
+    expect(await page.getByText('So we can reach you').count()).toBe(0);
+    expect(await page.locator('attend-chat').evaluate((el) => (el.shadowRoot as ShadowRoot).querySelector<HTMLElement>('.contact')?.hidden)).toBe(true);
   });
 });

@@ -15,7 +15,8 @@ export interface ConsoleHome {
   env: NodeJS.ProcessEnv;
   ctx: AppContext;
   email(over: { id: string; from: string; subject: string; at: number; text?: string; inReplyTo?: string }): number;
-  chat(over: { relayId: number; name: string; text: string; at: number }): number;
+  /** A visitor's chat; `email` is what they typed (identify), `page` where they wrote from. */
+  chat(over: { relayId: number; name: string; text: string; at: number; email?: string; page?: string }): number;
   cleanup(): void;
 }
 
@@ -77,7 +78,12 @@ export async function consoleHome(settings: Record<string, unknown> = {}): Promi
     },
     chat(o) {
       seq++;
-      ingestChatEvent(ctx.db, 'local', 'test', seq, { kind: 'conversation.opened', conversation: o.relayId, visitor: { name: o.name } }, o.at);
+      const visitor = { ...(o.name ? { name: o.name } : {}), ...(o.page ? { page: o.page } : {}) };
+      ingestChatEvent(ctx.db, 'local', 'test', seq, { kind: 'conversation.opened', conversation: o.relayId, visitor }, o.at);
+      if (o.email) {
+        seq++;
+        ingestChatEvent(ctx.db, 'local', 'test', seq, { kind: 'visitor.identified', conversation: o.relayId, email: o.email }, o.at);
+      }
       seq++;
       ingestChatEvent(
         ctx.db,

@@ -130,6 +130,22 @@ describe('attend template and reply --template', () => {
     expect(getConversation(home.ctx.db, id)).toMatchObject({ status: 'open', tags: [] });
     expect((await attend(['reply', '999', '--template', 'refund', '--var', 'order=1'])).code).toBe(3);
   });
+
+  it('a variable with no value and no fallback: exit 2, nothing queued; a fallback (or --var) fills it', async () => {
+    writeFileSync(path.join(dir, 'bare.md'), '---\ntags: [greeted]\n---\nHi {{customer.name}}, how can we help?\n');
+    writeFileSync(path.join(dir, 'kind.md'), '---\ntags: [greeted]\n---\nHi {{customer.name|there}}, how can we help?\n');
+    const id = home.chat({ relayId: 21, name: '', text: 'hello?', at: Date.now() - MIN }); // a visitor who gave no name
+    const bare = await attend(['reply', String(id), '--template', 'bare']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/no value for \{\{customer\.name\}\} in this conversation — give it a fallback \(\{\{customer\.name\|there\}\}\)/);
+    expect(outbox(id)).toEqual([]);
+    expect(getConversation(home.ctx.db, id)?.tags).toEqual([]);
+
+    expect([0, 75]).toContain((await attend(['reply', String(id), '--template', 'kind'])).code);
+    expect([0, 75]).toContain((await attend(['reply', String(id), '--template', 'bare', '--var', 'customer.name=Vera'])).code);
+    const bodies = outbox(id).map((o) => (JSON.parse(o.payload_json) as { body: string }).body);
+    expect(bodies).toEqual(['Hi there, how can we help?', 'Hi Vera, how can we help?']);
+  });
 });
 
 describe('attend stats', () => {

@@ -20,7 +20,10 @@ afterEach(async () => {
   home = null;
 });
 
-async function start(h: ConsoleHome, props: { editor?: (a: string, b: string) => Promise<string | null>; onQuit?: () => void; startInFocus?: boolean } = {}) {
+async function start(
+  h: ConsoleHome,
+  props: { editor?: (a: string, b: string) => Promise<string | null>; onQuit?: () => void; startInFocus?: boolean; size?: { columns: number; rows: number } } = {},
+) {
   runtime = await Runtime.start(h.ctx, { relay: false, channels: false, pollMs: 20 });
   const ui = render(<App runtime={runtime} theme={makeTheme({ NO_COLOR: '1' })} size={{ columns: 80, rows: 24 }} {...props} />);
   const frame = () => ui.lastFrame() ?? '';
@@ -321,6 +324,108 @@ describe('focus mode', () => {
     expect(events.map((e) => e.type)).toEqual(['focus.started', 'focus.handled', 'focus.skipped', 'focus.ended']);
     ui.stdin.write('x');
     await until('QUEUE');
+    ui.unmount();
+  });
+});
+
+describe('telling conversations apart', () => {
+  const wide = { size: { columns: 160, rows: 30 } };
+
+  it('a chat row shows who (visitor tag and page, or name) and what they said last — never "Chat with visitor N"', async () => {
+    home = await consoleHome();
+    const { visitorTag } = await import('../../src/domain/labels.js');
+    const now = Date.now();
+    const anon = home.chat({ relayId: 4, name: '', text: 'Ship to Oslo?', at: now - MIN, page: '/faq' });
+    const named = home.chat({ relayId: 5, name: 'Vera', text: 'In stock?', at: now - 1.5 * MIN }); // due first (in 30 s)
+    const { ui, frame, until } = await start(home, wide);
+    const tag = visitorTag('local', '4');
+    await until(new RegExp(`#${anon} .*${tag} · /faq +Ship to Oslo\\?`));
+    expect(frame()).toMatch(new RegExp(`#${named} .*Vera +In stock\\?`));
+    expect(frame()).not.toMatch(/Chat with visitor/);
+    // Focus mode's header names the customer too.
+    ui.stdin.write('f');
+    await until(`FOCUS · #${named} Vera`);
+    ui.unmount();
+  });
+
+  it('an address a visitor typed is marked unverified in the row and the pane, and linked only as "claims to be"', async () => {
+    home = await consoleHome();
+    const now = Date.now();
+    const mail = home.email({ id: 'm1@x', from: 'ann@shop.io', subject: 'Invoice', at: now - 3 * 86_400_000 });
+    const chat = home.chat({ relayId: 6, name: '', email: 'ann@shop.io', text: 'It is Ann, about my invoice', at: now - MIN });
+    const { ui, frame, until, rt } = await start(home, wide);
+    await until(new RegExp(`#${chat} .*ann@shop\\.io \\(unverified\\) +It is Ann`));
+    ui.stdin.write('j');
+    await until(`▸#${chat}`);
+    await until(`claims to be ann@shop.io (unverified) — 1 email conversation: #${mail}`);
+    expect(frame()).toContain('ann@shop.io (unverified) · open');
+    // Never merged: the chat's customer is not the email's.
+    const owner = (id: number) => (rt.ctx.db.prepare('SELECT customer_id FROM conversations WHERE id = ?').get(id) as { customer_id: number }).customer_id;
+    expect(owner(chat)).not.toBe(owner(mail));
+    expect(frame()).not.toMatch(/\x1b\[/);
+    ui.unmount();
+  });
+
+  it('an empty search says "no match" with the query, not the first-run hint', async () => {
+    home = await consoleHome();
+    home.email({ id: 'a@x', from: 'ann@cust.test', subject: 'Refund please', at: Date.now() - MIN });
+    const { ui, frame, until, rt } = await start(home);
+    rt.relayUrl = 'http://127.0.0.1:7357'; // as with the built-in relay, whose first-run hint names its demo page
+    ui.stdin.write('/');
+    await until('search:');
+    await settle(50);
+    ui.stdin.write('norway');
+    await until('search: norway');
+    ui.stdin.write('\r');
+    await until('no match for “norway”');
+    expect(frame()).not.toContain('no customers yet');
+    expect(frame()).not.toContain('/demo');
+    ui.unmount();
+  });
+
+  it('focus never says "Nothing is waiting" while conversations wait: it says they were skipped, and N brings them back', async () => {
+    home = await consoleHome();
+    const chat = home.chat({ relayId: 7, name: 'Ann', text: 'Hello?', at: Date.now() - MIN });
+    const { ui, frame, until } = await start(home);
+    ui.stdin.write('f');
+    await until(`FOCUS · #${chat}`);
+    ui.stdin.write('N');
+    await until('skip — one word why:');
+    await settle(50);
+    ui.stdin.write('later');
+    await until('why: later');
+    ui.stdin.write('\r');
+    await until('1 waiting, all skipped this session — N shows them again');
+    expect(frame()).not.toContain('Nothing is waiting');
+    ui.stdin.write('N');
+    await until(`FOCUS · #${chat}`);
+    ui.unmount();
+  });
+
+  it('a template variable without a value is an error before anything is inserted; a fallback fills it', async () => {
+    home = await consoleHome();
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(`${home.dir}/templates`);
+    writeFileSync(`${home.dir}/templates/bare.md`, 'Hi {{customer.name}}, thanks!\n');
+    writeFileSync(`${home.dir}/templates/kind.md`, 'Hi {{customer.name|there}}, thanks!\n');
+    const chat = home.chat({ relayId: 8, name: '', text: 'hello', at: Date.now() - MIN });
+    const { ui, frame, until, rt } = await start(home);
+    ui.stdin.write('T');
+    await until('Insert a canned reply');
+    await settle(50);
+    ui.stdin.write('bare');
+    await until('filter: bare');
+    ui.stdin.write('\r');
+    await until('no value for {{customer.name}}');
+    expect(frame()).not.toContain(`reply #${chat}>`);
+    expect(getDraft(rt.ctx.db, chat)).toBeFalsy();
+    ui.stdin.write('T');
+    await until('Insert a canned reply');
+    await settle(50);
+    ui.stdin.write('kind');
+    await until('filter: kind');
+    ui.stdin.write('\r');
+    await until(`reply #${chat}> Hi there, thanks!`);
     ui.unmount();
   });
 });

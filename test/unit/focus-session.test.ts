@@ -63,3 +63,32 @@ describe('FocusSession', () => {
     expect(s.facts()).toMatchObject({ currentId: null, deferredCount: 0, breakthrough: null });
   });
 });
+
+describe('FocusSession when it shows nothing', () => {
+  it('tells skipped from nothing waiting, offers them again on request, and picks up a newcomer by itself', async () => {
+    home = await consoleHome();
+    const now = Date.now();
+    const a = home.chat({ relayId: 11, name: 'Ann', text: 'hello', at: now - 1.5 * MIN }); // due in 30 s
+    const b = home.chat({ relayId: 12, name: 'Ben', text: 'hi', at: now - MIN });
+    await prepareQueue(home.ctx);
+    const s = new FocusSession(home.ctx.db, policyFromSettings(() => undefined), () => Date.now());
+    expect(s.currentId).toBe(a);
+    s.skip('later');
+    expect(s.skip('later')).toBeNull();
+    // Two still wait, both skipped: not "nothing is waiting".
+    expect(s.idle()).toEqual({ waiting: 2, skipped: 2, handled: 0 });
+    expect(s.reconsider()).toBe(a);
+    expect(s.handle(a, 'resolved')).toBe(b);
+    expect(s.skip('later')).toBeNull();
+    // A new chat arrives while focus shows nothing: the next facts() shows it, and the status
+    // bar's count does not include the one now on screen.
+    const c = home.chat({ relayId: 13, name: 'Cai', text: 'anyone?', at: Date.now() });
+    await prepareQueue(home.ctx);
+    s.observe();
+    const f = s.facts();
+    expect(f.currentId).toBe(c);
+    expect(s.currentId).toBe(c);
+    expect(f.deferredCount).toBe(0);
+    s.end();
+  });
+});

@@ -115,7 +115,7 @@ describe('the text line', () => {
         priority: 'normal',
         assignee: null,
         tags: [],
-        customer: { id: 1, name: 'Ann', email: 'ann@cust.test' },
+        customer: { id: 1, name: 'Ann', email: 'ann@cust.test', emailVerified: true },
         waitingSince: null,
         dueAt: null,
       },

@@ -77,8 +77,38 @@ describe('renderTemplate', () => {
     expect(() => renderTemplate(parse('---\nstatus: resolved\n---\n  \n'), VARS)).toThrow(/body is empty/);
   });
 
-  it('customer.name falls back to the address', () => {
-    expect(conversationVars({ id: 1, subject: '', customer: { name: '', email: 'bob@x.test' } }, 'Sam')['customer.name']).toBe('bob@x.test');
+  it('customer.name is the name only: no name means no value (never the address in its place)', () => {
+    const vars = conversationVars({ id: 1, subject: '', customer: { name: '', email: 'bob@x.test' } }, 'Sam');
+    expect(vars['customer.name']).toBeNull();
+    expect(vars.subject).toBeNull();
+    expect(vars['customer.email']).toBe('bob@x.test');
+  });
+
+  it('{{name|fallback}} uses the fallback only when the conversation has no value', () => {
+    const anon = conversationVars({ id: 7, subject: 'Chat', customer: { name: '', email: null } }, 'Sam');
+    const t = parse('Hi {{customer.name|there}}, {{ customer.name | my friend }}! ({{customer.email|no address}})');
+    expect(renderTemplate(t, anon)).toBe('Hi there, my friend! (no address)');
+    expect(renderTemplate(t, VARS)).toBe('Hi Ann, Ann! (ann@cust.test)');
+    expect(templateVariables(t)).toEqual(['customer.name', 'customer.email']);
+    // An explicit empty fallback is a choice, too.
+    expect(renderTemplate(parse('Hi{{customer.name|}}.'), anon)).toBe('Hi.');
+  });
+
+  it('a variable with no value and no fallback is an error before anything is sent, naming the way out', () => {
+    const anon = conversationVars({ id: 7, subject: 'Chat', customer: { name: '', email: null } }, 'Sam');
+    expect(() => renderTemplate(parse('Hi {{customer.name}}, write to {{customer.email}}'), anon)).toThrow(
+      'template t: no value for {{customer.name}}, {{customer.email}} in this conversation — give them a fallback ({{customer.name|there}}) or --var customer.name=…',
+    );
+    // A fallback elsewhere does not cover a use without one.
+    expect(() => renderTemplate(parse('{{customer.name|there}} {{customer.name}}'), anon)).toThrow(/no value for \{\{customer\.name\}\}/);
+    // --var fills it; a fallback never hides an unknown (mistyped) name.
+    expect(renderTemplate(parse('Hi {{customer.name}}'), { ...anon, 'customer.name': 'Vera' })).toBe('Hi Vera');
+    expect(() => renderTemplate(parse('Hi {{customer.nam|there}}'), anon)).toThrow(/unknown variable \{\{customer\.nam\}\}/);
+  });
+
+  it('the starter template renders for a customer without a name', () => {
+    const anon = conversationVars({ id: 7, subject: 'Chat', customer: { name: '', email: null } }, 'Sam');
+    expect(renderTemplate(parse(newTemplateText('x').replace(/^---[\s\S]*?\n---\n/, '')), anon)).toMatch(/^Hi there,/);
   });
 });
 

@@ -11,6 +11,8 @@ export const CLIENT_PING_MS = 30_000;
 export const MAX_HISTORY_LIMIT = 100;
 export const MAX_NAME_CHARS = 100;
 export const MAX_EMAIL_CHARS = 254;
+/** The page a visitor wrote from: a path, cut to this many characters. */
+export const MAX_PAGE_CHARS = 200;
 
 export const CLOSE = {
   heartbeatTimeout: 4000,
@@ -48,6 +50,8 @@ export interface VisitorHello {
   token?: string;
   name?: string;
   email?: string;
+  /** Addition (docs/protocol-notes.md): the path of the page the widget is on, e.g. "/pricing". */
+  page?: string;
   resume?: { afterSeq: number };
 }
 

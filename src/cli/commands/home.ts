@@ -73,7 +73,7 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
       const last = ctx.db
         .prepare("SELECT text FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1")
         .get(c.id) as { text: string } | undefined;
-      const who = safeLine(c.customer.name || c.customer.email || 'visitor');
+      const who = safeLine(c.label);
       process.stdout.write(`#${c.id} ${c.channel.padEnd(5)} ${who}: ${safeLine(last?.text ?? '').slice(0, 100)}\n`);
     }
   }, 300);

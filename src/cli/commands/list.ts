@@ -6,6 +6,7 @@ import { age, cell, makeOutput, terminalWidth } from '../output.js';
 import { withContext } from '../run.js';
 import { prepareQueue } from '../../app/policy.js';
 import { timeLeftCell } from '../../policy/queue.js';
+import { fitLabel, rowText } from '../../domain/labels.js';
 
 const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'all'];
 
@@ -42,14 +43,14 @@ function renderTable(items: ConversationSummary[], now: number): string {
   const idW = Math.max(2, ...items.map((c) => String(c.id).length));
   const fixed = idW + 1 + 5 + 1 + 8 + 1 + 5 + 1 + 5 + 1; // id, channel, status, due, wait
   const rest = Math.max(20, width - fixed);
-  const whoW = Math.min(24, Math.floor(rest * 0.35));
+  const whoW = Math.min(30, Math.floor(rest * 0.45));
   const subjW = rest - whoW - 1;
-  const head = `${'ID'.padStart(idW)} ${cell('CHAN', 5)} ${cell('STATUS', 8)} ${cell('DUE', 5)} ${cell('WAIT', 5)} ${cell('CUSTOMER', whoW)} SUBJECT`;
+  const head = `${'ID'.padStart(idW)} ${cell('CHAN', 5)} ${cell('STATUS', 8)} ${cell('DUE', 5)} ${cell('WAIT', 5)} ${cell('CUSTOMER', whoW)} SUBJECT / LAST MESSAGE`;
   const rows = items.map((c) => {
-    const who = c.customer.name || c.customer.email || '';
+    const who = fitLabel(c, whoW);
     const wait = c.waitingSince ? age(c.waitingSince, now) : '';
     const due = c.dueAt ? timeLeftCell(Date.parse(c.dueAt) - now) : '';
-    return `${String(c.id).padStart(idW)} ${cell(c.channel, 5)} ${cell(c.status, 8)} ${cell(due, 5)} ${cell(wait, 5)} ${cell(who, whoW)} ${cell(c.subject || '(no subject)', subjW).trimEnd()}`;
+    return `${String(c.id).padStart(idW)} ${cell(c.channel, 5)} ${cell(c.status, 8)} ${cell(due, 5)} ${cell(wait, 5)} ${cell(who, whoW)} ${cell(rowText(c), subjW).trimEnd()}`;
   });
   return [head, ...rows].join('\n');
 }

@@ -5,6 +5,8 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
 import { withContext } from '../run.js';
 import { conversationId } from './ids.js';
+import { claimedIdentity } from '../../store/customers.js';
+import { claimLine, customerLine } from '../../domain/labels.js';
 
 export function registerShow(program: Command): void {
   program
@@ -19,14 +21,17 @@ export function registerShow(program: Command): void {
         const conversation = getConversation(ctx.db, id);
         if (!conversation) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
         const messages = conversationMessages(ctx.db, id);
-        makeOutput(Boolean(o.json)).data({ conversation, messages }, () => {
+        // A chat visitor's typed address is linked to that address's email history only as a claim.
+        const claimsToBe = claimedIdentity(ctx.db, conversation.customer.id);
+        makeOutput(Boolean(o.json)).data({ conversation, messages, claimsToBe }, () => {
           const c = conversation;
-          const who = person(c.customer.name, c.customer.email);
+          const who = customerLine(c.customer, c.label);
           const head = [
             `#${c.id} ${safeLine(c.subject || '(no subject)')}`,
             `${c.channel} · ${c.account} · ${c.status}${c.snoozedUntil ? ` until ${c.snoozedUntil}` : ''} · ${c.priority}` +
               `${c.assignee ? ` · assigned to ${safeLine(c.assignee)}` : ''}${c.tags.length ? ` · tags: ${c.tags.map(safeLine).join(', ')}` : ''}`,
-            `customer: ${safeLine(who)}`,
+            `customer: ${safeLine(who)}${c.page ? ` · wrote from ${safeLine(c.page)}` : ''}`,
+            ...(claimsToBe ? [safeLine(claimLine(claimsToBe))] : []),
           ];
           const body = messages.map((m) => {
             const label = m.direction === 'note' ? 'NOTE' : m.direction === 'out' ? 'OUT ' : 'IN  ';

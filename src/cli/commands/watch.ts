@@ -8,6 +8,7 @@ import { jsonStringify, safeLine } from '../../domain/sanitize.js';
 import { UsageError } from '../exit-codes.js';
 import { stopOnSignals, withContext } from '../run.js';
 import { channelsToRun } from './channels.js';
+import { customerLine, emailText } from '../../domain/labels.js';
 
 export function registerWatch(program: Command): void {
   program
@@ -56,7 +57,8 @@ function clock(iso: string): string {
 export function eventLine(e: PublicEvent): string {
   const c = e.conversation;
   const head = `${e.seq} ${clock(e.at)} ${e.type}`;
-  const who = c ? safeLine(c.customer.name && c.customer.email ? `${c.customer.name} <${c.customer.email}>` : c.customer.name || c.customer.email || 'unknown') : '';
+  // A chat visitor's typed address is marked (unverified) here as everywhere.
+  const who = c ? customerLine(c.customer, c.customer.name || (c.customer.email ? emailText(c.customer.email, c.customer.emailVerified) : 'unknown')) : '';
   const about = c ? `#${c.id} ${c.channel} ${safeLine(c.account)} · ${who} · ${safeLine(c.subject || '(no subject)')}` : '';
   const text = (s: string | undefined) => {
     const line = safeLine(s ?? '');

@@ -29,6 +29,9 @@
   // Relative to the script, so a relay under a path prefix (/chat/widget.js) works too.
   const wsUrl = new URL('ws/visitor', scriptUrl).href.replace(/^http/, 'ws');
   const title = script.getAttribute('data-title') || 'Chat with us';
+  // data-ask-contact="before" asks for a name and email before the first message, "during" after
+  // it; anything else (the default) never asks. Both are optional for the visitor.
+  const askContact = /^(before|during)$/i.test(script.getAttribute('data-ask-contact') || '') ? script.getAttribute('data-ask-contact').toLowerCase() : '';
 
   /* ---------- state, kept in localStorage per relay origin ---------- */
 
@@ -59,7 +62,9 @@
     messages: [].concat(saved.messages || []), // confirmed, sorted by seq
     outbox: [].concat(saved.outbox || []), // typed but not yet `sent`, in order
     email: saved.email || '', // what the visitor left with `identify`
-    identify: saved.identify || null, // {key, email} until the relay says ok
+    name: saved.name || '',
+    identify: saved.identify || null, // {key, name?, email?} until the relay says ok
+    contactAsked: saved.contactAsked || false, // the contact form was answered or dismissed
     unread: saved.unread || 0,
     draft: saved.draft || '',
   };
@@ -164,6 +169,14 @@ svg{fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-lin
 .away input{flex:1;min-width:0;font-size:16px;padding:8px 10px;border:1px solid #8a8f98;border-radius:8px;background:#fff}
 .away .go{border:0;border-radius:8px;padding:8px 14px;background:var(--accent);color:#fff;font-weight:600}
 .away .msgline{margin-top:8px;font-size:13px}
+.contact{margin:0 0 12px;padding:12px 14px;border-radius:12px;background:#fff;border:1px solid var(--line);font-size:14px}
+.contact p{margin:0}
+.contact label{display:block;margin-top:8px;font-size:13px;font-weight:600}
+.contact input{display:block;width:100%;font-size:16px;padding:8px 10px;border:1px solid #8a8f98;border-radius:8px;background:#fff}
+.contact .row{display:flex;gap:12px;align-items:center;margin-top:10px}
+.contact .go{border:0;border-radius:8px;padding:8px 14px;background:var(--accent);color:#fff;font-weight:600}
+.contact .skip{border:0;background:none;padding:0;color:var(--accent);text-decoration:underline}
+.contact .msgline{margin-top:8px;font-size:13px}
 .greet{align-self:flex-start;margin:0 0 10px;color:var(--muted);font-size:14px}
 .log{display:flex;flex-direction:column;gap:4px}
 .msg{max-width:84%;display:flex;flex-direction:column;align-self:flex-start;align-items:flex-start}
@@ -230,7 +243,8 @@ textarea:focus-visible{outline-offset:0}
     const away = h('div', { class: 'away', hidden: '' });
     const log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages' });
     const greet = h('p', { class: 'greet', text: 'Hi! Ask us anything — we usually reply within a few minutes.' });
-    const scroll = h('div', { class: 'scroll' }, [away, greet, log]);
+    const contact = h('div', { class: 'contact', hidden: '' });
+    const scroll = h('div', { class: 'scroll' }, [away, greet, log, contact]);
     const typingText = h('span', { text: 'Agent is typing…' });
     const typing = h('div', { class: 'typing', hidden: '' }, [h('i'), h('i'), h('i'), typingText]);
     const flash = h('div', { class: 'flash', role: 'status', hidden: '' });
@@ -256,7 +270,7 @@ textarea:focus-visible{outline-offset:0}
     ]);
     const root = h('div', { class: 'root' }, [panel, bubble]);
     shadow.append(root);
-    ui = { host, root, bubble, badge, status, note, away, greet, scroll, log, typing, typingText, flash, input, send, count, form, panel };
+    ui = { host, root, bubble, badge, status, note, away, greet, scroll, log, contact, typing, typingText, flash, input, send, count, form, panel };
 
     bubble.addEventListener('click', () => (isOpen ? closePanel(true) : openPanel()));
     close.addEventListener('click', () => closePanel(true));
@@ -287,6 +301,7 @@ textarea:focus-visible{outline-offset:0}
     for (const m of S.messages) place(m);
     for (const o of S.outbox) place(o);
     renderAway();
+    renderContact();
     renderStatus();
     renderBadge();
     updateComposer();
@@ -306,7 +321,8 @@ textarea:focus-visible{outline-offset:0}
     connect();
     updateComposer(); // a restored draft can be measured now that the panel is visible
     ui.scroll.scrollTop = ui.scroll.scrollHeight;
-    ui.input.focus({ preventScroll: true });
+    // With the contact form before the chat, its first field has the focus (the composer waits).
+    (ui.form.hidden ? ui.contact.querySelector('input') : ui.input).focus({ preventScroll: true });
   }
 
   function closePanel(returnFocus) {
@@ -460,6 +476,7 @@ textarea:focus-visible{outline-offset:0}
     wantConnection = true;
     if (!ws) connect();
     flushOutbox();
+    if (askContact === 'during' && !S.contactAsked && ui.contact.hidden) renderContact();
   }
 
   // Sends the unconfirmed, in order, each with the key it got when typed: the relay recognises
@@ -668,16 +685,86 @@ textarea:focus-visible{outline-offset:0}
     );
   }
 
+  /* The contact form (data-ask-contact): name and email, both optional. "before" holds the
+     composer back until it is answered or skipped; "during" appears after the first message. */
+  function contactWanted() {
+    if (!askContact || S.contactAsked) return false;
+    const wrote = S.messages.some((m) => m.from === 'visitor') || S.outbox.length > 0;
+    // "before" is before the first message only: a visitor already chatting is never held back.
+    return askContact === 'before' ? !wrote : wrote;
+  }
+
+  function renderContact() {
+    const box = ui.contact;
+    box.textContent = '';
+    const want = contactWanted();
+    box.hidden = !want;
+    ui.form.hidden = want && askContact === 'before';
+    if (!want) return;
+    const field = (id, label, attrs) => [h('label', { for: id, text: label }), h('input', { id, ...attrs })];
+    const [nameLabel, name] = field('attend-contact-name', 'Your name', { type: 'text', name: 'name', autocomplete: 'name', maxlength: '100', value: S.name });
+    const [emailLabel, email] = field('attend-contact-email', 'Your email', {
+      type: 'email',
+      name: 'email',
+      autocomplete: 'email',
+      maxlength: '254',
+      placeholder: 'you@example.com',
+      value: S.email,
+    });
+    const line = h('p', { class: 'msgline', role: 'status' });
+    const skip = h('button', { type: 'button', class: 'skip', text: askContact === 'before' ? 'Skip' : 'No thanks' });
+    const go = h('button', { type: 'submit', class: 'go', text: askContact === 'before' ? 'Start chat' : 'Save' });
+    const form = h('form', { novalidate: '', 'aria-label': 'Your contact details' }, [nameLabel, name, emailLabel, email, h('div', { class: 'row' }, [go, skip])]);
+    const intro =
+      askContact === 'before' ? 'Before we start: who are we talking to? (Optional.)' : 'So we can reach you if you leave: your name and email? (Optional.)';
+    const done = () => {
+      S.contactAsked = true;
+      save();
+      renderContact();
+      ui.input.focus({ preventScroll: true });
+    };
+    skip.addEventListener('click', done);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const n = name.value.trim().slice(0, 100);
+      const m = email.value.trim();
+      if (m && !email.checkValidity()) {
+        line.textContent = 'Please enter a valid email address, or leave it empty.';
+        email.setAttribute('aria-invalid', 'true');
+        email.focus();
+        return;
+      }
+      if (n || m) {
+        S.identify = { key: newKey(), ...(n ? { name: n } : {}), ...(m ? { email: m } : {}) };
+        wantConnection = true;
+        if (!ws) connect();
+        sendIdentify();
+      }
+      done();
+    });
+    box.append(h('p', { text: intro }), form, line);
+    if (askContact === 'during') ui.scroll.scrollTop = ui.scroll.scrollHeight; // in view, under the message just sent
+  }
+
   function sendIdentify() {
-    if (welcomed && S.identify) sendFrame({ t: 'identify', id: S.identify.key, d: { email: S.identify.email } });
+    if (!welcomed || !S.identify) return;
+    const d = {};
+    if (S.identify.name) d.name = S.identify.name;
+    if (S.identify.email) d.email = S.identify.email;
+    sendFrame({ t: 'identify', id: S.identify.key, d });
   }
   // Only the status line changes: rebuilding the form would steal the visitor's focus.
   function identified(ok) {
-    if (ok) S.email = S.identify.email;
+    if (ok) {
+      if (S.identify.email) S.email = S.identify.email;
+      if (S.identify.name) S.name = S.identify.name;
+    }
+    const hadEmail = !!S.identify.email;
     S.identify = null;
     save();
     const line = ui.away.querySelector('.msgline');
-    if (line) line.textContent = ok ? `Thanks! We'll reply to ${S.email}.` : "Sorry, we couldn't save that address. Please check it.";
+    if (line && hadEmail) line.textContent = ok ? `Thanks! We'll reply to ${S.email}.` : "Sorry, we couldn't save that address. Please check it.";
+    if (!ok) flash("Sorry, we couldn't save your details. Please check the email address.");
   }
 
   /** From `welcome` or `presence`: agents online, and (relays with chat hours) open or closed. */
@@ -733,7 +820,8 @@ textarea:focus-visible{outline-offset:0}
     inflight = new Set();
     welcomeTimer = setTimeout(() => drop(4000), WELCOME_TIMEOUT_MS);
     sock.onopen = () => {
-      const d = {};
+      // Where the visitor is, for the agent's queue ("visitor 7f3a · /pricing"): the path only.
+      const d = { page: location.pathname.slice(0, 200) };
       if (S.token) {
         d.token = S.token;
         d.resume = { afterSeq: S.lastSeq };

@@ -4,6 +4,7 @@ import { type ConversationData, type Line, transcriptLines } from '../model/conv
 import type { Theme } from '../theme.js';
 import { clip, safeLine } from '../text.js';
 import { reasonsLine } from './QueuePane.js';
+import { claimLine, customerLine, rowText } from '../../domain/labels.js';
 
 export interface ConversationPaneProps {
   data: ConversationData | null;
@@ -29,9 +30,12 @@ function toneColor(l: Line, t: Theme): string | undefined {
 
 export function headerLines(d: ConversationData, now: number, typing: boolean): string[] {
   const c = d.conversation;
-  const who = c.customer.name && c.customer.email ? `${c.customer.name} <${c.customer.email}>` : c.customer.name || c.customer.email || 'visitor';
+  const who = customerLine(c.customer, c.label);
   const status = c.status === 'snoozed' && c.snoozedUntil ? `snoozed until ${new Date(c.snoozedUntil).toLocaleString()}` : c.status;
-  const lines = [`#${c.id} ${safeLine(c.subject || '(no subject)')}`, `${safeLine(who)} · ${status} · ${reasonsLine(c, now)}`];
+  // Chat: who and where from (an anonymous visitor's label already says where).
+  const title = c.channel === 'chat' ? (c.page && !c.label.endsWith(` · ${c.page}`) ? `${c.label} · ${c.page}` : c.label) : rowText(c);
+  const lines = [`#${c.id} ${safeLine(title)}`, `${safeLine(who)} · ${status} · ${reasonsLine(c, now)}`];
+  if (d.claim) lines.push(safeLine(claimLine(d.claim)));
   const extra = [
     c.tags.length ? `tags: ${c.tags.map(safeLine).join(' ')}` : '',
     c.assignee ? `assigned: ${safeLine(c.assignee)}` : '',

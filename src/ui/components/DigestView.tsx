@@ -2,15 +2,19 @@ import { Box, Text } from 'ink';
 import type { Digest } from '../../policy/focus.js';
 import { formatDuration, timeLeftLabel } from '../../policy/queue.js';
 import type { Theme } from '../theme.js';
-import { clip } from '../text.js';
+import { clip, safeLine } from '../text.js';
 
-export function digestLines(d: Digest & { minutes: number }): string[] {
+/** `labelOf` names a conversation's customer ("Ann", "visitor 7f3a · /pricing") beside its number. */
+export function digestLines(d: Digest & { minutes: number }, labelOf: (id: number) => string = () => ''): string[] {
   const lines = [`While you were focused (${d.minutes} min)`, ''];
   if (d.byChannel.length === 0) lines.push('Nothing arrived elsewhere.');
   for (const ch of d.byChannel) {
     const items = ch.items
       .slice(0, 5)
-      .map((i) => `#${i.conversationId}${i.timeLeft === null ? '' : ` ${timeLeftLabel(i.timeLeft)}`}`);
+      .map((i) => {
+        const who = safeLine(labelOf(i.conversationId));
+        return `#${i.conversationId}${who ? ` ${who}` : ''}${i.timeLeft === null ? '' : ` ${timeLeftLabel(i.timeLeft)}`}`;
+      });
     lines.push(`${ch.channel}: ${ch.conversations} conversation${ch.conversations === 1 ? '' : 's'}, ${ch.messages} message${ch.messages === 1 ? '' : 's'} — ${items.join(', ')}${ch.items.length > 5 ? ', …' : ''}`);
   }
   lines.push('');
@@ -21,8 +25,8 @@ export function digestLines(d: Digest & { minutes: number }): string[] {
   return lines;
 }
 
-export function DigestView(p: { digest: Digest & { minutes: number }; width: number; height: number; theme: Theme }) {
-  const lines = digestLines(p.digest);
+export function DigestView(p: { digest: Digest & { minutes: number }; labelOf?: (id: number) => string; width: number; height: number; theme: Theme }) {
+  const lines = digestLines(p.digest, p.labelOf);
   return (
     <Box flexDirection="column" width={p.width} height={p.height} paddingLeft={1}>
       

@@ -5,6 +5,7 @@ import { timeLeftCell } from '../../policy/queue.js';
 import type { QueueFilter } from '../model/queue-window.js';
 import type { Theme } from '../theme.js';
 import { clip, pad, safeLine } from '../text.js';
+import { fitLabel, rowText } from '../../domain/labels.js';
 
 export interface QueuePaneProps {
   rows: ConversationSummary[];
@@ -37,7 +38,7 @@ export function QueuePane(p: QueuePaneProps) {
       </Text>
       {p.total === 0 ? (
         <Text dimColor={p.theme.dim} wrap="truncate-end">
-          {p.filter.search || p.filter.status !== 'open' ? ' nothing matches — esc clears, F/c change filters' : ' nothing waiting. New mail and chats appear here.'}
+          {emptyText(p.filter)}
         </Text>
       ) : null}
       {p.rows.slice(0, bodyHeight).map((c, i) => {
@@ -45,14 +46,13 @@ export function QueuePane(p: QueuePaneProps) {
         const isSel = index === p.selected;
         const due = dueCell(c, p.now);
         const breached = due.startsWith('-');
-        const who = safeLine(c.customer.name || c.customer.email || 'visitor');
-        const subject = safeLine(c.subject || c.preview || '(no subject)');
+        const subject = rowText(c);
         const chan = c.channel === 'chat' ? 'chat' : 'mail';
         const mark = isSel ? '▸' : ' ';
         const fixed = `${mark}${pad(`#${c.id}`, idW)} ${pad(due, 4)} ${chan} `;
         const rest = Math.max(0, p.width - [...fixed].length);
-        const whoW = Math.min(16, Math.floor(rest * 0.4));
-        const line = `${fixed}${pad(who, whoW)} ${subject}`;
+        const whoW = Math.min(28, Math.floor(rest * 0.55));
+        const line = `${fixed}${pad(whoCell(c, whoW), whoW)} ${subject}`;
         return (
           <Text
             key={c.id}
@@ -68,6 +68,18 @@ export function QueuePane(p: QueuePaneProps) {
       })}
     </Box>
   );
+}
+
+/** What an empty queue says: a search that found nothing says so, with the query — not the first-run hint. */
+export function emptyText(f: QueueFilter): string {
+  if (f.search) return ` no match for “${safeLine(f.search)}” — esc clears the search`;
+  if (f.status !== 'open' || f.channel) return ' nothing matches these filters — F/c change them';
+  return ' nothing waiting. New mail and chats appear here.';
+}
+
+/** The row's who, fitted to its cell (a typed address keeps its "unverified" marker). */
+export function whoCell(c: ConversationSummary, width: number): string {
+  return fitLabel(c, width);
 }
 
 /** "due in 3m · chat · high · VIP": why the conversation sits where it does. */

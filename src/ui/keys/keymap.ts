@@ -63,7 +63,7 @@ export const KEYMAP: Record<Context, Binding[]> = {
     { command: 'scroll-up', keys: ['k', 'up'], help: 'scroll up' },
     { command: 'page-down', keys: ['ctrl+d', 'pagedown', 'space'], help: 'page down' },
     { command: 'page-up', keys: ['ctrl+u', 'pageup'], help: 'page up' },
-    { command: 'next', keys: ['N'], help: 'next conversation (asks a reason when this one still waits)' },
+    { command: 'next', keys: ['N'], help: 'next conversation (asks a reason when this one still waits; with none shown, offers the skipped again)' },
     { command: 'jump', keys: ['b'], help: 'jump to the breakthrough conversation' },
     { command: 'leave', keys: ['f', 'esc'], help: 'leave focus and see the digest' },
     ...common,

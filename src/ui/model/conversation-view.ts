@@ -2,6 +2,7 @@
 import { type ConversationSummary, conversationMessages, customerHistory, getConversation, type HistoryItem, type MessageView } from '../../store/conversations.js';
 import type { Db } from '../../store/db.js';
 import { lastFailure } from '../../store/outbox.js';
+import { type ClaimedIdentity, claimedIdentity } from '../../store/customers.js';
 import { quoteOriginal } from '../../domain/reply.js';
 import { humanSize, safeLine, safeText, when, wrap } from '../text.js';
 
@@ -10,6 +11,8 @@ export interface ConversationData {
   messages: MessageView[];
   history: HistoryItem[];
   failedReason: string | null;
+  /** What a chat visitor's typed address claims (unverified), and that address's email history. */
+  claim: ClaimedIdentity | null;
 }
 
 export function readConversation(db: Db, id: number): ConversationData | null {
@@ -20,6 +23,7 @@ export function readConversation(db: Db, id: number): ConversationData | null {
     messages: conversationMessages(db, id),
     history: conversation.customer.id === null ? [] : customerHistory(db, conversation.customer.id, id),
     failedReason: lastFailure(db, id),
+    claim: claimedIdentity(db, conversation.customer.id),
   };
 }
 

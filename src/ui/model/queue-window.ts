@@ -46,6 +46,11 @@ export class QueueWindow {
     return this.total;
   }
 
+  /** No conversation at all, on any status or channel (a first run). Counted by triggers: cheap. */
+  storeIsEmpty(): boolean {
+    return countConversations(this.db, { status: 'all' }) === 0;
+  }
+
   /** Rows [from, from + n) of the filtered queue. */
   rows(version: number, f: QueueFilter, from: number, n: number): ConversationSummary[] {
     this.sync(version, f);
