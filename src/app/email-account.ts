@@ -1,6 +1,7 @@
 // Runs the email channel for one account: sync, outbox delivery, and the long-running IDLE loop.
 import { ImapError, type ImapLogin, ImapSession } from '../adapters/email/imap-session.js';
-import { type SyncHooks, type SyncReport, syncMailbox } from '../adapters/email/imap-sync.js';
+import { type SyncHooks, type SyncReport, type SyncTarget, syncMailbox } from '../adapters/email/imap-sync.js';
+import { openWindowMs } from '../domain/open-window.js';
 import type { SmtpLogin } from '../adapters/email/smtp-send.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { EmailAccount } from '../config/settings.js';
@@ -8,6 +9,7 @@ import type { AppContext } from './context.js';
 import { threadedSink } from './sync-sink.js';
 import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
+import { describeFirstSync, type FirstSyncSummary, firstSyncSummary } from './first-sync.js';
 import { currentPolicy } from './policy.js';
 import { refreshRanks } from './ranks.js';
 
@@ -28,6 +30,8 @@ export interface AccountSyncResult {
   sync: SyncReport | null;
   outbox: FlushReport;
   error: string | null;
+  /** Set when this run did the account's first sync (and it finished). */
+  firstSync: FirstSyncSummary | null;
 }
 
 /** One-shot: connect, sync the mailbox, deliver what waits in the outbox, disconnect. */
@@ -45,7 +49,8 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
   // The outbox goes out even when IMAP failed: SMTP may still work; the Sent copy follows on a later run.
   const outbox = await flushOutbox(ctx, account, creds.smtp, session?.usable ? session : null);
   await session?.logout();
-  return { sync, outbox, error };
+  const firstSync = sync?.firstSync && sync.backfillComplete ? firstSyncSummary(ctx.db, account) : null;
+  return { sync, outbox, error, firstSync };
 }
 
 /**
@@ -84,10 +89,16 @@ async function syncWithSink(ctx: AppContext, session: ImapSession, account: Emai
     skipped: report.skipped + rest.skipped,
     flagUpdates: report.flagUpdates + rest.flagUpdates,
     uidValidityChanged: report.uidValidityChanged || rest.uidValidityChanged,
+    firstSync: report.firstSync,
   };
 }
 
-export const target = (account: EmailAccount) => ({ account: account.name, accountEmail: account.email, mailbox: account.mailbox });
+export const target = (account: EmailAccount): SyncTarget => ({
+  account: account.name,
+  accountEmail: account.email,
+  mailbox: account.mailbox,
+  openWindowMs: openWindowMs(account.openWindow),
+});
 
 export interface WatchOptions {
   signal: AbortSignal;
@@ -122,6 +133,8 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
       try {
         while (!opts.signal.aborted && s.usable) {
           const report = await syncWithSink(ctx, s, account, {}, opts.signal);
+          // The console shows it in its log; `sync --watch` and `watch` print it on stderr.
+          if (report.firstSync && report.backfillComplete) ctx.log(describeFirstSync(account.name, firstSyncSummary(ctx.db, account)));
           await flushOutbox(ctx, account, creds.smtp, s);
           opts.onSynced?.(report);
           await s.open(account.mailbox, true);

@@ -17,8 +17,13 @@
 // - gap: slowest channel's first-response p50 minus the fastest one's, over channels with data.
 // - focus: sessions started, focus.handled count and median (p50) handle ms, focus.skipped by reason.
 //
-// All times are when attend recorded the event (the log's `at`), not a message's Date header:
-// mail fetched late counts from when it arrived in attend, which is when an agent could answer it.
+// Times: a customer message counts from when it reached the server — message.received's
+// `arrivedAt` (email: IMAP INTERNALDATE, or the Date header when that is missing or in the future;
+// chat: the relay's time) — not from when attend fetched it: mail that arrived while attend was off
+// waited all that time, and answering a months-old message is not a quick first response. Every
+// other event counts from when attend recorded it (the log's `at`; a reply: when it was sent).
+// History (what an account's first sync imported from before its open window) has no
+// conversation.created and no message.received events, so it counts nowhere here.
 import type { Channel } from '../domain/types.js';
 import type { Target } from './sla.js';
 
@@ -94,6 +99,15 @@ export interface Stats {
   focus: FocusStats;
 }
 
+/** When an event happened for stats: a customer message's arrival at the server, else the log's time. */
+export function eventTime(e: StatsEvent): number {
+  if (e.type === 'message.received') {
+    const t = e.data.arrivedAt;
+    if (typeof t === 'number' && Number.isFinite(t)) return t;
+  }
+  return e.at;
+}
+
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
@@ -147,22 +161,24 @@ export function computeStats(input: StatsInput): Stats {
     let waitingSince: number | null = null;
     let resolvedAt: number | null = null;
     // Stable sort: equal times keep log order (a message and its reply in the same millisecond).
-    for (const e of [...events].sort((a, b) => a.at - b.at)) {
+    for (const e of [...events].sort((a, b) => eventTime(a) - eventTime(b))) {
       if (e.type === 'conversation.created') {
         createdAt ??= e.at;
         if (inPeriod(e.at)) tally.opened++;
       } else if (e.type === 'message.received') {
-        if (!replied) firstMessageAt ??= e.at;
-        else waitingSince ??= e.at;
+        if (!replied) firstMessageAt ??= eventTime(e);
+        else waitingSince ??= eventTime(e);
       } else if (e.type === 'reply.sent' && e.data.automatic !== true) {
         if (!replied) {
           replied = true;
           if (firstMessageAt !== null && inPeriod(firstMessageAt)) {
-            tally.first.push(e.at - firstMessageAt);
-            if (e.at - firstMessageAt <= targetMs) tally.met++;
+            // Never negative: a relay's clock may run a little ahead of this machine's.
+            const ms = Math.max(0, e.at - firstMessageAt);
+            tally.first.push(ms);
+            if (ms <= targetMs) tally.met++;
           }
         } else if (waitingSince !== null) {
-          if (inPeriod(waitingSince)) tally.next.push(e.at - waitingSince);
+          if (inPeriod(waitingSince)) tally.next.push(Math.max(0, e.at - waitingSince));
           waitingSince = null;
         }
       } else if (e.type === 'conversation.resolved' && inPeriod(e.at)) {

@@ -7,13 +7,14 @@ import { withContext } from '../run.js';
 import { prepareQueue } from '../../app/policy.js';
 import { timeLeftCell } from '../../policy/queue.js';
 
-const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'all'];
+// `history`: what a first sync imported from before the account's open window; `all` includes it.
+const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'history', 'all'];
 
 export function registerList(program: Command): void {
   program
     .command('list')
     .description('list conversations in queue order: breached first, then least time to breach, then priority, then longest waiting')
-    .option('--status <status>', 'open | pending | snoozed | resolved | all', 'open')
+    .option('--status <status>', 'open | pending | snoozed | resolved | history | all', 'open')
     .option('--channel <channel>', 'email | chat')
     .option('--limit <n>', 'at most this many', '50')
     .option('--json', 'print JSON')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { conversationMessages, getConversation, wakeSnoozed } from '../../store/conversations.js';
+import { conversationMessages, customerHistory, getConversation, wakeSnoozed } from '../../store/conversations.js';
 import { safeFilename, safeLine, safeText } from '../../domain/sanitize.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
@@ -19,7 +19,8 @@ export function registerShow(program: Command): void {
         const conversation = getConversation(ctx.db, id);
         if (!conversation) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
         const messages = conversationMessages(ctx.db, id);
-        makeOutput(Boolean(o.json)).data({ conversation, messages }, () => {
+        const history = conversation.customer.id === null ? [] : customerHistory(ctx.db, conversation.customer.id, id);
+        makeOutput(Boolean(o.json)).data({ conversation, messages, customerHistory: history }, () => {
           const c = conversation;
           const who = person(c.customer.name, c.customer.email);
           const head = [
@@ -28,6 +29,10 @@ export function registerShow(program: Command): void {
               `${c.assignee ? ` · assigned to ${safeLine(c.assignee)}` : ''}${c.tags.length ? ` · tags: ${c.tags.map(safeLine).join(', ')}` : ''}`,
             `customer: ${safeLine(who)}`,
           ];
+          if (c.status === 'history') head.push('history: imported from before the open window, not in the queue (a new message from the customer reopens it)');
+          if (history.length) {
+            head.push(`customer history: ${history.map((h) => `${h.channel} #${h.id} ${h.status} “${safeLine(h.subject || '…')}”`).join(', ')}`);
+          }
           const body = messages.map((m) => {
             const label = m.direction === 'note' ? 'NOTE' : m.direction === 'out' ? 'OUT ' : 'IN  ';
             const from = person(m.from.name, m.from.email);
