@@ -160,8 +160,10 @@ export function computeStats(input: StatsInput): Stats {
     let replied = false;
     let waitingSince: number | null = null;
     let resolvedAt: number | null = null;
-    // Stable sort: equal times keep log order (a message and its reply in the same millisecond).
-    for (const e of [...events].sort((a, b) => eventTime(a) - eventTime(b))) {
+    // In the order attend learnt of them (the log's time; a stable sort keeps log order for equal
+    // times): a reply answers the messages attend had when it was sent, even if a later-fetched one
+    // reached the server earlier. Durations use eventTime.
+    for (const e of [...events].sort((a, b) => a.at - b.at)) {
       if (e.type === 'conversation.created') {
         createdAt ??= e.at;
         if (inPeriod(e.at)) tally.opened++;
