@@ -63,6 +63,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     attachments: msg.attachments,
     now,
     historic,
+    firstSync: historyBefore !== undefined,
   };
   let conversationId = findConversation(db, msg, customerId);
   const created = conversationId === undefined;
@@ -177,6 +178,8 @@ interface Applied {
   now: number;
   /** From before the open window on a first sync: counts as dealt with (see ingestEmail). */
   historic?: boolean;
+  /** Part of a first sync that draws a history line. */
+  firstSync?: boolean;
 }
 
 interface ConversationAggregates {
@@ -263,7 +266,12 @@ export function applyMessage(db: Db, conversationId: number, m: Applied): void {
   const c = stmt(db, 'SELECT status, first_message_at, last_message_at, last_out_at, waiting_since, first_response_at FROM conversations WHERE id = ?')
     .get(conversationId) as ConversationAggregates;
   const a = foldMessage(db, conversationId, c, m);
-  if (a.reopened) appendEvent(db, 'conversation.reopened', conversationId, m.now, { reason: 'customer replied' });
+  if (a.reopened && m.firstSync && c.status === 'history') {
+    // History the same first sync opens (a message inside the window, stored after older ones of
+    // its thread): nobody has heard of it, so it is announced as any new conversation is.
+    const { account } = stmt(db, 'SELECT account FROM conversations WHERE id = ?').get(conversationId) as { account: string };
+    appendEvent(db, 'conversation.created', conversationId, m.now, { channel: 'email', account });
+  } else if (a.reopened) appendEvent(db, 'conversation.reopened', conversationId, m.now, { reason: 'customer replied' });
   stmt(db, 
     `UPDATE conversations SET
        status = ?, snoozed_until = CASE WHEN ? = 'snoozed' THEN snoozed_until ELSE NULL END,

@@ -89,6 +89,8 @@ describe('first sync classification (ingestEmail with historyBefore)', () => {
     const a = ingestEmail(db, email({ messageId: 'old@x', sentAt: NOW - 40 * DAY }), SUPPORT, NOW, undefined, CUTOFF);
     ingestEmail(db, email({ messageId: 'new@x', inReplyTo: ['old@x'], sentAt: NOW - 2 * DAY }), SUPPORT, NOW, undefined, CUTOFF);
     expect(getConversation(db, a.conversationId)).toMatchObject({ status: 'open', waitingSince: new Date(NOW - 2 * DAY).toISOString() });
+    // Announced as the new conversation it is to anyone listening, whichever message came first.
+    expect(eventTypes(db)).toEqual(['conversation.created', 'message.received']);
   });
 
   it('a thread our reply ends is history unless a customer message after it waits', () => {
