@@ -129,7 +129,8 @@ describeWithDovecot('email: bad input and bad days', () => {
   it('a first sync killed between the newest headers and their text fills the text in on the next sync', async () => {
     const cli = await cliFor('halfway');
     const n = 150;
-    await dovecot.fillInbox('halfway', makeBulk(n, { to: 'halfway@example.test', seed: 11, replyRatio: 0 }));
+    // Fresh mail (inside the open window), so every message is announced.
+    await dovecot.fillInbox('halfway', makeBulk(n, { to: 'halfway@example.test', seed: 11, replyRatio: 0, start: new Date(Date.now() - 3 * 3600_000) }));
     const crashed = await cli.run(['sync'], { env: { ATTEND_TEST_CRASH_AT: 'after-headers' } });
     expect(crashed.signal).toBe('SIGKILL');
     // The newest 100 were listable from their headers alone: subject and customer, no text yet.
