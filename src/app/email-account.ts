@@ -107,6 +107,8 @@ export interface WatchOptions {
   maxIdleMs?: number;
   /** Connection state for the console's status bar. */
   onState?: (state: 'connecting' | 'online' | 'offline', detail?: string) => void;
+  /** The account's first sync is done: its one-line summary (also logged). */
+  onFirstSync?: (line: string) => void;
 }
 
 /**
@@ -134,7 +136,11 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
         while (!opts.signal.aborted && s.usable) {
           const report = await syncWithSink(ctx, s, account, {}, opts.signal);
           // The console shows it in its log; `sync --watch` and `watch` print it on stderr.
-          if (report.firstSync && report.backfillComplete) ctx.log(describeFirstSync(account.name, firstSyncSummary(ctx.db, account)));
+          if (report.firstSync && report.backfillComplete) {
+            const line = describeFirstSync(account.name, firstSyncSummary(ctx.db, account));
+            ctx.log(line);
+            opts.onFirstSync?.(line);
+          }
           await flushOutbox(ctx, account, creds.smtp, s);
           opts.onSynced?.(report);
           await s.open(account.mailbox, true);
