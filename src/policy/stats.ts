@@ -192,7 +192,10 @@ export function computeStats(input: StatsInput): Stats {
       }
     }
     if (!replied && firstMessageAt !== null && inPeriod(firstMessageAt)) tally.unanswered++;
-    if (resolvedAt !== null) {
+    // A conversation with neither a creation nor a customer message in the log is history (a
+    // first sync imported it from before the open window): resolving it is tidying up, not work.
+    const live = createdAt !== null || firstMessageAt !== null || waitingSince !== null;
+    if (resolvedAt !== null && live) {
       tally.resolved++;
       if (createdAt !== null) tally.resolution.push(resolvedAt - createdAt);
     }

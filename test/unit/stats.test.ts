@@ -260,6 +260,12 @@ describe('times from the server', () => {
     expect(s.overall.firstResponse).toMatchObject({ count: 0, unanswered: 0 });
   });
 
+  it('history (no creation, no customer message in the log) is not counted when an agent resolves it', () => {
+    const events = [ev('conversation.resolved', 7, m(10)), ...opened(8, m(20), 'email'), ev('conversation.resolved', 8, m(30))];
+    const s = computeStats({ events, channels: new Map([[7, 'email'], [8, 'email']]), targets, from: T0, to: TO });
+    expect(s.overall).toMatchObject({ opened: 1, resolved: 1 });
+  });
+
   it('a relay clock a little ahead never makes a negative response time', () => {
     const ahead = [ev('conversation.created', 1, m(0), { channel: 'chat' }), ev('message.received', 1, m(0), { channel: 'chat', arrivedAt: m(0) + 3000 }), ev('reply.sent', 1, m(0) + 1000)];
     const s = computeStats({ events: ahead, channels: new Map([[1, 'chat']]), targets, from: T0, to: TO });
