@@ -190,6 +190,9 @@ describeWithDovecot('connecting a mailbox with history', () => {
       check('account-list', accounts);
       expect(accounts[0]?.openWindow).toBe('100d');
       expect(await list('history')).toHaveLength(HISTORY - 1 - 9);
+      const json = await cli.json<{ openWindow: string }>(['account', 'set', 'support', '--open-window', '100d']);
+      check('account-set', json);
+      expect(json.openWindow).toBe('100d');
       const bad = await cli.run(['account', 'set', 'support', '--open-window', 'soon']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--open-window must be');
