@@ -70,8 +70,8 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   if (conversationId === undefined) {
     // A new conversation is written once with this message folded in (no insert-then-update:
     // half the writes on a cold sync, where nearly every message starts a conversation).
-    // On a first sync, a conversation our own message starts is history too unless a customer
-    // message in it makes someone wait (foldMessage reopens it then).
+    // On a first sync, a conversation our own message starts is history until a customer message
+    // inside the window joins it (foldMessage opens it then): the customer's last message decides.
     const history = historic || (historyBefore !== undefined && direction === 'out');
     const status = history ? 'history' : direction === 'in' && applied.answered ? 'pending' : 'open';
     const a = foldMessage(db, null, { ...NO_MESSAGES, status }, applied);
@@ -229,8 +229,14 @@ function foldMessage(db: Db, conversationId: number | null, c: ConversationAggre
   if (m.direction === 'in') {
     const unanswered = !m.answered && !m.historic && (lastOutAt === null || m.sentAt > lastOutAt);
     if (unanswered) waitingSince = waitingSince === null ? m.sentAt : Math.min(waitingSince, m.sentAt);
-    // The customer wrote again: a resolved, pending or snoozed conversation needs attention.
-    if (isNewest && unanswered && status !== 'open' && c.last_message_at !== null) {
+    if (m.firstSync && status === 'history' && !m.historic) {
+      // A first sync found a customer message inside the window in what older messages (or our
+      // own reply) started as history: the conversation is what that message makes it, as if it
+      // had come first (the first sync stores a batch oldest first, batches newest first).
+      status = m.answered ? 'pending' : 'open';
+      reopened = true;
+    } else if (isNewest && unanswered && status !== 'open' && c.last_message_at !== null) {
+      // The customer wrote again: a resolved, pending, snoozed or history conversation needs attention.
       status = 'open';
       reopened = true;
     }

@@ -93,7 +93,24 @@ describe('first sync classification (ingestEmail with historyBefore)', () => {
     expect(eventTypes(db)).toEqual(['conversation.created', 'message.received']);
   });
 
-  it('a thread our reply ends is history unless a customer message after it waits', () => {
+  it('a thread is history only when its customer last wrote before the window, whatever order its messages come in', () => {
+    const orders = [
+      ['r', 'q'],
+      ['q', 'r'],
+    ];
+    for (const order of orders) {
+      const db = openDb(':memory:');
+      // The customer wrote 3 days ago, we answered 2 days ago (from another client, seen in the inbox).
+      const messages = { q: email({ messageId: 'q@x', sentAt: NOW - 3 * DAY }), r: reply('r@x', 'q@x', NOW - 2 * DAY) };
+      const ids = order.map((k) => ingestEmail(db, messages[k as 'q' | 'r'], SUPPORT, NOW, undefined, CUTOFF).conversationId);
+      expect(new Set(ids).size).toBe(1);
+      expect(getConversation(db, ids[0] as number), order.join()).toMatchObject({ status: 'open', waitingSince: null });
+      // Announced once, as a new conversation, either way.
+      expect(eventTypes(db), order.join()).toEqual(['conversation.created', 'message.received']);
+    }
+  });
+
+  it('a thread whose customer last wrote before the window is history, even when our reply in it is recent', () => {
     const db = openDb(':memory:');
     const r = ingestEmail(db, reply('r@x', 'q@x', NOW - 3 * DAY), SUPPORT, NOW, undefined, CUTOFF);
     ingestEmail(db, email({ messageId: 'q@x', sentAt: NOW - 30 * DAY }), SUPPORT, NOW, undefined, CUTOFF);
