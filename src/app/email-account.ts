@@ -1,7 +1,7 @@
 // Runs the email channel for one account: sync, outbox delivery, and the long-running IDLE loop.
 import { ImapError, type ImapLogin, ImapSession } from '../adapters/email/imap-session.js';
 import { type SyncHooks, type SyncReport, type SyncTarget, syncMailbox } from '../adapters/email/imap-sync.js';
-import { openWindowMs } from '../domain/open-window.js';
+import { historyCutoff, openWindowMs } from '../domain/open-window.js';
 import type { SmtpLogin } from '../adapters/email/smtp-send.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { EmailAccount } from '../config/settings.js';
@@ -58,7 +58,7 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
  * its own connection once the newest batch is stored (see backfill.ts).
  */
 async function syncWithSink(ctx: AppContext, session: ImapSession, account: EmailAccount, hooks: SyncHooks, signal?: AbortSignal): Promise<SyncReport> {
-  const t = target(account);
+  const t = target(account, ctx.now());
   // Through the cache other processes read (keyed by the settings file's stamp, read afresh when it
   // changed): `attend list` during this sync then finds the policy there and writes nothing.
   const policy = await currentPolicy(ctx.db, ctx.env);
@@ -93,12 +93,11 @@ async function syncWithSink(ctx: AppContext, session: ImapSession, account: Emai
   };
 }
 
-export const target = (account: EmailAccount): SyncTarget => ({
-  account: account.name,
-  accountEmail: account.email,
-  mailbox: account.mailbox,
-  openWindowMs: openWindowMs(account.openWindow),
-});
+/** @param now when the sync starts: a first sync's history line is drawn from it (see SyncTarget). */
+export function target(account: EmailAccount, now: number): SyncTarget {
+  const historyBefore = historyCutoff(openWindowMs(account.openWindow), now);
+  return { account: account.name, accountEmail: account.email, mailbox: account.mailbox, ...(historyBefore !== undefined ? { historyBefore } : {}) };
+}
 
 export interface WatchOptions {
   signal: AbortSignal;

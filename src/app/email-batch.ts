@@ -6,7 +6,7 @@ import type { BatchResult, FetchedBatch, SyncCursor, SyncTarget } from '../adapt
 import type { MessageMeta } from '../adapters/email/imap-session.js';
 import { decodeDisplayText, listAttachments, type ParsedMessage } from '../adapters/email/mime.js';
 import { cleanMessageId, parseIdList } from '../domain/threading.js';
-import { arrivalTime, historyCutoff } from '../domain/open-window.js';
+import { arrivalTime } from '../domain/open-window.js';
 import type { IncomingEmail } from '../domain/types.js';
 import type { Db } from '../store/db.js';
 import { ingestEmail } from '../store/ingest.js';
@@ -68,7 +68,8 @@ export function commitBatch(
     log(`${t.account}: skipped message UID ${uid} in ${t.mailbox}: ${reason}`);
   };
   for (const s of batch.skipped) skip(s.uid, s.reason);
-  const historyBefore = historyCutoff(t.openWindowMs ?? 0, batch.backfill === true, now);
+  // Only a first sync's batches draw the line: new mail is never history.
+  const historyBefore = batch.backfill ? t.historyBefore : undefined;
   db.transaction(() => {
     for (const email of batch.emails) {
       try {

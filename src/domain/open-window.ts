@@ -45,11 +45,11 @@ export function describeOpenWindow(ms: number): string {
 }
 
 /**
- * The line before which a first sync's messages are history; undefined when nothing is (window 0,
- * or mail that is not part of a first sync's backfill: live mail is never history).
+ * The line before which a first sync's messages are history; undefined when nothing is (window 0).
+ * Mail that is not part of a first sync is never history, whatever its age (the caller's part).
  */
-export function historyCutoff(windowMs: number, backfill: boolean, now: number): number | undefined {
-  return backfill && windowMs > 0 ? now - windowMs : undefined;
+export function historyCutoff(windowMs: number, now: number): number | undefined {
+  return windowMs > 0 ? now - windowMs : undefined;
 }
 
 /** Clock skew tolerated before a server's INTERNALDATE counts as "in the future". */

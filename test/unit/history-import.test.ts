@@ -36,10 +36,9 @@ describe('open window', () => {
     expect(describeOpenWindow(DAY)).toBe('1 day');
   });
 
-  it('draws the line only for a first sync with a window', () => {
-    expect(historyCutoff(14 * DAY, true, NOW)).toBe(CUTOFF);
-    expect(historyCutoff(14 * DAY, false, NOW)).toBeUndefined();
-    expect(historyCutoff(0, true, NOW)).toBeUndefined();
+  it('draws the line only with a window', () => {
+    expect(historyCutoff(14 * DAY, NOW)).toBe(CUTOFF);
+    expect(historyCutoff(0, NOW)).toBeUndefined();
   });
 
   it('a message arrived at its INTERNALDATE; the Date header when that is missing or in the future; never after now', () => {
@@ -134,31 +133,33 @@ describe('first sync classification (ingestEmail with historyBefore)', () => {
 
   it('headers first, text after: a historic message is not announced when its text arrives', () => {
     const db = openDb(':memory:');
-    const target = { account: 'support', accountEmail: SUPPORT, mailbox: 'INBOX', openWindowMs: 14 * DAY };
+    const target = { account: 'support', accountEmail: SUPPORT, mailbox: 'INBOX', historyBefore: CUTOFF };
     const batch = (bodyPending: boolean) => ({
       backfill: true,
       skipped: [],
       emails: [
         email({ messageId: 'old@x', sentAt: NOW - 60 * DAY, uid: 1, bodyPending, text: bodyPending ? '' : 'old text' }),
         email({ messageId: 'new@x', sentAt: NOW - DAY, uid: 2, bodyPending, text: bodyPending ? '' : 'new text' }),
+        // Just inside the line: its text, stored later, falls on the same side (the line is the sync's).
+        email({ messageId: 'edge@x', sentAt: CUTOFF + 1000, uid: 3, bodyPending, text: bodyPending ? '' : 'edge text' }),
       ],
     });
     commitBatch(db, target, batch(true), null, NOW, () => {});
-    commitBatch(db, target, batch(false), { uidValidity: 1, highUid: 2, lowUid: 1, highestModseq: null }, NOW, () => {});
+    commitBatch(db, target, batch(false), { uidValidity: 1, highUid: 3, lowUid: 1, highestModseq: null }, NOW + 60_000, () => {});
     const received = eventsSince(db, 0).filter((e) => e.type === 'message.received');
-    expect(received.map((e) => e.data.messageId)).toEqual(['new@x']);
-    expect(accountCounts(db, 'support')).toEqual({ conversations: 2, open: 1, history: 1, other: 0 });
+    expect(received.map((e) => e.data.messageId)).toEqual(['new@x', 'edge@x']);
+    expect(accountCounts(db, 'support')).toEqual({ conversations: 3, open: 2, history: 1, other: 0 });
   });
 
   it('a batch that is not part of a first sync (new mail) is never history, however old its dates', () => {
     const db = openDb(':memory:');
-    const target = { account: 'support', accountEmail: SUPPORT, mailbox: 'INBOX', openWindowMs: 14 * DAY };
+    const target = { account: 'support', accountEmail: SUPPORT, mailbox: 'INBOX', historyBefore: CUTOFF };
     commitBatch(db, target, { skipped: [], emails: [email({ messageId: 'late@x', sentAt: NOW - 60 * DAY })] }, null, NOW, () => {});
     expect(accountCounts(db, 'support')).toMatchObject({ open: 1, history: 0 });
   });
 
   it('prepareBatch takes the arrival time from INTERNALDATE and keeps the backfill mark', () => {
-    const target = { account: 'support', accountEmail: SUPPORT, mailbox: 'INBOX', openWindowMs: 14 * DAY };
+    const target = { account: 'support', accountEmail: SUPPORT, mailbox: 'INBOX', historyBefore: CUTOFF };
     const meta = {
       uid: 7,
       flags: [],

@@ -11,8 +11,12 @@ export interface SyncTarget {
   account: string;
   accountEmail: string;
   mailbox: string;
-  /** The account's open window, ms (0: a first sync imports everything as open; domain/open-window.ts). */
-  openWindowMs?: number;
+  /**
+   * A first sync's history line (domain/open-window.ts): its messages that reached the server
+   * before this are history. Fixed when the sync starts, so a message's headers and its text,
+   * stored moments apart, fall on the same side. Absent: no line (window 0).
+   */
+  historyBefore?: number;
 }
 
 export type { SyncCursor };
