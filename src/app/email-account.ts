@@ -1,6 +1,7 @@
 // Runs the email channel for one account: sync, outbox delivery, and the long-running IDLE loop.
 import { ImapError, type ImapLogin, ImapSession } from '../adapters/email/imap-session.js';
-import { type SyncHooks, type SyncReport, syncMailbox } from '../adapters/email/imap-sync.js';
+import { type SyncHooks, type SyncReport, type SyncTarget, syncMailbox } from '../adapters/email/imap-sync.js';
+import { historyCutoff, openWindowMs } from '../domain/open-window.js';
 import type { SmtpLogin } from '../adapters/email/smtp-send.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { EmailAccount } from '../config/settings.js';
@@ -8,6 +9,7 @@ import type { AppContext } from './context.js';
 import { threadedSink } from './sync-sink.js';
 import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
+import { describeFirstSync, type FirstSyncSummary, firstSyncSummary } from './first-sync.js';
 import { currentPolicy } from './policy.js';
 import { refreshRanks } from './ranks.js';
 
@@ -28,6 +30,8 @@ export interface AccountSyncResult {
   sync: SyncReport | null;
   outbox: FlushReport;
   error: string | null;
+  /** Set when this run did the account's first sync (and it finished). */
+  firstSync: FirstSyncSummary | null;
 }
 
 /** One-shot: connect, sync the mailbox, deliver what waits in the outbox, disconnect. */
@@ -45,7 +49,8 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
   // The outbox goes out even when IMAP failed: SMTP may still work; the Sent copy follows on a later run.
   const outbox = await flushOutbox(ctx, account, creds.smtp, session?.usable ? session : null);
   await session?.logout();
-  return { sync, outbox, error };
+  const firstSync = sync?.firstSync && sync.backfillComplete ? firstSyncSummary(ctx.db, account) : null;
+  return { sync, outbox, error, firstSync };
 }
 
 /**
@@ -53,7 +58,7 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
  * its own connection once the newest batch is stored (see backfill.ts).
  */
 async function syncWithSink(ctx: AppContext, session: ImapSession, account: EmailAccount, hooks: SyncHooks, signal?: AbortSignal): Promise<SyncReport> {
-  const t = target(account);
+  const t = target(account, ctx.now());
   // Through the cache other processes read (keyed by the settings file's stamp, read afresh when it
   // changed): `attend list` during this sync then finds the policy there and writes nothing.
   const policy = await currentPolicy(ctx.db, ctx.env);
@@ -84,10 +89,15 @@ async function syncWithSink(ctx: AppContext, session: ImapSession, account: Emai
     skipped: report.skipped + rest.skipped,
     flagUpdates: report.flagUpdates + rest.flagUpdates,
     uidValidityChanged: report.uidValidityChanged || rest.uidValidityChanged,
+    firstSync: report.firstSync,
   };
 }
 
-export const target = (account: EmailAccount) => ({ account: account.name, accountEmail: account.email, mailbox: account.mailbox });
+/** @param now when the sync starts: a first sync's history line is drawn from it (see SyncTarget). */
+export function target(account: EmailAccount, now: number): SyncTarget {
+  const historyBefore = historyCutoff(openWindowMs(account.openWindow), now);
+  return { account: account.name, accountEmail: account.email, mailbox: account.mailbox, ...(historyBefore !== undefined ? { historyBefore } : {}) };
+}
 
 export interface WatchOptions {
   signal: AbortSignal;
@@ -96,6 +106,8 @@ export interface WatchOptions {
   maxIdleMs?: number;
   /** Connection state for the console's status bar. */
   onState?: (state: 'connecting' | 'online' | 'offline', detail?: string) => void;
+  /** The account's first sync is done: its one-line summary (also logged). */
+  onFirstSync?: (line: string) => void;
 }
 
 /**
@@ -122,6 +134,12 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
       try {
         while (!opts.signal.aborted && s.usable) {
           const report = await syncWithSink(ctx, s, account, {}, opts.signal);
+          // The console shows it in its log; `sync --watch` and `watch` print it on stderr.
+          if (report.firstSync && report.backfillComplete) {
+            const line = describeFirstSync(account.name, firstSyncSummary(ctx.db, account));
+            ctx.log(line);
+            opts.onFirstSync?.(line);
+          }
           await flushOutbox(ctx, account, creds.smtp, s);
           opts.onSynced?.(report);
           await s.open(account.mailbox, true);

@@ -6,6 +6,7 @@ import type { BatchResult, FetchedBatch, SyncCursor, SyncTarget } from '../adapt
 import type { MessageMeta } from '../adapters/email/imap-session.js';
 import { decodeDisplayText, listAttachments, type ParsedMessage } from '../adapters/email/mime.js';
 import { cleanMessageId, parseIdList } from '../domain/threading.js';
+import { arrivalTime } from '../domain/open-window.js';
 import type { IncomingEmail } from '../domain/types.js';
 import type { Db } from '../store/db.js';
 import { ingestEmail } from '../store/ingest.js';
@@ -17,10 +18,12 @@ export interface PreparedBatch {
   emails: IncomingEmail[];
   /** Messages that could not be turned into one (logged and counted, never stopping the sync). */
   skipped: Array<{ uid: number; reason: string }>;
+  /** Part of a first sync's backfill: what predates the account's open window is history. */
+  backfill?: boolean;
 }
 
 /** @param headersOnly the batch has no text yet (storeHeaders): its messages are stored as body-pending. */
-export function prepareBatch(t: SyncTarget, batch: FetchedBatch, headersOnly = false): PreparedBatch {
+export function prepareBatch(t: SyncTarget, batch: FetchedBatch, headersOnly = false, now = Date.now()): PreparedBatch {
   const texts = new Map<number, string>();
   for (const { uid, part, raw } of batch.texts) {
     const buf = Buffer.isBuffer(raw) ? raw : Buffer.from((raw as Uint8Array).buffer, (raw as Uint8Array).byteOffset, (raw as Uint8Array).byteLength);
@@ -31,12 +34,12 @@ export function prepareBatch(t: SyncTarget, batch: FetchedBatch, headersOnly = f
     }
   }
   const parsed = new Map(batch.parsed.map((p) => [p.uid, p.message]));
-  const out: PreparedBatch = { emails: [], skipped: [] };
+  const out: PreparedBatch = { emails: [], skipped: [], ...(batch.backfill ? { backfill: true } : {}) };
   for (const m of batch.metas) {
     // Without a structure the message is parsed whole later, and may only then show its real Message-ID.
     if (headersOnly && !m.structure) continue;
     try {
-      const email = toIncoming(t, batch.uidValidity, m, texts.get(m.uid) ?? '', parsed.get(m.uid));
+      const email = toIncoming(t, batch.uidValidity, m, texts.get(m.uid) ?? '', parsed.get(m.uid), now);
       if (headersOnly) email.bodyPending = true;
       out.emails.push(email);
     } catch (err) {
@@ -65,10 +68,12 @@ export function commitBatch(
     log(`${t.account}: skipped message UID ${uid} in ${t.mailbox}: ${reason}`);
   };
   for (const s of batch.skipped) skip(s.uid, s.reason);
+  // Only a first sync's batches draw the line: new mail is never history.
+  const historyBefore = batch.backfill ? t.historyBefore : undefined;
   db.transaction(() => {
     for (const email of batch.emails) {
       try {
-        if (ingestEmail(db, email, t.accountEmail, now, rankNew).created) result.added++;
+        if (ingestEmail(db, email, t.accountEmail, now, rankNew, historyBefore).created) result.added++;
       } catch (err) {
         // Disk full, I/O error: SQLite has rolled the whole batch back. Fail it, or the cursor
         // below would commit alone and the next sync would start after mail never stored.
@@ -90,7 +95,7 @@ export function storeBatch(
   log: (line: string) => void,
   rankNew?: RankOfNew,
 ): BatchResult {
-  return commitBatch(db, t, prepareBatch(t, batch), cursor, now, log, rankNew);
+  return commitBatch(db, t, prepareBatch(t, batch, false, now), cursor, now, log, rankNew);
 }
 
 function attachmentsOf(m: MessageMeta, full: ParsedMessage | undefined) {
@@ -102,8 +107,10 @@ function attachmentsOf(m: MessageMeta, full: ParsedMessage | undefined) {
   }
 }
 
-function toIncoming(t: SyncTarget, uidValidity: number, m: MessageMeta, text: string, full: ParsedMessage | undefined): IncomingEmail {
-  const sentAt = m.date ?? full?.date ?? m.internalDate ?? 0;
+function toIncoming(t: SyncTarget, uidValidity: number, m: MessageMeta, text: string, full: ParsedMessage | undefined, now: number): IncomingEmail {
+  // When it reached the server, not what the sender's clock wrote: waiting and response times
+  // count from it, and mail that arrived while attend was off does not look new.
+  const sentAt = arrivalTime(m.internalDate, m.date ?? full?.date ?? null, now);
   const ownId = m.messageId ? cleanMessageId(m.messageId) : full?.messageId ? cleanMessageId(full.messageId) : '';
   return {
     account: t.account,

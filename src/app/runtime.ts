@@ -165,6 +165,8 @@ export class Runtime extends EventEmitter {
           signal,
           onState: (s, d) => this.setState(a.name, 'email', s, d),
           onSynced: () => this.check(),
+          // Shown on the console's message line (App listens for 'notice').
+          onFirstSync: (line) => this.emit('notice', line),
         }),
       );
     }

@@ -27,7 +27,8 @@ export function inProcessSink(db: Db, t: SyncTarget, now: () => number, log: (li
     },
     storeHeaders: async (batch) => {
       // Whatever fails here is tried, and reported, again by the full batch.
-      commitBatch(db, t, { ...prepareBatch(t, batch, true), skipped: [] }, null, now(), () => {}, rankNew);
+      const at = now();
+      commitBatch(db, t, { ...prepareBatch(t, batch, true, at), skipped: [] }, null, at, () => {}, rankNew);
       afterStore?.();
       // Tests pull the plug here: between the headers and their text.
       if (process.env.ATTEND_TEST_CRASH_AT === 'after-headers') process.kill(process.pid, 'SIGKILL');
@@ -73,7 +74,10 @@ export function threadedSink(
   return {
     ...local,
     store: async (batch, cursor) => {
-      if (worker) return worker.commit(prepareBatch(t, batch), cursor, now());
+      if (worker) {
+        const at = now();
+        return worker.commit(prepareBatch(t, batch, false, at), cursor, at);
+      }
       const result = await local.store(batch, cursor);
       const backlog = cursor.lowUid - 1;
       if (!decided && !db.memory && backlog >= STORE_WORKER_MIN_BACKLOG && backlog < o.maxBacklog) worker = startStoreWorker(db.name, t, o.policy, log);

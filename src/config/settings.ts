@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Conf from 'conf';
 import { ensureDir } from './paths.js';
 import { readStamp, type Settings, settingsDefaults, settingsFiles, stampOf, writeStamp } from './settings-open.js';
+import { OPEN_WINDOW_PATTERN } from '../domain/open-window.js';
 import { PUBLIC_EVENT_TYPES } from '../domain/public-events.js';
 import { type HoursSettings, hoursProblems } from '../policy/business-hours.js';
 import type { FocusSettingsInput, PrioritySettingsInput, SlaSettingsInput } from './policy-settings.js';
@@ -29,6 +30,11 @@ export interface EmailAccount {
   mailbox: string;
   sentMailbox: string;
   allowInsecure: boolean;
+  /**
+   * "14d", "36h" or "0": the first sync imports conversations whose customer last wrote before this
+   * as history, not into the queue (domain/open-window.ts). Absent: 14 days.
+   */
+  openWindow?: string;
 }
 
 export interface ChatAccount {
@@ -247,6 +253,7 @@ export const settingsSchema = {
         mailbox: { type: 'string', minLength: 1 },
         sentMailbox: { type: 'string', minLength: 1 },
         allowInsecure: { type: 'boolean' },
+        openWindow: { type: 'string', pattern: OPEN_WINDOW_PATTERN },
       },
       },
     },

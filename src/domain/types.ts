@@ -1,7 +1,8 @@
 // Domain types shared by every layer. No framework or network imports here.
 
 export type Channel = 'email' | 'chat';
-export type Status = 'open' | 'pending' | 'snoozed' | 'resolved';
+/** `history`: imported by an account's first sync from before its open window (domain/open-window.ts): never in the queue. */
+export type Status = 'open' | 'pending' | 'snoozed' | 'resolved' | 'history';
 export type Priority = 'urgent' | 'high' | 'normal' | 'low';
 export type Direction = 'in' | 'out' | 'note';
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed';

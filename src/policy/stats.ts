@@ -22,8 +22,13 @@
 //   that came in on Friday night and was answered at 10:00 on Monday took 1 h. Resolution times
 //   stay wall-clock (how long the customer's matter was open).
 //
-// All times are when attend recorded the event (the log's `at`), not a message's Date header:
-// mail fetched late counts from when it arrived in attend, which is when an agent could answer it.
+// Times: a customer message counts from when it reached the server — message.received's
+// `arrivedAt` (email: IMAP INTERNALDATE, or the Date header when that is missing or in the future;
+// chat: the relay's time) — not from when attend fetched it: mail that arrived while attend was off
+// waited all that time, and answering a months-old message is not a quick first response. Every
+// other event counts from when attend recorded it (the log's `at`; a reply: when it was sent).
+// History (what an account's first sync imported from before its open window) has no
+// conversation.created and no message.received events, so it counts nowhere here.
 import type { Channel } from '../domain/types.js';
 import { businessTimeBetween, type Calendars } from './business-hours.js';
 import type { Target } from './sla.js';
@@ -102,6 +107,15 @@ export interface Stats {
   focus: FocusStats;
 }
 
+/** When an event happened for stats: a customer message's arrival at the server, else the log's time. */
+export function eventTime(e: StatsEvent): number {
+  if (e.type === 'message.received') {
+    const t = e.data.arrivedAt;
+    if (typeof t === 'number' && Number.isFinite(t)) return t;
+  }
+  return e.at;
+}
+
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
@@ -156,24 +170,27 @@ export function computeStats(input: StatsInput): Stats {
     let replied = false;
     let waitingSince: number | null = null;
     let resolvedAt: number | null = null;
-    // Stable sort: equal times keep log order (a message and its reply in the same millisecond).
+    // In the order attend learnt of them (the log's time; a stable sort keeps log order for equal
+    // times): a reply answers the messages attend had when it was sent, even if a later-fetched one
+    // reached the server earlier. Durations use eventTime.
     for (const e of [...events].sort((a, b) => a.at - b.at)) {
       if (e.type === 'conversation.created') {
         createdAt ??= e.at;
         if (inPeriod(e.at)) tally.opened++;
       } else if (e.type === 'message.received') {
-        if (!replied) firstMessageAt ??= e.at;
-        else waitingSince ??= e.at;
+        if (!replied) firstMessageAt ??= eventTime(e);
+        else waitingSince ??= eventTime(e);
       } else if (e.type === 'reply.sent' && e.data.automatic !== true) {
         if (!replied) {
           replied = true;
           if (firstMessageAt !== null && inPeriod(firstMessageAt)) {
-            const ms = took(firstMessageAt, e.at);
+            // Never negative: a relay's clock may run a little ahead of this machine's.
+            const ms = Math.max(0, took(firstMessageAt, e.at));
             tally.first.push(ms);
             if (ms <= targetMs) tally.met++;
           }
         } else if (waitingSince !== null) {
-          if (inPeriod(waitingSince)) tally.next.push(took(waitingSince, e.at));
+          if (inPeriod(waitingSince)) tally.next.push(Math.max(0, took(waitingSince, e.at)));
           waitingSince = null;
         }
       } else if (e.type === 'conversation.resolved' && inPeriod(e.at)) {
@@ -185,7 +202,10 @@ export function computeStats(input: StatsInput): Stats {
       }
     }
     if (!replied && firstMessageAt !== null && inPeriod(firstMessageAt)) tally.unanswered++;
-    if (resolvedAt !== null) {
+    // A conversation with neither a creation nor a customer message in the log is history (a
+    // first sync imported it from before the open window): resolving it is tidying up, not work.
+    const live = createdAt !== null || firstMessageAt !== null || waitingSince !== null;
+    if (resolvedAt !== null && live) {
       tally.resolved++;
       if (createdAt !== null) tally.resolution.push(resolvedAt - createdAt);
     }

@@ -136,5 +136,6 @@ function storeChatMessage(db: Db, account: string, relayConversation: number, m:
     ).run(conversationId, account, m.id, direction, m.author ?? '', sentAt, m.body, direction === 'out' ? 'sent' : null, now).lastInsertRowid,
   );
   applyMessage(db, conversationId, { direction, sentAt, text: m.body, subject: '', answered: false, attachments: [], now, previewFromCustomer: true });
-  if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'chat', messageId: m.id, messageRowId });
+  // arrivedAt: the relay's time, as for email the server's (stats count from it).
+  if (direction === 'in') appendEvent(db, 'message.received', conversationId, now, { channel: 'chat', messageId: m.id, messageRowId, arrivedAt: sentAt });
 }

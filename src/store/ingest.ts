@@ -22,8 +22,12 @@ const SUBJECT_FALLBACK_WINDOW_MS = 30 * 24 * 3600_000;
  * Call inside a transaction; the caller batches many messages per transaction.
  * @param rankNew ranks a conversation this message creates as it is written (else it is left for
  *   refreshRanks, like every conversation whose rank inputs change).
+ * @param historyBefore set only for a first sync's backfill (domain/open-window.ts): a message that
+ *   reached the server before it is history — it makes nobody wait, reopens nothing, is announced
+ *   to no one (no message.received), and a conversation it starts has status `history`.
  */
-export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number, rankNew?: RankOfNew): IngestResult {
+export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number, rankNew?: RankOfNew, historyBefore?: number): IngestResult {
+  const historic = historyBefore !== undefined && msg.sentAt < historyBefore;
   const byId = stmt(db, 'SELECT id, conversation_id, direction, fingerprint, body_pending FROM messages WHERE account = ? AND external_id = ?');
   type Row = { id: number; conversation_id: number; direction: Direction; fingerprint: string | null; body_pending: number };
   let externalId = msg.messageId;
@@ -38,7 +42,7 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     stmt(db, 'UPDATE messages SET mailbox = ?, uid = ?, flags = ? WHERE id = ?').run(msg.mailbox, msg.uid, flags, existing.id);
     if (existing.body_pending && !msg.bodyPending) {
       completeBody(db, existing.id, existing.conversation_id, msg, now);
-      if (existing.direction === 'in') appendEvent(db, 'message.received', existing.conversation_id, now, { channel: 'email', messageId: msg.messageId, messageRowId: existing.id });
+      if (existing.direction === 'in' && !historic) appendEvent(db, 'message.received', existing.conversation_id, now, receivedData(msg, existing.id));
       // Stored just now as far as anyone reading the text (or the event log) can tell.
       return { created: true, conversationId: existing.conversation_id, messageRowId: existing.id, direction: existing.direction };
     }
@@ -58,13 +62,18 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     answered: msg.flags.includes('\\Answered'),
     attachments: msg.attachments,
     now,
+    historic,
+    firstSync: historyBefore !== undefined,
   };
   let conversationId = findConversation(db, msg, customerId);
   const created = conversationId === undefined;
   if (conversationId === undefined) {
     // A new conversation is written once with this message folded in (no insert-then-update:
     // half the writes on a cold sync, where nearly every message starts a conversation).
-    const status = direction === 'in' && applied.answered ? 'pending' : 'open';
+    // On a first sync, a conversation our own message starts is history until a customer message
+    // inside the window joins it (foldMessage opens it then): the customer's last message decides.
+    const history = historic || (historyBefore !== undefined && direction === 'out');
+    const status = history ? 'history' : direction === 'in' && applied.answered ? 'pending' : 'open';
     const a = foldMessage(db, null, { ...NO_MESSAGES, status }, applied);
     const r = rankNew?.({ channel: 'email', waitingSince: a.waitingSince, answeredBefore: a.firstResponseAt !== null, lastMessageAt: a.lastMessageAt });
     conversationId = Number(
@@ -82,7 +91,8 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
         )
         .lastInsertRowid,
     );
-    appendEvent(db, 'conversation.created', conversationId, now, { channel: 'email', account: msg.account });
+    // History is not news: no conversation.opened for hooks and `watch`, nothing for stats to count.
+    if (!history) appendEvent(db, 'conversation.created', conversationId, now, { channel: 'email', account: msg.account });
   }
 
   const messageRowId = Number(
@@ -117,8 +127,16 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
 
   if (!created) applyMessage(db, conversationId, applied);
   // A message whose text is still to come is announced when it comes (hooks and `watch` get the text).
-  if (direction === 'in' && !msg.bodyPending) appendEvent(db, 'message.received', conversationId, now, { channel: 'email', messageId: msg.messageId, messageRowId });
+  if (direction === 'in' && !msg.bodyPending && !historic) appendEvent(db, 'message.received', conversationId, now, receivedData(msg, messageRowId));
   return { created: true, conversationId, messageRowId, direction };
+}
+
+/**
+ * message.received's data. `arrivedAt`: when the message reached the server (its sent_at, from
+ * INTERNALDATE): stats count response times from it, not from when attend happened to fetch it.
+ */
+function receivedData(msg: IncomingEmail, messageRowId: number): Record<string, unknown> {
+  return { channel: 'email', messageId: msg.messageId, messageRowId, arrivedAt: msg.sentAt };
 }
 
 /** The text of a message stored from its headers; the conversation's preview follows if it is the newest. */
@@ -161,6 +179,10 @@ interface Applied {
   now: number;
   /** Chat: the preview is what the customer said last, so an agent's reply does not replace it. */
   previewFromCustomer?: boolean;
+  /** From before the open window on a first sync: counts as dealt with (see ingestEmail). */
+  historic?: boolean;
+  /** Part of a first sync that draws a history line. */
+  firstSync?: boolean;
 }
 
 interface ConversationAggregates {
@@ -208,10 +230,16 @@ function foldMessage(db: Db, conversationId: number | null, c: ConversationAggre
   let reopened = false;
 
   if (m.direction === 'in') {
-    const unanswered = !m.answered && (lastOutAt === null || m.sentAt > lastOutAt);
+    const unanswered = !m.answered && !m.historic && (lastOutAt === null || m.sentAt > lastOutAt);
     if (unanswered) waitingSince = waitingSince === null ? m.sentAt : Math.min(waitingSince, m.sentAt);
-    // The customer wrote again: a resolved, pending or snoozed conversation needs attention.
-    if (isNewest && unanswered && status !== 'open' && c.last_message_at !== null) {
+    if (m.firstSync && status === 'history' && !m.historic) {
+      // A first sync found a customer message inside the window in what older messages (or our
+      // own reply) started as history: the conversation is what that message makes it, as if it
+      // had come first (the first sync stores a batch oldest first, batches newest first).
+      status = m.answered ? 'pending' : 'open';
+      reopened = true;
+    } else if (isNewest && unanswered && status !== 'open' && c.last_message_at !== null) {
+      // The customer wrote again: a resolved, pending, snoozed or history conversation needs attention.
       status = 'open';
       reopened = true;
     }
@@ -247,7 +275,12 @@ export function applyMessage(db: Db, conversationId: number, m: Applied): void {
   const c = stmt(db, 'SELECT status, first_message_at, last_message_at, last_out_at, waiting_since, first_response_at FROM conversations WHERE id = ?')
     .get(conversationId) as ConversationAggregates;
   const a = foldMessage(db, conversationId, c, m);
-  if (a.reopened) appendEvent(db, 'conversation.reopened', conversationId, m.now, { reason: 'customer replied' });
+  if (a.reopened && m.firstSync && c.status === 'history') {
+    // History the same first sync opens (a message inside the window, stored after older ones of
+    // its thread): nobody has heard of it, so it is announced as any new conversation is.
+    const { account } = stmt(db, 'SELECT account FROM conversations WHERE id = ?').get(conversationId) as { account: string };
+    appendEvent(db, 'conversation.created', conversationId, m.now, { channel: 'email', account });
+  } else if (a.reopened) appendEvent(db, 'conversation.reopened', conversationId, m.now, { reason: 'customer replied' });
   stmt(db, 
     `UPDATE conversations SET
        status = ?, snoozed_until = CASE WHEN ? = 'snoozed' THEN snoozed_until ELSE NULL END,

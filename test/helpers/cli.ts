@@ -59,7 +59,7 @@ export function makeCli(extraEnv: NodeJS.ProcessEnv = {}): Cli {
 }
 
 /** `attend account add email` for a Dovecot user, plain IMAP/SMTP on loopback. */
-export async function addAccount(cli: Cli, dovecot: DovecotInstance, smtp: SmtpSink, name = 'support', user = 'agent'): Promise<void> {
+export async function addAccount(cli: Cli, dovecot: DovecotInstance, smtp: SmtpSink, name = 'support', user = 'agent', extra: string[] = []): Promise<void> {
   cli.env.ATTEND_TEST_PASSWORD = dovecot.password(user);
   const r = await cli.run([
     'account', 'add', 'email', name,
@@ -69,6 +69,7 @@ export async function addAccount(cli: Cli, dovecot: DovecotInstance, smtp: SmtpS
     '--smtp-host', smtp.host, '--smtp-port', String(smtp.port), '--smtp-security', 'none',
     '--user', user,
     '--password-env', 'ATTEND_TEST_PASSWORD',
+    ...extra,
   ]);
   if (r.code !== 0) throw new Error(`account add failed (${r.code}): ${r.stderr}`);
 }

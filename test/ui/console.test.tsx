@@ -128,6 +128,40 @@ describe('the queue', () => {
     ui.unmount();
   });
 
+  it('history stays out of the queue, shows under the history filter and in search, and the first sync says what it did', async () => {
+    home = await consoleHome();
+    const now = Date.now();
+    const fresh = home.email({ id: 'f@x', from: 'ann@cust.test', subject: 'Parcel missing', at: now - 30 * MIN });
+    const old = home.email({ id: 'o@x', from: 'ann@cust.test', subject: 'Spring order', at: now - 90 * 24 * 60 * MIN });
+    // As a first sync imports what predates the open window.
+    home.ctx.db.prepare("UPDATE conversations SET status = 'history', waiting_since = NULL WHERE id = ?").run(old);
+    const { ui, frame, until, rt } = await start(home);
+    await until('QUEUE (1) open');
+    const row = (id: number) => new RegExp(`^[▸ ]#${id} `, 'm');
+    expect(frame()).toMatch(row(fresh));
+    expect(frame()).not.toMatch(row(old));
+    // The conversation pane names the customer's history.
+    expect(frame()).toContain(`history: email #${old} history`);
+    rt.emit('notice', 'support: 2 conversations, 1 open, 1 history older than 14 days');
+    await until('1 history older than 14 days');
+    for (const status of ['pending', 'snoozed', 'resolved', 'history']) {
+      ui.stdin.write('F');
+      await until(`QUEUE (${status === 'history' ? 1 : 0}) ${status}`);
+    }
+    expect(frame()).toMatch(row(old));
+    ui.stdin.write('F');
+    await until('QUEUE (2) all');
+    ui.stdin.write('/');
+    await until('search:');
+    await settle(50);
+    ui.stdin.write('spring');
+    await until('search: spring');
+    ui.stdin.write('\r');
+    await until('(1)');
+    expect(frame()).toContain(`▸#${old} `);
+    ui.unmount();
+  });
+
   it('snoozes with a preset and tags, assigns and notes through prompts', async () => {
     home = await consoleHome();
     const id = home.email({ id: 'a@x', from: 'ann@cust.test', subject: 'Refund please', at: Date.now() - 30 * MIN });

@@ -33,6 +33,17 @@ describe('openSettings', () => {
     expect(() => s.set('accounts', [{ type: 'chat', name: 'x', url: 'http://not-ws', token: { env: 'T' } }] as never)).toThrow(/schema/);
   });
 
+  it("checks an email account's open window", () => {
+    const env = home();
+    const s = openSettings(env, { validate: true });
+    const account = {
+      type: 'email', name: 'support', email: 's@x.test', user: 's', password: { env: 'P' }, mailbox: 'INBOX', sentMailbox: 'Sent',
+      imap: { host: 'h', port: 993, security: 'tls' }, smtp: { host: 'h', port: 465, security: 'tls' },
+    };
+    for (const ok of ['14d', '36h', '0']) expect(() => s.set('accounts', [{ ...account, openWindow: ok }] as never), ok).not.toThrow();
+    for (const bad of ['14', '2w', '-1d', '14 d', '']) expect(() => s.set('accounts', [{ ...account, openWindow: bad }] as never), bad).toThrow(/schema/);
+  });
+
   it('trusts what a validating instance wrote, and only that', () => {
     const env = home();
     const file = path.join(env.ATTEND_HOME, 'config.json');

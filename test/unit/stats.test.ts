@@ -233,6 +233,46 @@ describe('statsEvents (store)', () => {
   });
 });
 
+describe('times from the server', () => {
+  it('a customer message counts from when it reached the server (arrivedAt), not from when attend fetched it', () => {
+    // Mail that arrived at m(0) while attend was off, fetched at m(600) and answered at m(601): a
+    // 601-minute first response (missed), not a 1-minute one.
+    const late = [
+      ev('conversation.created', 1, m(600), { channel: 'email' }),
+      ev('message.received', 1, m(600), { channel: 'email', arrivedAt: m(0) }),
+      ev('reply.sent', 1, m(601)),
+      // Next response: the customer wrote at m(700) (fetched at m(900)), answered at m(910): 210 minutes.
+      ev('message.received', 1, m(900), { channel: 'email', arrivedAt: m(700) }),
+      ev('reply.sent', 1, m(910)),
+    ];
+    const s = computeStats({ events: late, channels: new Map([[1, 'email']]), targets, from: T0, to: TO });
+    expect(s.overall.firstResponse).toMatchObject({ count: 1, p50Ms: 601 * MIN, met: 0 });
+    expect(s.overall.nextResponse).toMatchObject({ count: 1, p50Ms: 210 * MIN });
+  });
+
+  it('a message that reached the server before the period is not a first response in it, even when fetched inside it', () => {
+    const late = [
+      ev('conversation.created', 1, m(10), { channel: 'email' }),
+      ev('message.received', 1, m(10), { channel: 'email', arrivedAt: T0 - 30 * 1440 * MIN }),
+      ev('reply.sent', 1, m(11)),
+    ];
+    const s = computeStats({ events: late, channels: new Map([[1, 'email']]), targets, from: T0, to: TO });
+    expect(s.overall.firstResponse).toMatchObject({ count: 0, unanswered: 0 });
+  });
+
+  it('history (no creation, no customer message in the log) is not counted when an agent resolves it', () => {
+    const events = [ev('conversation.resolved', 7, m(10)), ...opened(8, m(20), 'email'), ev('conversation.resolved', 8, m(30))];
+    const s = computeStats({ events, channels: new Map([[7, 'email'], [8, 'email']]), targets, from: T0, to: TO });
+    expect(s.overall).toMatchObject({ opened: 1, resolved: 1 });
+  });
+
+  it('a relay clock a little ahead never makes a negative response time', () => {
+    const ahead = [ev('conversation.created', 1, m(0), { channel: 'chat' }), ev('message.received', 1, m(0), { channel: 'chat', arrivedAt: m(0) + 3000 }), ev('reply.sent', 1, m(0) + 1000)];
+    const s = computeStats({ events: ahead, channels: new Map([[1, 'chat']]), targets, from: T0, to: TO });
+    expect(s.overall.firstResponse.p50Ms).toBe(0);
+  });
+});
+
 describe('parseSince', () => {
   it('reads a span back from now, or an absolute time', async () => {
     const { parseSince } = await import('../../src/domain/when.js');

@@ -11,6 +11,12 @@ export interface SyncTarget {
   account: string;
   accountEmail: string;
   mailbox: string;
+  /**
+   * A first sync's history line (domain/open-window.ts): its messages that reached the server
+   * before this are history. Fixed when the sync starts, so a message's headers and its text,
+   * stored moments apart, fall on the same side. Absent: no line (window 0).
+   */
+  historyBefore?: number;
 }
 
 export type { SyncCursor };
@@ -21,6 +27,8 @@ export interface FetchedBatch {
   metas: MessageMeta[];
   texts: Array<{ uid: number; part: DisplayPart; raw: Buffer }>;
   parsed: Array<{ uid: number; message: ParsedMessage }>;
+  /** Part of a first sync (its newest batch or the backfill below it), not new mail. */
+  backfill?: boolean;
 }
 
 export interface BatchResult {
@@ -53,6 +61,8 @@ export interface SyncReport {
   skipped: number;
   uidValidityChanged: boolean;
   backfillComplete: boolean;
+  /** This run started the mailbox's first sync (no cursor yet). */
+  firstSync: boolean;
 }
 
 export interface SyncHooks {
@@ -84,9 +94,11 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
     skipped: 0,
     uidValidityChanged: false,
     backfillComplete: false,
+    firstSync: false,
   };
   const box = await session.open(t.mailbox, true);
   let cursor = await sink.getCursor();
+  report.firstSync = cursor === undefined;
   if (cursor && cursor.uidValidity !== box.uidValidity) {
     // The server renumbered the mailbox: start over. Messages are keyed by Message-ID, so nothing is duplicated.
     log(`${t.account}: ${t.mailbox} UIDVALIDITY changed (${cursor.uidValidity} → ${box.uidValidity}); re-syncing it`);
@@ -119,8 +131,8 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
     const metas = await fetchMetas(session, `${first}:*`, false);
     // The list needs only the headers. The text costs more: the first body FETCH of a session
     // makes Dovecot load the mailbox's UID list (~0.2 s for 100,000 messages), so it comes second.
-    if (sink.storeHeaders) await sink.storeHeaders({ uidValidity: box.uidValidity, metas, texts: [], parsed: [] });
-    const batch = await fetchBodies(session, metas, box.uidValidity);
+    if (sink.storeHeaders) await sink.storeHeaders({ uidValidity: box.uidValidity, metas, texts: [], parsed: [], backfill: true });
+    const batch = { ...(await fetchBodies(session, metas, box.uidValidity)), backfill: true };
     const low = batch.metas.reduce((m, x) => Math.min(m, x.uid), Number.MAX_SAFE_INTEGER);
     const high = batch.metas.reduce((m, x) => Math.max(m, x.uid), top);
     cursor = { uidValidity: box.uidValidity, highUid: high, lowUid: first === 1 ? 1 : low, highestModseq: box.highestModseq };
@@ -157,7 +169,7 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
   while (cursor.lowUid > 1) {
     const to = cursor.lowUid - 1;
     const from = Math.max(1, to - batchUids + 1);
-    const batch = await fetchBatch(session, `${from}:${to}`, true, box.uidValidity, (uid) => uid >= from && uid <= to);
+    const batch = { ...(await fetchBatch(session, `${from}:${to}`, true, box.uidValidity, (uid) => uid >= from && uid <= to)), backfill: true };
     cursor = { ...cursor, lowUid: from };
     await hand(batch, cursor);
   }

@@ -5,6 +5,7 @@ import type { Account, ChatAccount, EmailAccount, SecretSource, Security } from 
 import { findAccount } from '../../config/accounts.js';
 import { CliError, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
+import { DEFAULT_OPEN_WINDOW, describeOpenWindow, normalizeOpenWindow, openWindowMs, parseOpenWindow } from '../../domain/open-window.js';
 
 const DEFAULT_PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
   imap: { tls: 993, starttls: 143, none: 143 },
@@ -14,6 +15,12 @@ const DEFAULT_PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
 function security(value: string): Security {
   if (value === 'tls' || value === 'starttls' || value === 'none') return value;
   throw new UsageError(`security must be tls, starttls or none (got "${value}")`);
+}
+
+/** --open-window: "14d", "36h", "0"; stored in its canonical form. */
+function openWindow(value: string): string {
+  if (parseOpenWindow(value) === null) throw new UsageError(`--open-window must be days or hours like 14d, 36h, or 0 for everything open (got "${value}")`);
+  return normalizeOpenWindow(value);
 }
 
 function port(value: string): number {
@@ -45,6 +52,7 @@ interface AddEmailOptions {
   mailbox: string;
   sentMailbox: string;
   allowInsecure?: boolean;
+  openWindow?: string;
   verify: boolean;
   json?: boolean;
 }
@@ -71,6 +79,10 @@ export function registerAccount(program: Command): void {
     .option('--mailbox <name>', 'mailbox to watch', 'INBOX')
     .option('--sent-mailbox <name>', 'where copies of replies go', 'Sent')
     .option('--allow-insecure', 'allow "none" security to a host that is not loopback')
+    .option(
+      '--open-window <age>',
+      `the first sync puts conversations whose customer last wrote longer ago than this in history, not in the queue: 14d, 36h, or 0 for everything open (default ${DEFAULT_OPEN_WINDOW})`,
+    )
     .option('--no-verify', 'save without logging in to check the settings')
     .option('--json', 'print the saved account as JSON')
     .action(async (name: string, o: AddEmailOptions) => {
@@ -79,6 +91,7 @@ export function registerAccount(program: Command): void {
       if (Boolean(o.passwordEnv) === Boolean(o.passwordCommand)) {
         throw new UsageError('give exactly one of --password-env VAR or --password-command CMD (the password itself is never stored)');
       }
+      const window = o.openWindow === undefined ? undefined : openWindow(o.openWindow);
       const imapSecurity = security(o.imapSecurity);
       const smtpSecurity = security(o.smtpSecurity);
       for (const [what, mode, host] of [
@@ -101,6 +114,7 @@ export function registerAccount(program: Command): void {
         mailbox: o.mailbox,
         sentMailbox: o.sentMailbox,
         allowInsecure: Boolean(o.allowInsecure),
+        ...(window !== undefined ? { openWindow: window } : {}),
       };
       await withContext(async (ctx) => {
         if (findAccount(ctx.settings, name)) throw new CliError(`account ${name} exists already (remove it first)`);
@@ -180,6 +194,37 @@ export function registerAccount(program: Command): void {
     });
 
   account
+    .command('set')
+    .description("change an email account's settings")
+    .argument('<name>')
+    .option(
+      '--open-window <age>',
+      'conversations whose customer last wrote longer ago than this are history, not in the queue: 14d, 36h, or 0 for everything open. ' +
+        'Applies now to what is already stored (history inside the window joins the queue, waiting conversations outside it become history) and to a first sync',
+    )
+    .option('--json', 'print the saved account as JSON')
+    .action(async (name: string, o: { openWindow?: string; json?: boolean }) => {
+      if (o.openWindow === undefined) throw new UsageError('nothing to change: give --open-window AGE');
+      const window = openWindow(o.openWindow);
+      await withContext(async (ctx) => {
+        const all = ctx.settings.get('accounts');
+        const acc = all.find((a) => a.name === name);
+        if (!acc) throw new CliError(`no account named ${name}`);
+        if (acc.type !== 'email') throw new UsageError(`--open-window is for email accounts; ${name} is a chat account`);
+        const updated: EmailAccount = { ...acc, openWindow: window };
+        ctx.settings.set('accounts', all.map((a) => (a.name === name ? updated : a)));
+        const ms = openWindowMs(window);
+        const now = ctx.now();
+        const { reapplyOpenWindow } = await import('../../store/history.js');
+        const moved = reapplyOpenWindow(ctx.db, name, ms === 0 ? null : now - ms, now);
+        makeOutput(Boolean(o.json)).data(describeAccount(updated), () => {
+          const what = ms === 0 ? 'everything open' : `history older than ${describeOpenWindow(ms)}`;
+          return `${name}: open window ${window} (${what}): ${moved.toOpen} conversation(s) joined the queue, ${moved.toHistory} moved to history`;
+        });
+      }, { validateSettings: true });
+    });
+
+  account
     .command('remove')
     .description('remove an account from the settings (its conversations stay in the store)')
     .argument('<name>')
@@ -207,6 +252,7 @@ function describeAccount(a: Account) {
     smtp: `${a.smtp.host}:${a.smtp.port} ${a.smtp.security}`,
     mailbox: a.mailbox,
     sentMailbox: a.sentMailbox,
+    openWindow: a.openWindow ?? DEFAULT_OPEN_WINDOW,
     passwordFrom: secretFrom(a.password),
   };
 }

@@ -8,13 +8,14 @@ import { prepareQueue } from '../../app/policy.js';
 import { timeLeftCell } from '../../policy/queue.js';
 import { fitLabel, rowText } from '../../domain/labels.js';
 
-const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'all'];
+// `history`: what a first sync imported from before the account's open window; `all` includes it.
+const STATUS_FILTERS = ['open', 'pending', 'snoozed', 'resolved', 'history', 'all'];
 
 export function registerList(program: Command): void {
   program
     .command('list')
     .description('list conversations in queue order: least time to breach first; backlog (breached past its target) after what is due soon, oldest first')
-    .option('--status <status>', 'open | pending | snoozed | resolved | all', 'open')
+    .option('--status <status>', 'open | pending | snoozed | resolved | history | all', 'open')
     .option('--channel <channel>', 'email | chat')
     .option('--limit <n>', 'at most this many', '50')
     .option('--json', 'print JSON')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { conversationMessages, getConversation, wakeSnoozed } from '../../store/conversations.js';
+import { conversationMessages, customerHistory, getConversation, wakeSnoozed } from '../../store/conversations.js';
 import { safeFilename, safeLine, safeText } from '../../domain/sanitize.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
@@ -23,7 +23,8 @@ export function registerShow(program: Command): void {
         const messages = conversationMessages(ctx.db, id);
         // A chat visitor's typed address is linked to that address's email history only as a claim.
         const claimsToBe = claimedIdentity(ctx.db, conversation.customer.id);
-        makeOutput(Boolean(o.json)).data({ conversation, messages, claimsToBe }, () => {
+        const history = conversation.customer.id === null ? [] : customerHistory(ctx.db, conversation.customer.id, id);
+        makeOutput(Boolean(o.json)).data({ conversation, messages, claimsToBe, customerHistory: history }, () => {
           const c = conversation;
           const who = customerLine(c.customer, c.label);
           const head = [
@@ -33,6 +34,10 @@ export function registerShow(program: Command): void {
             `customer: ${safeLine(who)}${c.page ? ` · wrote from ${safeLine(c.page)}` : ''}`,
             ...(claimsToBe ? [safeLine(claimLine(claimsToBe))] : []),
           ];
+          if (c.status === 'history') head.push('history: imported from before the open window, not in the queue (a new message from the customer reopens it)');
+          if (history.length) {
+            head.push(`customer history: ${history.map((h) => `${h.channel} #${h.id} ${h.status} “${safeLine(h.subject || '…')}”`).join(', ')}`);
+          }
           const body = messages.map((m) => {
             const label = m.direction === 'note' ? 'NOTE' : m.direction === 'out' ? 'OUT ' : 'IN  ';
             const from = person(m.from.name, m.from.email);

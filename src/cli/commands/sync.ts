@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
+import { describeFirstSync, type FirstSyncSummary } from '../../app/first-sync.js';
 import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import { wakeSnoozed } from '../../store/conversations.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -18,6 +19,8 @@ interface Report {
   skipped: number;
   uidValidityChanged: boolean;
   outbox: { sent: number; queued: number; failed: number; error: string | null };
+  /** The account's first sync happened in this run: what it imported, open and as history. */
+  firstSync: FirstSyncSummary | null;
 }
 
 export function registerSync(program: Command): void {
@@ -60,6 +63,7 @@ async function syncEmail(ctx: AppContext, a: EmailAccount, out: Output): Promise
   });
   if (!out.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (!r.error && !out.json) out.info(`${a.name}: synced in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  if (r.firstSync && !out.json) out.info(describeFirstSync(a.name, r.firstSync));
   return {
     account: a.name,
     channel: 'email',
@@ -71,6 +75,7 @@ async function syncEmail(ctx: AppContext, a: EmailAccount, out: Output): Promise
     skipped: r.sync?.skipped ?? 0,
     uidValidityChanged: r.sync?.uidValidityChanged ?? false,
     outbox: { sent: r.outbox.sent.length, queued: r.outbox.queued.length, failed: r.outbox.failed.length, error: r.outbox.lastError },
+    firstSync: r.firstSync,
   };
 }
 
@@ -88,6 +93,7 @@ async function syncChat(ctx: AppContext, a: ChatAccount): Promise<Report> {
     skipped: 0,
     uidValidityChanged: false,
     outbox: { sent: r.outbox.sent, queued: r.outbox.queued, failed: r.outbox.failed, error: r.outbox.lastError },
+    firstSync: null,
   };
 }
 

@@ -59,7 +59,7 @@ export function QueuePane(p: QueuePaneProps) {
             inverse={isSel && p.active}
             bold={isSel}
             color={breached ? p.theme.danger : undefined}
-            dimColor={c.status === 'resolved' && p.theme.dim}
+            dimColor={(c.status === 'resolved' || c.status === 'history') && p.theme.dim}
             wrap="truncate-end"
           >
             {clip(line, p.width)}

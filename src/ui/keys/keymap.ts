@@ -41,7 +41,7 @@ export const KEYMAP: Record<Context, Binding[]> = {
     { command: 'switch-pane', keys: ['tab'], help: 'switch pane' },
     { command: 'search', keys: ['/'], help: 'search subject and customer' },
     { command: 'clear', keys: ['esc'], help: 'clear the search' },
-    { command: 'filter-status', keys: ['F'], help: 'status filter: open → pending → snoozed → resolved → all' },
+    { command: 'filter-status', keys: ['F'], help: 'status filter: open → pending → snoozed → resolved → history → all' },
     { command: 'filter-channel', keys: ['c'], help: 'channel filter: all → email → chat' },
     { command: 'focus', keys: ['f'], help: 'focus mode: one conversation at a time' },
     { command: 'stats', keys: ['S'], help: 'stats: response times by channel, last 7 days' },

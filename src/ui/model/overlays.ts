@@ -111,7 +111,7 @@ export function snoozeUntil(value: string, now: number): number | null {
   return t !== null && t > now ? t : null;
 }
 
-const STATUSES: Array<Status | 'all'> = ['open', 'pending', 'snoozed', 'resolved', 'all'];
+const STATUSES: Array<Status | 'all'> = ['open', 'pending', 'snoozed', 'resolved', 'history', 'all'];
 export const nextStatus = (s: Status | 'all'): Status | 'all' => STATUSES[(STATUSES.indexOf(s) + 1) % STATUSES.length] as Status | 'all';
 const CHANNELS: Array<Channel | null> = [null, 'email', 'chat'];
 export const nextChannel = (c: Channel | null): Channel | null => CHANNELS[(CHANNELS.indexOf(c) + 1) % CHANNELS.length] ?? null;
