@@ -35,7 +35,8 @@ export async function currentPolicy(db: Db, env: NodeJS.ProcessEnv, settings?: S
 /** Brings the queue up to date before reading it: ranks what changed, moves what the clock made backlog. */
 export async function prepareQueue(ctx: Pick<AppContext, 'db' | 'env' | 'now'>, settings?: Settings): Promise<PolicySettings> {
   const policy = await currentPolicy(ctx.db, ctx.env, settings);
-  refreshRanks(ctx.db, policy);
-  markBacklog(ctx.db, ctx.now());
+  const now = ctx.now();
+  refreshRanks(ctx.db, policy, now);
+  markBacklog(ctx.db, now);
   return policy;
 }

@@ -41,9 +41,10 @@ export function rankerForNew(policy: PolicySettings): RankOfNew | undefined {
 /**
  * Recomputes the ranks of conversations whose inputs changed (all of them after the policy settings
  * changed). Cost grows with what changed: a clean store costs one indexed lookup.
+ * @param now the clock, when known: what is already backlog is written as such (else markBacklog moves it)
  * @returns how many were recomputed
  */
-export function refreshRanks(db: Db, policy: PolicySettings): number {
+export function refreshRanks(db: Db, policy: PolicySettings, now?: number): number {
   const fingerprint = policyFingerprint(policy);
   let done = 0;
   const policyChanged = getMeta(db, 'rank_policy') !== fingerprint;
@@ -68,6 +69,7 @@ export function refreshRanks(db: Db, policy: PolicySettings): number {
           graceMs: (channel, priority, answeredBefore) =>
             queueOrderOf(policy.sla).graceTargets * targetMinutes({ channel, priority, waitingSince: 0, answeredBefore, customerEmails: [] }, policy.sla) * 60_000,
           backlogLeadMs: (channel) => backlogLeadMs(channel, policy.sla),
+          ...(now !== undefined ? { now } : {}),
         }),
       )
       .immediate();
@@ -94,7 +96,7 @@ export function refreshRanks(db: Db, policy: PolicySettings): number {
           backlogLead: backlogLeadMs(c.channel, policy.sla),
         };
       });
-      writeRanks(db, out);
+      writeRanks(db, out, now);
       return out.length;
     }).immediate();
     done += batch;

@@ -220,7 +220,7 @@ export class Runtime extends EventEmitter {
     this.lastSeq = seq;
     this.lastDataVersion = dataVersion;
     try {
-      refreshRanks(db, this.policy);
+      refreshRanks(db, this.policy, this.ctx.now());
       this.outboxCounts = outboxCounts(db);
     } catch (err) {
       this.log(`queue: ${(err as Error).message}`);

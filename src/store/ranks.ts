@@ -96,15 +96,30 @@ export function staleRankInputs(db: Db, limit: number): RankInputs[] {
   }));
 }
 
-export function writeRanks(db: Db, ranks: readonly RankOutputs[]): void {
+/** The backlog_slot of a rank written at `now`: already backlog then, or not yet (markBacklog moves it later). */
+const slotAt = (backlogAt: number | null, lead: number, now: number | undefined) => (now !== undefined && backlogAt !== null && backlogAt <= now ? lead + 1 : 0);
+
+/** @param now the clock, when known: a conversation already backlog is written as such (no second write by markBacklog). */
+export function writeRanks(db: Db, ranks: readonly RankOutputs[], now?: number): void {
   const upd = stmt(
     db,
     `UPDATE conversations SET priority = ?, priority_rank = ?, due_at = ?, queue_key = ?, vip = ?, rank_reasons = ?,
-       backlog_at = ?, backlog_lead = ?, backlog_slot = 0, rank_dirty = 0
+       backlog_at = ?, backlog_lead = ?, backlog_slot = ?, rank_dirty = 0
      WHERE id = ?`,
   );
   for (const r of ranks) {
-    upd.run(r.priority, r.priorityRank, r.dueAt, queueKey(r.dueAt, r.lastMessageAt), r.vip ? 1 : 0, JSON.stringify(r.reasons), r.backlogAt, r.backlogLead, r.id);
+    upd.run(
+      r.priority,
+      r.priorityRank,
+      r.dueAt,
+      queueKey(r.dueAt, r.lastMessageAt),
+      r.vip ? 1 : 0,
+      JSON.stringify(r.reasons),
+      r.backlogAt,
+      r.backlogLead,
+      slotAt(r.backlogAt, r.backlogLead, now),
+      r.id,
+    );
   }
 }
 
@@ -139,6 +154,8 @@ export interface SqlRankPlan {
   graceMs: (channel: Channel, priority: Priority, answeredBefore: boolean) => number;
   /** A channel's backlog lead in ms. */
   backlogLeadMs: (channel: Channel) => number;
+  /** The clock, when known: what is already backlog is written as such. */
+  now?: number;
 }
 
 const CHANNELS: Channel[] = ['email', 'chat'];
@@ -171,7 +188,9 @@ export function rankStaleInSql(db: Db, plan: SqlRankPlan): number {
          queue_key = COALESCE(${due}, ${NOT_WAITING_KEY} - COALESCE(last_message_at, 0)),
          vip = 0, rank_reasons = ${reasons},
          backlog_at = CASE WHEN waiting_since IS NULL THEN NULL ELSE waiting_since + ${target} + ${grace} END,
-         backlog_lead = ${lead}, backlog_slot = 0, rank_dirty = 0
+         backlog_lead = ${lead},
+         backlog_slot = ${plan.now === undefined ? '0' : `CASE WHEN waiting_since IS NOT NULL AND waiting_since + ${target} + ${grace} <= ${Math.floor(plan.now)} THEN ${lead} + 1 ELSE 0 END`},
+         rank_dirty = 0
        WHERE rank_dirty = 1`,
     )
     .run().changes;

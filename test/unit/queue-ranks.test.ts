@@ -153,6 +153,12 @@ describe('cached queue ranks', () => {
       expect(listConversations(db, { status: 'all', limit, offset, now: T0 }).map((c) => c.id)).toEqual(fromStore.slice(offset, offset + limit));
     const open = listConversations(db, { status: 'open', limit: 1000, now: T0 }).map((c) => c.id);
     expect(open).toEqual(inMemory.filter((id) => open.includes(id)));
+    // Ranked with the clock, what is already backlog is written as such: the same order, no second pass.
+    const again = seeded(400);
+    for (const id of [3, 17, 42]) again.prepare("UPDATE conversations SET priority_set = 'high' WHERE id = ?").run(id);
+    refreshRanks(again, policy, T0);
+    expect(markBacklog(again, T0)).toBe(0);
+    expect(listConversations(again, { status: 'all', limit: 1000, now: T0 }).map((c) => c.id)).toEqual(inMemory);
     // Later, more of it is backlog, and the store still agrees with the policy.
     markBacklog(db, T0 + 3 * H);
     expect(listConversations(db, { status: 'all', limit: 1000, now: T0 + 3 * H }).map((c) => c.id)).toEqual(orderQueue(items, policy.sla, T0 + 3 * H).map((r) => r.item.id));
