@@ -64,6 +64,8 @@ interface Agent {
   length: number;
   /** Increments on every start, so a stale completion event is ignored. */
   token: number;
+  /** The draft this piece of work resumed (null: a fresh answer), restored if it is interrupted at once. */
+  resumed: number | null;
 }
 
 type EventBody = { kind: 'arrive'; conv: Conv } | { kind: 'visitor'; conv: Conv } | { kind: 'done'; agent: number; token: number } | { kind: 'check' };
@@ -114,7 +116,7 @@ export function runDay(day: Day, policy: SimPolicy, o: EngineOptions): DayResult
   const focus = o.focus ?? DEFAULT_FOCUS;
   const events = new EventQueue();
   const waiting = new Map<number, Conv>();
-  const agents: Agent[] = Array.from({ length: o.agents }, () => ({ conv: null, started: 0, length: 0, token: 0 }));
+  const agents: Agent[] = Array.from({ length: o.agents }, () => ({ conv: null, started: 0, length: 0, token: 0, resumed: null }));
   const responses: Response[] = [];
   let interruptions = 0;
   const leadMs = (c: Channel) => (focus.breakthrough.leadMinutes[c] ?? 0) * MIN;
@@ -134,6 +136,7 @@ export function runDay(day: Day, policy: SimPolicy, o: EngineOptions): DayResult
     a.conv = c;
     a.started = now;
     a.length = c.draftLeft !== null ? c.draftLeft + o.workload.resumeMinutes * MIN : (c.spec.work[c.exchange] ?? 0);
+    a.resumed = c.draftLeft;
     c.draftLeft = null;
     a.token++;
     events.push({ kind: 'done', at: now + a.length, agent: c.agent, token: a.token });
@@ -172,7 +175,8 @@ export function runDay(day: Day, policy: SimPolicy, o: EngineOptions): DayResult
         now,
       );
       if (!pick) continue;
-      cur.draftLeft = Math.max(0, a.length - (now - a.started));
+      // Nothing written yet: no draft to resume (and no time lost resuming it).
+      cur.draftLeft = now === a.started ? a.resumed : Math.max(0, a.length - (now - a.started));
       cur.agent = null;
       a.conv = null;
       waiting.set(cur.spec.id, cur);
@@ -216,8 +220,11 @@ export function runDay(day: Day, policy: SimPolicy, o: EngineOptions): DayResult
       c.exchange++;
       if (think !== undefined) events.push({ kind: 'visitor', at: now + think, conv: c });
     }
-    if (o.mode === 'interrupt') interrupt(now);
+    // Free agents take work first (nobody is interrupted while a colleague is idle); then focus
+    // mode's breakthrough line applies to everyone, including an agent who has just taken an
+    // email by the policy's order while a chat was already at risk (they press b at once).
     dispatch(now);
+    if (o.mode === 'interrupt') interrupt(now);
   }
   return { responses, interruptions };
 }

@@ -134,8 +134,9 @@ export class FocusSession {
     const aheadOfCurrent = () => {
       if (ahead === undefined) {
         const q = waitingQueue(this.db, this.now());
+        // Not in the waiting queue (answered, say): everyone who waits ranks ahead of it.
         const at = q.findIndex((r) => r.item.id === this.currentId);
-        ahead = new Set(q.slice(0, Math.max(0, at)).map((r) => r.item.id));
+        ahead = new Set(q.slice(0, at < 0 ? q.length : at).map((r) => r.item.id));
       }
       return ahead;
     };

@@ -34,16 +34,21 @@ const MIN = 60_000;
 
 const waiting = (r: Ranked): boolean => r.timeLeft !== null;
 
+/** Late by more than this (and by more than its own target), a conversation has already failed. */
+const GIVEN_UP_MS = 60 * MIN;
+
 /**
- * Really at risk: a customer waits, the (open) time left is within the channel's breakthrough lead, and it
- * has not missed its target by more than the target itself (a months-old email has already failed;
- * naming it would hide the conversation that can still be saved).
+ * Really at risk: a customer waits, the (open) time left is within the channel's breakthrough lead,
+ * and it has not missed its target by more than both its own target and an hour. A months-old
+ * email has already failed, and naming it would hide the conversation that can still be saved; a
+ * chat visitor who has waited ten minutes may still be on the page.
  */
 export function atRisk(r: Ranked, s: FocusSettings): boolean {
   if (r.timeLeft === null) return false;
   const lead = (s.breakthrough.leadMinutes[r.item.channel] ?? 0) * MIN;
+  const givenUp = Math.max(r.targetMs ?? 0, GIVEN_UP_MS);
   // The lead counts open hours (business-hours.ts): an email due Monday 09:10 is near on Friday 16:45.
-  return (r.openLeft ?? r.timeLeft) <= lead && (r.targetMs === null || r.timeLeft > -r.targetMs);
+  return (r.openLeft ?? r.timeLeft) <= lead && r.timeLeft > -givenUp;
 }
 
 /**

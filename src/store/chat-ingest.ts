@@ -69,7 +69,7 @@ const claimed = (email: string | undefined): string | null => (email ? safeLine(
 /**
  * New details from the visitor replace what they said before (they may correct a typo) — on a
  * visitor's own customer. A customer with real (verified) addresses, as visitors were before
- * migration 10 merged them, keeps its name unless it has none, and no claim of its own address.
+ * migration 8 merged them, keeps its name unless it has none, and no claim of its own address.
  */
 function identify(db: Db, conversationId: number, name: string | undefined, email: string | undefined, now: number): void {
   const { customer_id: customerId } = stmt(db, 'SELECT customer_id FROM conversations WHERE id = ?').get(conversationId) as { customer_id: number };
@@ -115,7 +115,8 @@ function storeChatMessage(db: Db, account: string, relayConversation: number, m:
   if (stmt(db, 'SELECT 1 FROM messages WHERE account = ? AND external_id = ?').get(account, m.id)) return;
   const conversationId = chatConversation(db, account, relayConversation, now);
   const direction = m.from === 'visitor' ? 'in' : 'out';
-  const sentAt = Date.parse(m.sentAt) || now;
+  // The relay's time, never ahead of ours: a relay clock running fast must not push due times later.
+  const sentAt = Math.min(Date.parse(m.sentAt) || now, now);
   if (direction === 'out') {
     // Our own reply echoed back: adopt the queued row (its `sent` may have been lost in a crash).
     const mine = stmt(db, 

@@ -11,6 +11,15 @@ import { visitorTag } from '../../src/domain/labels.js';
 const msg = (id: string, from: 'visitor' | 'agent', body: string) => ({ id, from, author: from === 'agent' ? 'Dana' : 'Vera', body, sentAt: '2026-11-25T10:00:00.000Z' });
 
 describe('ingestChatEvent', () => {
+  it('a relay whose clock runs ahead cannot push a visitor\'s due time later: waiting since is never after now', () => {
+    const db = openDb(':memory:');
+    const now = Date.parse('2026-11-25T10:00:00.000Z');
+    ingestChatEvent(db, 'web', 'e1', 1, { kind: 'conversation.opened', conversation: 7, visitor: { name: 'Vera' } }, now);
+    ingestChatEvent(db, 'web', 'e1', 2, { kind: 'message', conversation: 7, message: { ...msg('c1', 'visitor', 'Hello?'), sentAt: '2026-11-25T10:10:00.000Z' } }, now);
+    const chat = listConversations(db, { status: 'all', channel: 'chat', limit: 5, now })[0];
+    expect(chat?.waitingSince).toBe('2026-11-25T10:00:00.000Z');
+  });
+
   it('a visitor who types an email address stays their own customer: the address is unverified and only claimed', () => {
     const db = openDb(':memory:');
     const mail = ingestEmail(

@@ -54,10 +54,15 @@ describe('pickNext', () => {
     ['email while chats wait, no rule', [3, 2, 4], DEFAULT_FOCUS, 1],
     ['email held back while a chat waits', [], emailWaitsForChat, 3],
     ['email offered once every waiting chat is excluded', [3, 2, 4], emailWaitsForChat, 1],
-    ['a chat at risk is never held back (the queue order wins)', [], focus({ waitsFor: { chat: ['email'] } }), 2],
-    ['chat held back by email: the email comes before a chat that is not at risk', [2, 4], focus({ waitsFor: { chat: ['email'] } }), 1],
+    ['a chat at risk is never held back (the queue order wins)', [], focus({ waitsFor: { chat: ['email'] } }), 3],
+    [
+      'chat held back by email: the email comes before a chat that is not at risk',
+      [3, 2],
+      focus({ waitsFor: { chat: ['email'] }, breakthrough: { ...DEFAULT_FOCUS.breakthrough, leadMinutes: { chat: 0, email: 30 } } }),
+      1,
+    ],
     ['a cycle never leaves focus with nothing', [2, 4], focus({ waitsFor: { chat: ['email'], email: ['chat'] } }), 3],
-    ['a cycle still offers what is at risk first', [], focus({ waitsFor: { chat: ['email'], email: ['chat'] } }), 2],
+    ['a cycle still offers what is at risk first', [], focus({ waitsFor: { chat: ['email'], email: ['chat'] } }), 3],
     ['nothing left that waits', [1, 2, 3, 4, 7], DEFAULT_FOCUS, null],
   ])('%s', (_name, exclude, s, want) => {
     expect(pickNext(queue, new Set(exclude), s)?.item.id ?? null).toBe(want);
@@ -108,16 +113,25 @@ describe('breakthroughs', () => {
   const noVip = (lead: { chat: number; email: number }, vip = false): FocusSettings =>
     focus({ breakthrough: { ...DEFAULT_FOCUS.breakthrough, leadMinutes: lead, vip } });
   it.each<[string, number | null, FocusSettings, number[]]>([
-    // 2 is overdue 1m (less than its 2m target: still at risk), 3 overdue 8m (more than its target:
-    // it has failed, naming it would hide what can be saved), 4 has 1m left, 1 and 7 3h50m, 7 is VIP.
-    ['defaults: chats within 2m or breached by less than their target, the VIP email', null, DEFAULT_FOCUS, [2, 4, 7]],
-    ['never the focused one', 2, DEFAULT_FOCUS, [4, 7]],
-    ['lead 0: just breached only', null, noVip({ chat: 0, email: 0 }), [2]],
-    ['VIP off', null, noVip({ chat: 1, email: 30 }), [2, 4]],
-    ['email lead covers the emails', null, noVip({ chat: 0, email: 240 }), [2, 1, 7]],
-    ['lead is per channel', null, noVip({ chat: 0.5, email: 230 }), [2, 1, 7]],
-    ['just outside the lead', null, noVip({ chat: 0.9, email: 229 }), [2]],
+    // 3 and 2 are breached (by 8m and 1m: a visitor may still be there), 4 has 1m left, 1 and 7
+    // 3h50m, 7 is VIP.
+    ['defaults: chats within 2m or breached less than an hour ago, the VIP email', null, DEFAULT_FOCUS, [3, 2, 4, 7]],
+    ['never the focused one', 3, DEFAULT_FOCUS, [2, 4, 7]],
+    ['lead 0: breached only', null, noVip({ chat: 0, email: 0 }), [3, 2]],
+    ['VIP off', null, noVip({ chat: 1, email: 30 }), [3, 2, 4]],
+    ['email lead covers the emails', null, noVip({ chat: 0, email: 240 }), [3, 2, 1, 7]],
+    ['lead is per channel', null, noVip({ chat: 0.5, email: 230 }), [3, 2, 1, 7]],
+    ['just outside the lead', null, noVip({ chat: 0.9, email: 229 }), [3, 2]],
   ])('%s', (_name, currentId, s, want) => expect(ids(breakthroughs(queue, currentId, s))).toEqual(want));
+
+  it('a chat late by more than an hour, or an email late by more than its target, has given up', () => {
+    const q = orderQueue(
+      [conv(1, { channel: 'chat', waitingSince: now - 63 * MIN }), conv(2, { channel: 'chat', waitingSince: now - 61 * MIN }), conv(3, { waitingSince: now - 481 * MIN }), conv(4, { waitingSince: now - 479 * MIN })],
+      sla,
+      now,
+    );
+    expect(ids(breakthroughs(q, null, DEFAULT_FOCUS)).sort()).toEqual([2, 4]);
+  });
 
   it('a months-old email never breaks through, a VIP one does', () => {
     const q = orderQueue([conv(1, { waitingSince: now - 400 * 24 * 60 * MIN }), conv(2, { waitingSince: now - 400 * 24 * 60 * MIN, customerEmails: ['x@vip.test'] })], sla, now);

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { runDay } from '../../bench/simulate/engine.js';
 import { figuresOf, percentile } from '../../bench/simulate/figures.js';
-import { DEFAULT_WORKLOAD, makeDay, type Scenario } from '../../bench/simulate/model.js';
+import { type ConversationSpec, type Day, DEFAULT_WORKLOAD, makeDay, type Scenario } from '../../bench/simulate/model.js';
 import { attend, breachedFirst, chatFirst, fifo } from '../../bench/simulate/policies.js';
+import { DEFAULT_SLA } from '../../src/policy/sla.js';
 
 const MIN = 60_000;
 
@@ -51,6 +52,46 @@ describe('queue simulation', () => {
         const { responses } = runDay(day, policy, { agents: 1, mode, workload: DEFAULT_WORKLOAD });
         expect(responses.length, `${policy.name} ${mode}`).toBe(expected);
       }
+  });
+
+  describe('a hand-computed timeline (resume costs 30 s)', () => {
+    const spec = (id: number, channel: 'email' | 'chat', atMin: number, workMin: number): ConversationSpec => ({ id, channel, at: atMin * MIN, work: [workMin * MIN], think: [], backlog: atMin < 0 });
+    const day = (...c: ConversationSpec[]): Day => ({ conversations: c, origin: 0, end: 60 * MIN });
+    const answered = (r: ReturnType<typeof runDay>, channel: string) => r.responses.filter((x) => x.channel === channel).map((x) => x.at / MIN);
+
+    it('focus mode: a chat interrupts an email, which resumes from its draft', () => {
+      // Email 0–10 min of work from t=0; a chat at t=1 (0.5 min of work) breaks through at once.
+      const r = runDay(day(spec(1, 'email', 0, 10), spec(2, 'chat', 1, 0.5)), attend(), { agents: 1, mode: 'interrupt', workload: DEFAULT_WORKLOAD });
+      expect(answered(r, 'chat')).toEqual([1.5]);
+      expect(answered(r, 'email')).toEqual([11]); // 1 min done, 9 left + 0.5 to pick it up again, from 1.5
+      expect(r.interruptions).toBe(1);
+      const finish = runDay(day(spec(1, 'email', 0, 10), spec(2, 'chat', 1, 0.5)), attend(), { agents: 1, mode: 'finish', workload: DEFAULT_WORKLOAD });
+      expect(answered(finish, 'email')).toEqual([10]);
+      expect(answered(finish, 'chat')).toEqual([10.5]);
+    });
+
+    it('any order: an agent who takes an email while a chat is at risk jumps to the chat at once, losing nothing', () => {
+      // FIFO offers the backlog email first; the breakthrough line sends the agent to each chat.
+      const r = runDay(day(spec(1, 'email', -300, 6), spec(2, 'chat', 0, 0.5), spec(3, 'chat', 0.2, 0.5)), fifo, { agents: 1, mode: 'interrupt', workload: DEFAULT_WORKLOAD });
+      expect(answered(r, 'chat')).toEqual([0.5, 1]);
+      expect(answered(r, 'email')).toEqual([7]); // never started before: no resume cost
+    });
+
+    it('nobody is interrupted while a colleague is free', () => {
+      const r = runDay(day(spec(1, 'email', 0, 10), spec(2, 'chat', 1, 0.5)), attend(), { agents: 2, mode: 'interrupt', workload: DEFAULT_WORKLOAD });
+      expect(r.interruptions).toBe(0);
+      expect(answered(r, 'email')).toEqual([10]);
+      expect(answered(r, 'chat')).toEqual([1.5]);
+    });
+
+    it('agents on a shift start nothing while the shop is closed', () => {
+      const shop = { timeZone: 'UTC', weekly: { mon: ['09:00-17:00'] } };
+      const monday = Date.UTC(2026, 10, 30);
+      const d: Day = { conversations: [{ ...spec(1, 'email', 0, 10), at: monday + 2 * 3_600_000 }], origin: monday, end: monday + 24 * 3_600_000 };
+      const r = runDay(d, attend(), { agents: 1, mode: 'finish', workload: DEFAULT_WORKLOAD, shift: shop, sla: { ...DEFAULT_SLA, hours: { email: shop } } });
+      expect(answered(r, 'email')).toEqual([9 * 60 + 10]); // arrived 02:00, started at 09:00
+      expect(r.responses[0]?.ms).toBe(10 * MIN); // open time only
+    });
   });
 
   it('nearest-rank percentiles are real measurements', () => {
