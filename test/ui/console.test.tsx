@@ -68,6 +68,9 @@ describe('the queue', () => {
     ui.stdin.write('j');
     await until(`▸#${oldEmail}`);
     expect(frame()).toContain('overdue 1h');
+    const { reasonsLine } = await import('../../src/ui/components/QueuePane.js');
+    const { getConversation } = await import('../../src/store/conversations.js');
+    expect(reasonsLine(getConversation(home.ctx.db, oldEmail) as never, Date.now())).toMatch(/^overdue 1h · email · backlog$/);
     ui.stdin.write('G');
     await until(`▸#${newEmail}`);
     ui.stdin.write('kk'); // one chunk, two keys

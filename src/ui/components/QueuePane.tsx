@@ -82,9 +82,9 @@ export function whoCell(c: ConversationSummary, width: number): string {
   return fitLabel(c, width);
 }
 
-/** "due in 3m · chat · high · VIP": why the conversation sits where it does. */
+/** "due in 3m · chat · high · VIP" / "overdue 2d · email · backlog": why the conversation sits where it does. */
 export function reasonsLine(c: ConversationSummary, now: number): string {
   const priority = c.priority === 'normal' ? '' : c.priority;
   const why = c.reasons.filter((r) => r !== 'set' && r !== 'VIP').map(safeLine);
-  return [dueLabel(c.dueAt, now), c.channel, priority, c.vip ? 'VIP' : '', ...why].filter((x) => x !== '').join(' · ');
+  return [dueLabel(c.dueAt, now), c.channel, c.backlog ? 'backlog' : '', priority, c.vip ? 'VIP' : '', ...why].filter((x) => x !== '').join(' · ');
 }
