@@ -47,15 +47,17 @@ export interface Reclassified {
  */
 export function reapplyOpenWindow(db: Db, account: string, cutoff: number | null, now: number): Reclassified {
   const from = cutoff ?? Number.MIN_SAFE_INTEGER;
+  // A customer message flagged \Answered (replied to from another client) makes nobody wait, as at ingest.
+  const unanswered = `(' ' || COALESCE(m.flags, '') || ' ') NOT LIKE '% \\Answered %'`;
   return db.transaction(() => {
     const toOpen = stmt(
       db,
       `UPDATE conversations AS c SET status = 'open', updated_at = ?,
          waiting_since = (SELECT MIN(m.sent_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'
-                            AND m.sent_at >= ? AND m.sent_at > COALESCE(c.last_out_at, -1))
+                            AND m.sent_at >= ? AND m.sent_at > COALESCE(c.last_out_at, -1) AND ${unanswered})
        WHERE c.account = ? AND c.channel = 'email' AND c.status = 'history'
          AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in'
-                       AND m.sent_at >= ? AND m.sent_at > COALESCE(c.last_out_at, -1))`,
+                       AND m.sent_at >= ? AND m.sent_at > COALESCE(c.last_out_at, -1) AND ${unanswered})`,
     ).run(now, from, account, from).changes;
     const toHistory =
       cutoff === null

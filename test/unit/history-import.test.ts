@@ -200,4 +200,12 @@ describe('changing the window later', () => {
     expect(getConversation(db, b.conversationId)).toMatchObject({ status: 'open', waitingSince: new Date(NOW - 200 * DAY).toISOString() });
     expect(eventTypes(db)).toEqual([]);
   });
+
+  it('a message already answered in another client (\\Answered) does not make anyone wait when the window widens', () => {
+    const db = openDb(':memory:');
+    const c = ingestEmail(db, email({ messageId: 'd@x', sentAt: NOW - 20 * DAY, flags: ['\\Seen', '\\Answered'] }), SUPPORT, NOW, undefined, CUTOFF);
+    expect(getConversation(db, c.conversationId)?.status).toBe('history');
+    expect(reapplyOpenWindow(db, 'support', null, NOW)).toEqual({ toOpen: 0, toHistory: 0 });
+    expect(getConversation(db, c.conversationId)).toMatchObject({ status: 'history', waitingSince: null });
+  });
 });
