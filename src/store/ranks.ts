@@ -134,9 +134,11 @@ export function anyBacklog(db: Db): boolean {
  * @returns how many moved
  */
 export function markBacklog(db: Db, now: number): number {
-  const due = 'FROM conversations WHERE backlog_slot = 0 AND backlog_at IS NOT NULL AND backlog_at <= ?';
-  if (stmt(db, `SELECT 1 ${due} LIMIT 1`).get(now) === undefined) return 0;
-  return db.transaction(() => stmt(db, `UPDATE conversations SET backlog_slot = backlog_lead + 1 WHERE backlog_slot = 0 AND backlog_at IS NOT NULL AND backlog_at <= ?`).run(now).changes).immediate();
+  // INDEXED BY: without statistics SQLite prefers the order index (backlog_slot = 0), which walks
+  // every conversation not in backlog; the partial index holds only those still to turn (~30 ms on 100k).
+  const due = 'conversations INDEXED BY conversations_backlog_due WHERE backlog_slot = 0 AND backlog_at IS NOT NULL AND backlog_at <= ?';
+  if (stmt(db, `SELECT 1 FROM ${due} LIMIT 1`).get(now) === undefined) return 0;
+  return db.transaction(() => stmt(db, `UPDATE ${due.replace(' WHERE', ' SET backlog_slot = backlog_lead + 1 WHERE')}`).run(now).changes).immediate();
 }
 
 /** Sets (or with null clears) the priority an agent chose; the rank follows on the next refresh. */
