@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { chatAccounts, emailAccounts } from '../../config/accounts.js';
 import { safeLine } from '../../domain/sanitize.js';
-import { eventsSince } from '../../store/events.js';
+import { maxSeq, readPublicEvents } from '../../store/event-feed.js';
 import { getConversation } from '../../store/conversations.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { CliError } from '../exit-codes.js';
@@ -63,18 +63,19 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
   if (email.length === 0) say('attend: no email account yet (attend account add email --help).');
   say('attend: waiting for customers… new messages appear below; answer with `attend reply ID --body …`. Ctrl-C quits.');
 
-  let seq = (ctx.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
+  // Each event's own message (not the conversation's latest: three quick messages are three lines).
+  let seq = maxSeq(ctx.db);
   const feed = setInterval(() => {
-    for (const e of eventsSince(ctx.db, seq)) {
-      seq = e.seq;
-      if (e.type !== 'message.received' || e.conversationId === null) continue;
-      const c = getConversation(ctx.db, e.conversationId);
-      if (!c) continue;
-      const last = ctx.db
-        .prepare("SELECT text FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1")
-        .get(c.id) as { text: string } | undefined;
-      const who = safeLine(c.label);
-      process.stdout.write(`#${c.id} ${c.channel.padEnd(5)} ${who}: ${safeLine(last?.text ?? '').slice(0, 100)}\n`);
+    for (let more = true; more; ) {
+      const page = readPublicEvents(ctx.db, seq);
+      seq = page.lastSeq;
+      more = page.more;
+      for (const e of page.events) {
+        if (e.type !== 'message.received' || e.conversation === null || e.message === null) continue;
+        const c = getConversation(ctx.db, e.conversation.id);
+        const who = safeLine(c?.label ?? e.conversation.customer.name);
+        process.stdout.write(`#${e.conversation.id} ${e.conversation.channel.padEnd(5)} ${who}: ${safeLine(e.message.text).slice(0, 100)}\n`);
+      }
     }
   }, 300);
 
