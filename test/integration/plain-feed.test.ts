@@ -36,6 +36,6 @@ describe('attend --plain', () => {
     for (let i = 0; i < 3; i++) await client.next('sent');
     await until(() => out.split('\n').filter((l) => l.includes('Vera:')).length >= 3, 'three lines');
     const lines = out.split('\n').filter((l) => l.includes('Vera:'));
-    expect(lines.map((l) => l.replace(/^#\d+ chat  Vera: /, ''))).toEqual(['first question', 'second question', 'third question']);
+    expect(lines.map((l) => l.replace(/^#\d+ chat {2}Vera: /, ''))).toEqual(['first question', 'second question', 'third question']);
   });
 });
