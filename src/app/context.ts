@@ -1,4 +1,6 @@
 import { openSettingsFast, type Settings } from '../config/settings-open.js';
+import path from 'node:path';
+import { exposedFolder } from '../config/paths.js';
 import { type Db, openDb, storePath } from '../store/db.js';
 
 /** What every command and the console share: settings, the store, a clock and a log line sink (stderr). */
@@ -22,7 +24,10 @@ export async function openContext(
   log: (line: string) => void = defaultLog,
   opts: { settings?: boolean; validateSettings?: boolean; liveSettings?: boolean } = {},
 ): Promise<AppContext> {
-  const db = openDb(storePath(env));
+  const file = storePath(env);
+  const db = openDb(file);
+  const exposed = exposedFolder(path.dirname(file));
+  if (exposed) log(exposed);
   let settings: Settings | null = null;
   if (opts.settings !== false) settings = await openSettingsFast(env, { validate: opts.validateSettings === true, live: opts.liveSettings === true });
   return {

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EventData } from '../adapters/chat/wire.js';
-import { ensureDir, resolvePaths } from '../config/paths.js';
+import { ensureDir, privateFile, resolvePaths } from '../config/paths.js';
 import { RELAY_MIGRATIONS } from './relay-migrations.js';
 import { type Checkpointer, lockStore, startCheckpointer } from './store-guard.js';
 
@@ -144,6 +144,7 @@ export class RelayStore {
 
   constructor(file: string) {
     this.unlock = lockStore(file);
+    privateFile(file);
     const db = new Database(file);
     this.db = db;
     // WAL + synchronous=NORMAL: a commit is durable against a crash of the process (what the

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { ensureDir, resolvePaths } from '../config/paths.js';
+import { ensureDir, privateFile, resolvePaths } from '../config/paths.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -14,6 +14,7 @@ export function storePath(env: NodeJS.ProcessEnv = process.env): string {
  * a busy timeout so writers wait for each other instead of failing, then migrations.
  */
 export function openDb(file: string = storePath()): Db {
+  privateFile(file);
   const db = new Database(file);
   try {
     prepare(db);
