@@ -32,18 +32,49 @@ export class SmtpError extends Error {
 
 const fmt = (a: Address) => ({ name: a.name, address: a.email });
 
+// A msg-id as RFC 5322 allows it (dot-atom-text "@" dot-atom-text or a domain literal), without
+// the angle brackets. What a hostile message stored as its Message-ID (a folded " Bcc: …", spaces,
+// CR/LF) must never reach our headers: anything else is dropped.
+const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const MSG_ID = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*@(?:${ATEXT}(?:\\.${ATEXT})*|\\[[\\x21-\\x5a\\x5e-\\x7e]*\\])$`);
+/** Ids longer than this are not real ones; keeps References well inside the 998-byte line limit once folded. */
+const MAX_ID = 250;
+/** The newest this many thread ids are enough for threading (RFC 5322 suggests trimming long References). */
+const MAX_REFERENCES = 20;
+/** A reply's subject, at most this long: a 1 MB subject must not go out as one 1 MB header line. */
+export const MAX_SUBJECT = 250;
+
+/** The id if it is a valid msg-id, else null. */
+export function validMsgId(id: string): string | null {
+  const t = id.trim().replace(/^<|>$/g, '');
+  return t.length <= MAX_ID && MSG_ID.test(t) ? t : null;
+}
+
+/** Headers built only from valid tokens, each within the line limits. */
+export function safeThreadHeaders(mail: Pick<MailToSend, 'inReplyTo' | 'references' | 'subject'>): { inReplyTo?: string; references?: string; subject: string } {
+  const parent = mail.inReplyTo === null ? null : validMsgId(mail.inReplyTo);
+  const refs = mail.references.map(validMsgId).filter((r): r is string => r !== null).slice(-MAX_REFERENCES);
+  const subject = [...mail.subject.replace(/[\r\n]+/g, ' ')].slice(0, MAX_SUBJECT).join('');
+  return {
+    ...(parent ? { inReplyTo: `<${parent}>` } : {}),
+    ...(refs.length ? { references: refs.map((r) => `<${r}>`).join(' ') } : {}),
+    subject,
+  };
+}
+
 /** Builds the exact RFC 5322 bytes once, so the copy in Sent is the message that went out. */
 export async function buildRaw(mail: MailToSend): Promise<Buffer> {
   const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
+  const thread = safeThreadHeaders(mail);
   const composer = new MailComposer({
     messageId: `<${mail.messageId}>`,
     from: fmt(mail.from),
     to: mail.to.map(fmt),
-    subject: mail.subject,
+    subject: thread.subject,
     text: mail.text,
     date: new Date(mail.date),
-    inReplyTo: mail.inReplyTo ? `<${mail.inReplyTo}>` : undefined,
-    references: mail.references.length ? mail.references.map((r) => `<${r}>`).join(' ') : undefined,
+    inReplyTo: thread.inReplyTo,
+    references: thread.references,
     headers: { 'Auto-Submitted': 'no', 'X-Mailer': 'attend' },
   });
   return composer.compile().build();
