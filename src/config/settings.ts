@@ -272,13 +272,23 @@ export const settingsSchema = {
 
 export type { Settings };
 
-/** Business hours are checked before conf's schema, whose messages ("must match pattern …") say less. */
+/**
+ * Checked before conf, whose messages say less: a file that is not JSON ("Unexpected end of JSON
+ * input", without a name) and business hours ("must match pattern …").
+ */
 function checkHours(file: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no settings yet: the defaults
+    throw new Error(`cannot read the settings file ${file}: ${(err as Error).message}`);
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return; // missing or not JSON: conf says what is wrong
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`the settings file ${file} is not valid JSON (${(err as Error).message}): fix it, or move it aside to start again — attend never rewrites it`);
   }
   const hours = typeof data === 'object' && data !== null ? (data as { hours?: unknown }).hours : undefined;
   const problems = hoursProblems(hours);

@@ -130,6 +130,14 @@ function prepare(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepare>;
 
+/** What SQLite's quick check finds wrong with the file (its first problem), or null when it is sound. */
+function damageOf(db: Database.Database): string | null {
+  const rows = db.pragma('quick_check(1)') as Array<{ quick_check: string }>;
+  const first = rows[0]?.quick_check ?? 'no answer';
+  // One line: SQLite's report starts with "*** in database main ***" and a line break.
+  return first === 'ok' ? null : first.replace(/\*\*\* in database \w+ \*\*\*/g, '').replace(/\s+/g, ' ').trim();
+}
+
 export class RelayStore {
   readonly epoch: string;
   /** The last committed seq (0 for an empty log). */
@@ -145,7 +153,26 @@ export class RelayStore {
   constructor(file: string) {
     this.unlock = lockStore(file);
     privateFile(file);
-    const db = new Database(file);
+    let opened: Database.Database | undefined;
+    try {
+      opened = new Database(file);
+      const damage = damageOf(opened);
+      if (damage !== null) throw Object.assign(new Error(damage), { code: 'SQLITE_CORRUPT' });
+    } catch (err) {
+      if (opened?.open) opened.close();
+      this.unlock();
+      const e = err as Error & { code?: string };
+      if (e.code === 'SQLITE_CORRUPT' || e.code === 'SQLITE_NOTADB') {
+        // Refuse at start, by name, with the way out: a damaged log would let the relay start and
+        // then answer `internal` to every agent forever.
+        throw Object.assign(
+          new Error(`${file} is damaged (${e.message}). Stop the relay, move the file aside (mv ${file} ${file}.damaged) and start it again: chats start a new history, and agents keep what they already synced`),
+          { code: e.code },
+        );
+      }
+      throw err;
+    }
+    const db = opened;
     this.db = db;
     // WAL + synchronous=NORMAL: a commit is durable against a crash of the process (what the
     // relay promises before it acks) and costs no fsync per message; only a power cut can lose

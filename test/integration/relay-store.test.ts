@@ -1,6 +1,7 @@
 // relay.db on its own: the epoch and sequence across reopenings, idempotency keys expiring after
 // 24 h, pruning, and the rate-limit building blocks (time passed in).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +24,25 @@ const msg = (conversation: number, body: string): EventData => ({
 });
 
 describe('relay store', () => {
+  it('refuses a damaged relay.db at start, by name and with the way out (issue 12.10), and opens again once it is moved aside', async () => {
+    let s = new RelayStore(file);
+    const { conversation } = s.createVisitor('tok', { name: 'V' }, 1);
+    s.append(Array.from({ length: 400 }, (_, i) => msg(conversation.id, `body ${i} ${'x'.repeat(200)}`)), 1);
+    await s.close();
+    // Random bytes over a few pages in the middle of the file (the event log's b-tree).
+    const fd = openSync(file, 'r+');
+    const size = fstatSync(fd).size;
+    writeSync(fd, randomBytes(3 * 4096), 0, 3 * 4096, Math.floor(size / 2 / 4096) * 4096);
+    closeSync(fd);
+    expect(() => new RelayStore(file)).toThrow(new RegExp(`${path.basename(file)} is damaged .*move the file aside \\(mv .*relay\\.db .*relay\\.db\\.damaged\\)`));
+    // The lock was released: after moving it aside, a new store opens in the same place.
+    renameSync(file, `${file}.damaged`);
+    for (const f of [`${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    s = new RelayStore(file);
+    expect(s.lastSeq).toBe(0);
+    await s.close();
+  });
+
   it('keeps epoch and seq across reopenings, and never reuses a seq after a full prune', async () => {
     let s = new RelayStore(file);
     const epoch = s.epoch;

@@ -27,6 +27,14 @@ describe('openSettings', () => {
     expect(() => openSettings(env)).toThrow(/schema violation/);
   });
 
+  it('a file that is not JSON is named, with what to do (issue 12.10)', () => {
+    const env = home();
+    const file = path.join(env.ATTEND_HOME, 'config.json');
+    writeFileSync(file, '{"accounts": [');
+    expect(() => openSettings(env)).toThrow(new RegExp(`the settings file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON \\(.*\\): fix it, or move it aside`));
+    expect(readFileSync(file, 'utf8')).toBe('{"accounts": ['); // never rewritten
+  });
+
   it('validates what is written when asked to', () => {
     const env = home();
     const s = openSettings(env, { validate: true });
