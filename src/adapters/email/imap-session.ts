@@ -56,6 +56,13 @@ function describe(account: string, server: ServerSettings, err: unknown): ImapEr
   if (e.code === 'ETIMEDOUT' || e.code === 'CONNECT_TIMEOUT' || e.code === 'GREETING_TIMEOUT') {
     return new ImapError(`account ${account}: IMAP server ${where} did not answer in time`, 'network');
   }
+  if (e.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|unknown protocol/i.test(e.message ?? '')) {
+    // What OpenSSL says when the other side answers in plain text: say that, not its internals.
+    return new ImapError(
+      `account ${account}: port ${server.port} of ${server.host} does not speak TLS — try --imap-security starttls or none (or the server's TLS port, usually 993)`,
+      'tls',
+    );
+  }
   if (e.tlsFailed || /certificate|self.signed|TLS|SSL/i.test(e.message ?? '')) {
     return new ImapError(`account ${account}: TLS with ${where} failed: ${e.message}`, 'tls');
   }

@@ -107,6 +107,10 @@ function classify(login: SmtpLogin, err: unknown): SmtpError {
   const e = err as { code?: string; responseCode?: number; command?: string; message?: string; response?: string };
   const where = `${login.server.host}:${login.server.port}`;
   const prefix = `account ${login.account}: SMTP ${where}`;
+  if (/wrong version number|packet length too long|unknown protocol/i.test(e.message ?? '')) {
+    // OpenSSL's words for a server that answered in plain text.
+    return new SmtpError(`${prefix}: port ${login.server.port} does not speak TLS — try --smtp-security starttls or none (or the server's TLS port, usually 465)`, 'transient');
+  }
   if (e.code === 'EAUTH') return new SmtpError(`${prefix} rejected the login (wrong user or password?)`, 'permanent');
   if (typeof e.responseCode === 'number' && e.responseCode >= 500) {
     return new SmtpError(`${prefix} refused the message: ${e.response ?? e.message}`, 'permanent');
