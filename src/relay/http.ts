@@ -29,9 +29,27 @@ function text(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
+/**
+ * The path a request asks for, or null when its target is no URL path at all (`//[`, `//%zz`:
+ * the URL parser reads what follows `//` as a host and rejects it). Any client can send such a
+ * line — a web page on another origin through an <img src> — so it is the client's error (400),
+ * never an exception.
+ */
+export function requestPath(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://relay').pathname;
+  } catch {
+    return null;
+  }
+}
+
 export function handleHttp(req: IncomingMessage, res: ServerResponse, log: (line: string) => void): void {
-  const url = new URL(req.url ?? '/', 'http://relay');
-  const pathname = url.pathname === '/demo/' || url.pathname === '/demo.html' ? '/demo' : url.pathname;
+  const path = requestPath(req.url);
+  if (path === null) {
+    text(res, 400, 'bad request: the path is not a valid URL path\n', { Connection: 'close' });
+    return;
+  }
+  const pathname = path === '/demo/' || path === '/demo.html' ? '/demo' : path;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     text(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     return;

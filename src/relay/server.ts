@@ -2,7 +2,7 @@
 // attend.chat.v1 (../shared/PROTOCOL.md; additions in docs/protocol-notes.md). The upgrade is
 // checked before ws sees it (path, subprotocol, Origin / bearer token), so a refused client gets
 // a plain HTTP status instead of a socket that opens and closes.
-import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../adapters/chat/wire.js';
@@ -13,7 +13,8 @@ import { Hub } from './fanout.js';
 import { onMessage } from './frames.js';
 import type { Calendar } from '../policy/business-hours.js';
 import { hoursStatus, watchHours } from './hours.js';
-import { handleHttp } from './http.js';
+import { handleHttp, requestPath } from './http.js';
+import { answerClientError, contain, describeRequest, refuse } from './http-guard.js';
 import { originPolicy } from './origin.js';
 import { DEFAULT_LIMITS, RateLimits, type RelayLimits } from './rate-limit.js';
 import { openRelayStore, type RelayStore, relayDbPath } from './relay-store.js';
@@ -63,21 +64,17 @@ const ENDPOINTS: Record<string, Role> = { '/ws/visitor': 'visitor', '/ws/agent':
 const SHUTDOWN_GRACE_MS = 1500;
 const SWEEP_MS = 60_000;
 
-function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
-  const extra = Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(message) + 1}\r\n${extra}\r\n${message}\n`,
-  );
-}
-
 const offersSubprotocol = (req: IncomingMessage) =>
   (req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((p) => p.trim())
     .includes(SUBPROTOCOL);
+
+function answerInternalError(res: ServerResponse): void {
+  const body = 'internal error\n';
+  res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.end(body);
+}
 
 const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
 
@@ -100,20 +97,48 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     maxPayload: MAX_PAYLOAD,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
-  const server = createServer((req, res) => handleHttp(req, res, log));
+  const server = createServer((req, res) => {
+    // Error events nobody listens to are thrown: an aborted request or a write to a gone socket
+    // must not end the process.
+    req.on('error', () => {});
+    res.on('error', () => res.destroy());
+    contain(
+      () => handleHttp(req, res, log),
+      (err) => {
+        log(`http ${describeRequest(req)}: unexpected error: ${err.message}`);
+        if (res.headersSent) res.destroy();
+        else answerInternalError(res);
+      },
+    );
+  });
+  server.on('clientError', answerClientError);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const role = ENDPOINTS[new URL(req.url ?? '/', 'http://relay').pathname];
-    if (!role) return refuse(socket, 404, 'no WebSocket endpoint here: use /ws/visitor or /ws/agent');
-    if (closing) return refuse(socket, 503, 'the relay is shutting down');
-    if (!offersSubprotocol(req)) return refuse(socket, 400, `subprotocol ${SUBPROTOCOL} required (Sec-WebSocket-Protocol)`);
-    if (role === 'visitor' && !origins.allows(req.headers.origin, req.headers.host)) {
-      return refuse(socket, 403, `origin ${String(req.headers.origin ?? '(none)').slice(0, 200)} is not allowed (attend relay --allowed-origin)`);
-    }
-    if (role === 'agent' && !bearerMatches(req.headers.authorization, agentToken)) {
-      return refuse(socket, 401, 'agent token required: Authorization: Bearer <token> (attend relay token)', { 'WWW-Authenticate': 'Bearer' });
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, role, clientIp(req)));
+    let handedToWs = false;
+    contain(
+      () => {
+        const path = requestPath(req.url);
+        if (path === null) return refuse(socket, 400, 'bad request: the path is not a valid URL path');
+        const role = ENDPOINTS[path];
+        if (!role) return refuse(socket, 404, 'no WebSocket endpoint here: use /ws/visitor or /ws/agent');
+        if (closing) return refuse(socket, 503, 'the relay is shutting down');
+        if (!offersSubprotocol(req)) return refuse(socket, 400, `subprotocol ${SUBPROTOCOL} required (Sec-WebSocket-Protocol)`);
+        if (role === 'visitor' && !origins.allows(req.headers.origin, req.headers.host)) {
+          return refuse(socket, 403, `origin ${String(req.headers.origin ?? '(none)').slice(0, 200)} is not allowed (attend relay --allowed-origin)`);
+        }
+        if (role === 'agent' && !bearerMatches(req.headers.authorization, agentToken)) {
+          return refuse(socket, 401, 'agent token required: Authorization: Bearer <token> (attend relay token)', { 'WWW-Authenticate': 'Bearer' });
+        }
+        handedToWs = true;
+        wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, role, clientIp(req)));
+      },
+      (err) => {
+        log(`upgrade ${describeRequest(req)}: unexpected error: ${err.message}`);
+        // Once ws has it, the 101 may be written already: no status can follow, only a cut.
+        if (handedToWs) socket.destroy();
+        else refuse(socket, 500, 'internal error');
+      },
+    );
   });
 
   // Listen before opening the store: "port in use" is the error a caller can act on (another
