@@ -34,7 +34,7 @@ export function claimHolderGone(holder: string): boolean {
   const [host, pidText] = holder.split(':');
   const pid = Number(pidText);
   if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return holder !== CLAIM_OWNER;
+  if (pid === process.pid) return false; // us, or a thread of us (a dead process that had our pid waits for its lease)
   try {
     process.kill(pid, 0);
     return false;

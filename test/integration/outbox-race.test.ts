@@ -1,6 +1,9 @@
 // Several real attend processes flushing the same outbox at the same moment (issue 12, item 2):
 // every reply must reach the customer's mailbox exactly once, and be filed in Sent once.
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openDb } from '../../src/store/db.js';
 import { addAccount, type Cli, makeCli } from '../helpers/cli.js';
 import { type DovecotInstance, startDovecot } from '../helpers/dovecot.js';
 import { requireDovecot } from '../helpers/e2e.js';
@@ -80,7 +83,7 @@ describeWithDovecot('outbox: several processes flushing at once send each reply 
     expect(await copies('agent', 'Sent', messageIds)).toEqual([1, 1, 1, 1, 1]);
     const [again] = await cli.json<Array<{ outbox: { sent: number; queued: number } }>>(['sync']);
     expect(again?.outbox).toMatchObject({ sent: 0, queued: 0 });
-  });
+  }, 120_000);
 
   it('replies sent while two syncs flush the same outbox go out once each, and each reply command reports sent', async () => {
     const ids = await conversations('race-reply', 5);
@@ -98,5 +101,38 @@ describeWithDovecot('outbox: several processes flushing at once send each reply 
     expect(smtp.received.length - before).toBe(5);
     expect(await copies('customer', 'INBOX', messageIds)).toEqual([1, 1, 1, 1, 1]);
     expect(await copies('agent', 'Sent', messageIds)).toEqual([1, 1, 1, 1, 1]);
-  });
+  }, 120_000);
+
+  it('a reply claimed by a live process is left to it; once that lease runs out, sync takes it over and sends it once', async () => {
+    const [id] = await conversations('race-lease', 1);
+    await smtp.pause();
+    let messageId: string;
+    try {
+      const r = await cli.run(['reply', String(id), '--body', 'Held by someone else.', '--json']);
+      expect(r.code, r.stderr).toBe(75);
+      messageId = JSON.parse(r.stdout).messageId;
+    } finally {
+      await smtp.resume();
+    }
+    // This test process plays a live attend that claimed the reply and is sending it.
+    const db = openDb(path.join(cli.home, 'attend.db'));
+    const hold = (leaseUntil: number) =>
+      db.prepare('UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE message_id = ?').run(`${os.hostname()}:${process.pid}:test`, leaseUntil, messageId).changes;
+    try {
+      expect(hold(Date.now() + 60_000)).toBe(1);
+      const before = smtp.received.length;
+      const [held] = await cli.json<Array<{ outbox: { sent: number; queued: number } }>>(['sync']);
+      expect(held?.outbox).toMatchObject({ sent: 0, queued: 1 });
+      expect(smtp.received.length).toBe(before);
+
+      expect(hold(Date.now() - 1)).toBe(1); // the holder hung past its lease
+      const runs = await Promise.all([1, 2, 3].map(() => cli.run(['sync', '--json'])));
+      for (const r of runs) expect(r.code, r.stderr).toBe(0);
+      expect(smtp.received.length - before).toBe(1);
+      expect(await copies('customer', 'INBOX', [messageId])).toEqual([1]);
+      expect(await copies('agent', 'Sent', [messageId])).toEqual([1]);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
 });
