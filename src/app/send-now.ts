@@ -1,10 +1,10 @@
 import { ImapSession } from '../adapters/email/imap-session.js';
 import type { ChatAccount, EmailAccount } from '../config/settings.js';
 import { connectChat, flushChatOutbox } from './chat-account.js';
-import { getOutboxItem, type OutboxState } from '../store/outbox.js';
+import { claimHolder, getOutboxItem, type OutboxState } from '../store/outbox.js';
 import type { AppContext } from './context.js';
 import { credentials } from './email-account.js';
-import { flushOutbox } from './outbox-runner.js';
+import { CLAIM_OWNER, claimHolderGone, flushOutbox } from './outbox-runner.js';
 
 export interface SendResult {
   state: OutboxState;
@@ -47,9 +47,31 @@ export async function sendNow(ctx: AppContext, account: EmailAccount, outboxId: 
   }
   try {
     const report = await flushOutbox(ctx, account, creds.smtp, session, outboxId);
+    await awaitOtherClaimer(ctx, outboxId);
     const item = getOutboxItem(ctx.db, outboxId);
     return { state: item?.state ?? 'queued', error: item?.lastError ?? report.lastError };
   } finally {
     await session?.logout();
+  }
+}
+
+/**
+ * Another attend process (a sync flushing at the same moment) may hold the reply's claim: it is
+ * the one sending it, so wait a little for its outcome rather than call a reply that is going out
+ * "queued". Bounded: past the wait the reply is reported queued, which it still truly is.
+ */
+async function awaitOtherClaimer(ctx: AppContext, outboxId: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const state = getOutboxItem(ctx.db, outboxId)?.state;
+    const holder = claimHolder(ctx.db, outboxId);
+    const heldElsewhere =
+      (state === 'queued' || state === 'sending') &&
+      holder?.owner != null &&
+      holder.owner !== CLAIM_OWNER &&
+      holder.leaseUntil > ctx.now() &&
+      !claimHolderGone(holder.owner);
+    if (!heldElsewhere) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -191,4 +191,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE customers ADD COLUMN claimed_email TEXT;
   ALTER TABLE conversations ADD COLUMN page TEXT;          -- chat: the path of the page the visitor wrote from
   `,
+  /* 9: an email outbox item is claimed across processes: only the holder of a live lease sends it */ `
+  ALTER TABLE outbox ADD COLUMN claimed_by TEXT;                        -- host:pid:nonce of the process working on it; null: nobody
+  ALTER TABLE outbox ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0; -- ms: the claim lapses then (a hung or dead claimer loses it)
+  `,
 ];

@@ -96,6 +96,68 @@ export function getOutboxItem(db: Db, id: number): OutboxItem | undefined {
   return r ? toItem(r) : undefined;
 }
 
+/**
+ * How long a claim holds unless renewed. The runner renews it before each network step, so it only
+ * has to outlast one step: an SMTP send is bounded by nodemailer's timeouts (15 s connect, 15 s
+ * greeting, 60 s of silence), an IMAP look-up in Sent by the session's. Five minutes is far beyond
+ * both, and short enough that a hung claimer holds a reply back for minutes, not forever.
+ */
+export const CLAIM_LEASE_MS = 5 * 60_000;
+
+/** Who holds an item now (null: nobody), as stored. */
+export interface ClaimHolder {
+  owner: string | null;
+  leaseUntil: number;
+}
+
+/**
+ * Claims an email outbox item for `owner`, atomically across processes: a compare-and-set on the
+ * claim columns inside an IMMEDIATE transaction (SQLite's write lock), checked by `changes === 1`,
+ * so of any number of processes racing on the same item exactly one wins. The claim can be taken
+ * when nobody holds it, when its lease has run out (the holder hung or died), when `owner` already
+ * holds it (a renewal), or when `holderGone` says the holder's process no longer exists (a crashed
+ * `attend reply` on this machine does not hold its reply back for the whole lease).
+ * Returns the item as stored now, or undefined when someone else holds it or it needs no more work.
+ * Whoever takes over an item left in `sending` must still look in Sent before sending it again.
+ */
+export function claimOutboxItem(
+  db: Db,
+  id: number,
+  owner: string,
+  now: number,
+  opts: { leaseMs?: number; holderGone?: (holder: string) => boolean } = {},
+): OutboxItem | undefined {
+  return db.transaction(() => {
+    const cur = stmt(db, "SELECT claimed_by, lease_until FROM outbox WHERE id = ? AND kind = 'email' AND state IN ('queued', 'sending', 'accepted')").get(id) as
+      | { claimed_by: string | null; lease_until: number }
+      | undefined;
+    if (!cur) return undefined;
+    const free = cur.claimed_by === null || cur.claimed_by === owner || cur.lease_until <= now || opts.holderGone?.(cur.claimed_by) === true;
+    if (!free) return undefined;
+    const won = stmt(
+      db,
+      `UPDATE outbox SET claimed_by = ?, lease_until = ?
+       WHERE id = ? AND state IN ('queued', 'sending', 'accepted') AND claimed_by IS ? AND lease_until = ?`,
+    ).run(owner, now + (opts.leaseMs ?? CLAIM_LEASE_MS), id, cur.claimed_by, cur.lease_until);
+    return won.changes === 1 ? getOutboxItem(db, id) : undefined;
+  }).immediate();
+}
+
+/** Extends `owner`'s lease before a network step; false when the claim was lost (it lapsed and another process took it). */
+export function renewClaim(db: Db, id: number, owner: string, now: number, leaseMs = CLAIM_LEASE_MS): boolean {
+  return stmt(db, 'UPDATE outbox SET lease_until = ? WHERE id = ? AND claimed_by = ?').run(now + leaseMs, id, owner).changes === 1;
+}
+
+/** Gives the item up, so the next flush of any process can take it at once. A no-op when `owner` no longer holds it. */
+export function releaseClaim(db: Db, id: number, owner: string): void {
+  stmt(db, 'UPDATE outbox SET claimed_by = NULL, lease_until = 0 WHERE id = ? AND claimed_by = ?').run(id, owner);
+}
+
+export function claimHolder(db: Db, id: number): ClaimHolder | undefined {
+  const r = stmt(db, 'SELECT claimed_by, lease_until FROM outbox WHERE id = ?').get(id) as { claimed_by: string | null; lease_until: number } | undefined;
+  return r ? { owner: r.claimed_by, leaseUntil: r.lease_until } : undefined;
+}
+
 /** Records a state change durably (the caller's crash-safety depends on this commit happening before the next network step). */
 export function setOutboxState(db: Db, item: OutboxItem, state: OutboxState, now: number, error: string | null = null): void {
   db.transaction(() => {
