@@ -51,7 +51,9 @@ export async function connectChat(ctx: AppContext, account: ChatAccount, reconne
       needHistory = true;
     },
   });
-  client.on('problem', (err: Error) => ctx.log(`${account.name}: ${err.message}`));
+  const logProblem = (err: Error) => ctx.log(`${account.name}: ${err.message}`);
+  // One-shot (sync): a failed start is the caller's error to report, once; later problems are logged.
+  if (reconnect) client.on('problem', logProblem);
   client.on('welcome', (w: Welcome) => {
     if (!w.resumed) void refetch(ctx, account, client, w).catch((err) => ctx.log(`${account.name}: history: ${(err as Error).message}`));
   });
@@ -61,6 +63,7 @@ export async function connectChat(ctx: AppContext, account: ChatAccount, reconne
   } catch (err) {
     throw new RelayError(`account ${account.name}: ${(err as Error).message}`, (err as RelayError).code ?? 'network');
   }
+  if (!reconnect) client.on('problem', logProblem);
   if (needHistory || !welcome.resumed) await refetch(ctx, account, client, welcome);
   await client.drain();
   return { client, welcome };

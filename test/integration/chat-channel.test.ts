@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, type Cli, makeCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
 import { type Client, key, startTestRelay, type TestRelay, visitor } from '../helpers/relay.js';
 
 interface Item {
@@ -49,6 +50,19 @@ describe('chat channel from the CLI', () => {
     }
   }
   const chats = () => cli.json<Item[]>(['list', '--channel', 'chat', '--status', 'all']);
+
+  it('an unreachable relay is one error line from sync, not two (issue 12.11)', async () => {
+    const other = makeCli({ ATTEND_TEST_TOKEN: 'x' });
+    try {
+      const closed = await freePort();
+      expect((await other.run(['account', 'add', 'chat', 'gone', '--url', `ws://127.0.0.1:${closed}`, '--token-env', 'ATTEND_TEST_TOKEN', '--no-verify'])).code).toBe(0);
+      const r = await other.run(['sync']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.match(/cannot reach the relay/g)).toHaveLength(1);
+    } finally {
+      other.cleanup();
+    }
+  });
 
   it('a bad token is refused when the account is added', async () => {
     const other = makeCli({ ATTEND_TEST_TOKEN: 'nope' });
