@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // Rate limits and their defaults (PROTOCOL.md, "Liveness, limits, errors"). Keyed by visitor id or
 // IP rather than by socket, so reconnecting does not refill anything. Time is passed in (tests).
 import { MAX_BODY_CHARS } from '../adapters/chat/wire.js';
@@ -20,6 +21,10 @@ export interface RelayLimits {
   abuseWindowMs: number;
   /** A socket whose unsent buffer passes this is closed 4008 (slow consumer). */
   slowConsumerBytes: number;
+  /** A connection that has not sent a whole request (or upgrade) within this is closed (408). */
+  firstRequestMs: number;
+  /** Open TCP connections at most (visitors' sockets included); over it a new one gets a 503. */
+  maxConnections: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -33,6 +38,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   abuseStrikes: 10,
   abuseWindowMs: 60_000,
   slowConsumerBytes: 1024 * 1024,
+  firstRequestMs: 5000,
+  maxConnections: defaultMaxConnections(),
 };
 
 /** A token bucket per key. `take` returns 0 when allowed, else the ms until a token is back. */
@@ -125,4 +132,20 @@ export class RateLimits {
     this.newVisitors.sweep(now);
     this.strikes.sweep(now);
   }
+}
+
+/**
+ * Open connections the relay allows by default: each holds a file descriptor, so stay under the
+ * process's soft limit (read from /proc on Linux) with room for the store and logs; at most 10,000.
+ */
+export function defaultMaxConnections(limitsFile = '/proc/self/limits'): number {
+  let soft = Number.POSITIVE_INFINITY;
+  try {
+    const line = readFileSync(limitsFile, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const n = Number(line?.split(/\s{2,}/)[1]);
+    if (Number.isFinite(n) && n > 0) soft = n;
+  } catch {
+    // not Linux: the cap alone
+  }
+  return Math.max(16, Math.min(10_000, soft - 64));
 }

@@ -3,6 +3,7 @@
 // checked before ws sees it (path, subprotocol, Origin / bearer token), so a refused client gets
 // a plain HTTP status instead of a socket that opens and closes.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { capConnections } from './connection-cap.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../adapters/chat/wire.js';
@@ -97,7 +98,9 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     maxPayload: MAX_PAYLOAD,
     handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
-  const server = createServer((req, res) => {
+  // A connection that never completes a request is closed after firstRequestMs (Node answers
+  // 408 through clientError): idle sockets must not pile up until the process runs out of files.
+  const server = createServer({ headersTimeout: limits.firstRequestMs, requestTimeout: limits.firstRequestMs * 2, connectionsCheckingInterval: Math.min(1000, limits.firstRequestMs) }, (req, res) => {
     // Error events nobody listens to are thrown: an aborted request or a write to a gone socket
     // must not end the process.
     req.on('error', () => {});
@@ -112,6 +115,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     );
   });
   server.on('clientError', answerClientError);
+  capConnections(server, limits.maxConnections, log);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     let handedToWs = false;
