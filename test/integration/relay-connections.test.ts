@@ -38,8 +38,9 @@ const until = async (ok: () => boolean, ms: number, what: string) => {
 describe('relay connections', () => {
   it('closes a connection that sends no request within firstRequestMs', async () => {
     t = await startTestRelay({ limits: { firstRequestMs: 600 } });
+    const { port } = t.relay;
     const started = Date.now();
-    const idle = await Promise.all(Array.from({ length: 50 }, () => open(t!.relay.port)));
+    const idle = await Promise.all(Array.from({ length: 50 }, () => open(port)));
     await until(() => idle.every((c) => c.closedAt() !== null), 5000, 'every idle connection closed');
     expect(Math.max(...idle.map((c) => (c.closedAt() as number) - started))).toBeLessThan(4000);
     // Visitors still get in.
@@ -49,8 +50,9 @@ describe('relay connections', () => {
 
   it('answers 503 over the cap, and lets new connections in once others close', async () => {
     t = await startTestRelay({ limits: { maxConnections: 20, firstRequestMs: 30_000 } });
-    const held = await Promise.all(Array.from({ length: 20 }, () => open(t!.relay.port)));
-    const over = await open(t.relay.port);
+    const { port } = t.relay;
+    const held = await Promise.all(Array.from({ length: 20 }, () => open(port)));
+    const over = await open(port);
     await until(() => over.closedAt() !== null, 5000, 'the connection over the cap closed');
     expect(over.data()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*relay busy: too many connections/);
     for (const c of held.slice(0, 5)) c.socket.destroy();
