@@ -1,3 +1,4 @@
+import type { FloodLog } from './flood-log.js';
 // What every part of a running relay shares. One object, built by startRelay, passed explicitly.
 import type { Committer } from './committer.js';
 import type { Hub } from './fanout.js';
@@ -15,5 +16,7 @@ export interface RelayCore {
   helloDeadlineMs: number;
   sessions: Set<Session>;
   log: (line: string) => void;
+  /** Rate-limit refusals and closures, summarised once a minute. */
+  floods: FloodLog;
   now: () => number;
 }

@@ -7,7 +7,7 @@ import { onHistory, onIdentify, onSend, onStatus } from './commands.js';
 import type { RelayCore } from './core.js';
 import { onHello } from './handshake.js';
 import type { Session } from './session.js';
-import { rateLimited, targetConversation } from './guards.js';
+import { budgetKey, rateLimited, targetConversation } from './guards.js';
 import { checkSeq, fields } from './validate.js';
 
 export function onMessage(core: RelayCore, s: Session, text: string): void {
@@ -63,10 +63,14 @@ const HANDLERS = new Map<string, Handler>([
   ['typing', onTyping],
 ]);
 
-/** The general frame budget of a visitor (keyed by visitor once known, else by address). */
+/**
+ * The general frame budget of a visitor, kept per visitor once known and per connection before
+ * hello: garbage on one connection must not use up the budget of everyone behind the same address
+ * (a reverse proxy makes that every visitor). Connections per address are limited at the upgrade.
+ */
 function allowFrame(core: RelayCore, s: Session): boolean {
   const now = core.now();
-  const wait = core.rates.frames.take(s.visitorId || `ip:${s.ip}`, now);
+  const wait = core.rates.frames.take(budgetKey(s), now);
   if (wait === 0) return true;
   rateLimited(core, s, wait);
   return false;

@@ -6,11 +6,14 @@ import type { Session } from './session.js';
 import { checkConversation, fields } from './validate.js';
 
 /** Answers `rate_limited`, and closes 4429 once the client keeps ignoring it. */
+/** Whose budget a frame spends: the visitor once known, else this connection (not its address). */
+export const budgetKey = (s: Session): string => (s.visitorId ? String(s.visitorId) : `conn:${s.conn}`);
+
 export function rateLimited(core: RelayCore, s: Session, retryAfterMs: number, id?: string): void {
   s.error('rate_limited', 'slow down', id, { retryAfterMs });
-  const strikes = core.rates.strikes.hit(s.visitorId || `ip:${s.ip}`, core.now());
+  const strikes = core.rates.strikes.hit(budgetKey(s), core.now());
   if (strikes >= core.limits.abuseStrikes) {
-    core.log(`closing visitor ${s.visitorId || s.ip}: rate limits ignored ${strikes} times`);
+    core.floods.note(s.ip, 'closed for ignoring rate limits');
     s.close(CLOSE.rateLimited, 'rate limited');
   }
 }

@@ -11,6 +11,8 @@ export interface RelayLimits {
   sendRefillMs: number;
   /** New visitors (a token issued) per IP per minute. */
   newVisitorsPerIpPerMinute: number;
+  /** Visitor connections (WebSocket upgrades) per IP per minute; over it, 429. */
+  connectionsPerIpPerMinute: number;
   /** Any visitor frame: burst, then this many per second (stops floods of ping/typing/garbage). */
   frameBurst: number;
   framesPerSecond: number;
@@ -32,6 +34,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   sendBurst: 5,
   sendRefillMs: 2000,
   newVisitorsPerIpPerMinute: 10,
+  connectionsPerIpPerMinute: 120,
   frameBurst: 40,
   framesPerSecond: 10,
   typingOnIntervalMs: 3000,
@@ -117,12 +120,14 @@ export class RateLimits {
   readonly sends: Buckets;
   readonly frames: Buckets;
   readonly newVisitors: WindowCounter;
+  readonly connections: WindowCounter;
   readonly strikes: WindowCounter;
 
   constructor(readonly limits: RelayLimits) {
     this.sends = new Buckets(limits.sendBurst, limits.sendRefillMs);
     this.frames = new Buckets(limits.frameBurst, 1000 / limits.framesPerSecond);
     this.newVisitors = new WindowCounter(60_000);
+    this.connections = new WindowCounter(60_000);
     this.strikes = new WindowCounter(limits.abuseWindowMs);
   }
 
@@ -130,6 +135,7 @@ export class RateLimits {
     this.sends.sweep(now);
     this.frames.sweep(now);
     this.newVisitors.sweep(now);
+    this.connections.sweep(now);
     this.strikes.sweep(now);
   }
 }

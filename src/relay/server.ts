@@ -4,6 +4,8 @@
 // a plain HTTP status instead of a socket that opens and closes.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { capConnections } from './connection-cap.js';
+import { clientAddress } from './client-address.js';
+import { FloodLog } from './flood-log.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../adapters/chat/wire.js';
@@ -47,6 +49,8 @@ export interface RelayOptions {
    * is closed and when it opens (docs/protocol-notes.md). Default: always open.
    */
   chatHours?: Calendar;
+  /** Reverse proxies whose X-Forwarded-For is believed (client-address.ts); none by default. */
+  trustProxy?: string[];
   /** The clock (tests). */
   now?: () => number;
 }
@@ -77,13 +81,14 @@ function answerInternalError(res: ServerResponse): void {
   res.end(body);
 }
 
-const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
 
 export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   const env = opts.env ?? process.env;
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? (() => {});
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const trustedProxies = new Set((opts.trustProxy ?? []).map((a) => a.trim().replace(/^::ffff:/, '')));
+  const floods = new FloodLog(log, opts.now ?? Date.now);
   const origins = originPolicy(opts.allowedOrigins ?? [], opts.publicUrl);
   const agentToken = opts.agentToken ?? loadOrCreateAgentToken(env);
   let closing = false;
@@ -133,8 +138,19 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
         if (role === 'agent' && !bearerMatches(req.headers.authorization, agentToken)) {
           return refuse(socket, 401, 'agent token required: Authorization: Bearer <token> (attend relay token)', { 'WWW-Authenticate': 'Bearer' });
         }
+        const ip = clientAddress(req, trustedProxies);
+        if (role === 'visitor') {
+          // Connections per address per minute: a client that reconnects in a loop (each
+          // connection has its own frame budget before hello) cannot crowd out the others.
+          const now = core.now();
+          if (core.rates.connections.count(ip, now) >= limits.connectionsPerIpPerMinute) {
+            floods.note(ip);
+            return refuse(socket, 429, 'too many connections from this address; try again in a minute', { 'Retry-After': String(Math.ceil(core.rates.connections.retryAfter(ip, now) / 1000)) });
+          }
+          core.rates.connections.hit(ip, now);
+        }
         handedToWs = true;
-        wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, role, clientIp(req)));
+        wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, role, ip));
       },
       (err) => {
         log(`upgrade ${describeRequest(req)}: unexpected error: ${err.message}`);
@@ -173,6 +189,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     helloDeadlineMs: opts.helloDeadlineMs ?? HELLO_DEADLINE_MS,
     sessions: new Set(),
     log,
+    floods,
     now,
   };
   const stopHours = chatHours ? watchHours(chatHours, now, (h) => {

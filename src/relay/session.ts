@@ -36,7 +36,11 @@ export function batchWrites<T>(fn: () => T): T {
   }
 }
 
+let connections = 0;
+
 export class Session {
+  /** This connection, for budgets kept before hello says who it is (never shared by an address). */
+  readonly conn = ++connections;
   state: SessionState = 'hello';
   /** Answered the last ping (heartbeat). */
   alive = true;

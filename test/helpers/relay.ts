@@ -47,6 +47,8 @@ export interface ConnectOptions {
   token?: string;
   /** Subprotocol to offer; null offers none. */
   protocol?: string | null;
+  /** Extra request headers (X-Forwarded-For in proxy tests). */
+  headers?: Record<string, string>;
 }
 
 export interface Closed {
@@ -72,7 +74,7 @@ export interface Client {
 
 export function connect(baseUrl: string, urlPath: '/ws/visitor' | '/ws/agent' | string, opts: ConnectOptions = {}): Promise<Client> {
   const url = baseUrl.replace(/^http/, 'ws') + urlPath;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   const origin = opts.origin ?? (urlPath === '/ws/visitor' ? 'http://localhost:8080' : undefined);
   const protocol = opts.protocol === undefined ? SUBPROTOCOL : opts.protocol;

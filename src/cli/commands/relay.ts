@@ -10,6 +10,7 @@ interface RelayFlags {
   allowedOrigin: string[];
   publicUrl?: string;
   hours?: string;
+  trustProxy: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -58,6 +59,7 @@ export function registerRelay(program: Command): void {
     .option('--port <port>', 'port to listen on', '7357')
     .option('--allowed-origin <url>', 'a website allowed to embed the chat, e.g. https://shop.example (repeatable; http://host:* for any port)', collect, [])
     .option('--public-url <url>', 'the address websites reach the relay at, when it is behind a proxy (https://chat.example.com)')
+    .option('--trust-proxy <addr>', 'a reverse proxy whose X-Forwarded-For names the visitor (repeatable; e.g. 127.0.0.1): limits then count per visitor, not per proxy', collect, [])
     .option('--hours <file>', 'chat hours: a JSON file with the `hours` setting (default: the settings file\'s); outside them visitors see "closed"')
     .action(async (o: RelayFlags) => {
       const port = parsePort(o.port);
@@ -85,6 +87,7 @@ export function registerRelay(program: Command): void {
           port,
           allowedOrigins: o.allowedOrigin,
           publicUrl,
+          trustProxy: o.trustProxy,
           ...(chatHours ? { chatHours } : {}),
           log: (line) => process.stderr.write(`${stamp()} ${line}\n`),
         });
