@@ -58,6 +58,8 @@ export function transcriptLines(d: ConversationData, width: number, now: number)
   const out: Line[] = [];
   for (const m of d.messages) {
     out.push(heading(m, now));
+    // A refused reply says why, whole (wrapped, never cut): it is what the agent has to fix.
+    if (m.deliveryError !== null) for (const l of wrap(`not sent: ${m.deliveryError}`, width)) out.push({ text: l, tone: 'failed' });
     const text = d.conversation.channel === 'email' ? withoutTrailingQuote(m.text) : m.text;
     const tone: Tone = m.direction === 'note' ? 'note' : m.direction === 'out' ? 'out' : 'in';
     for (const l of wrap(text, width)) out.push({ text: l, tone });
