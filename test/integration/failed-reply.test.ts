@@ -39,7 +39,7 @@ describeWithDovecot('a reply refused for good leaves the conversation as it was'
     smtp = await startSmtpSink(dovecot);
     cli = makeCli();
     await addAccount(cli, dovecot, smtp);
-    const subjects = ['Refused plain', 'Refused template', 'Queued for retry', 'Accepted'];
+    const subjects = ['Refused plain', 'Refused template', 'Queued for retry', 'Accepted', 'Refused at sync'];
     await dovecot.fillInbox(
       'agent',
       subjects.map((subject, i) =>
@@ -78,7 +78,6 @@ describeWithDovecot('a reply refused for good leaves the conversation as it was'
     const r = await refused(() => cli.run(['reply', String(before.id), '--body', 'Sorted!', '--status', 'pending']));
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('recipient refused by policy');
-    expect(r.stderr).toContain('status and tags left as they were');
 
     const row = (await open()).find((c) => c.id === before.id);
     expect(row, 'the conversation left the open queue').toBeDefined();
@@ -95,6 +94,7 @@ describeWithDovecot('a reply refused for good leaves the conversation as it was'
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('[failed]');
     expect(text.stdout).toContain(REASON); // whole, not cut
+    expect(r.stderr).toContain('status and tags left as they were');
   });
 
   it('reply --template with actions (status, tags) refused: exit 1, no tag added, status unchanged, still waiting', async () => {
@@ -132,5 +132,22 @@ describeWithDovecot('a reply refused for good leaves the conversation as it was'
     const r = await cli.run(['reply', String(conv.id), '--body', 'Done.', '--status', 'pending']);
     expect(r.code, r.stderr).toBe(0);
     expect((await cli.json<Shown>(['show', String(conv.id)])).conversation.status).toBe('pending');
+  });
+
+  it('a queued reply that a later sync sees refused for good: the customer waits again, show gives the reason', async () => {
+    const before = await idOf('Refused at sync');
+    await smtp.pause();
+    try {
+      expect((await cli.run(['reply', String(before.id), '--body', 'Soon.'])).code).toBe(75);
+    } finally {
+      await smtp.resume();
+    }
+    expect((await idOf('Refused at sync')).waitingSince).toBeNull(); // queued: counts as answered meanwhile
+    const synced = await refused(() => cli.run(['sync']));
+    expect(synced.code, synced.stderr).not.toBe(75);
+    expect((await idOf('Refused at sync')).waitingSince).toBe(before.waitingSince);
+    const shown = await cli.json<Shown>(['show', String(before.id)]);
+    expect(shown.messages.at(-1)).toMatchObject({ direction: 'out', deliveryState: 'failed' });
+    expect(shown.messages.at(-1)?.deliveryError).toContain(REASON);
   });
 });
