@@ -5,7 +5,7 @@ import { getOutboxItem, type OutboxState } from '../store/outbox.js';
 import type { AppContext } from './context.js';
 import { credentials } from './email-account.js';
 import { flushOutbox } from './outbox-runner.js';
-import { reopenAfterFlush } from './failed-reply.js';
+import { recountAfterFlush } from './failed-reply.js';
 
 export interface SendResult {
   state: OutboxState;
@@ -48,7 +48,7 @@ export async function sendNow(ctx: AppContext, account: EmailAccount, outboxId: 
   }
   try {
     const report = await flushOutbox(ctx, account, creds.smtp, session, outboxId);
-    reopenAfterFlush(ctx, report);
+    recountAfterFlush(ctx, report);
     const item = getOutboxItem(ctx.db, outboxId);
     return { state: item?.state ?? 'queued', error: item?.lastError ?? report.lastError };
   } finally {

@@ -14,12 +14,12 @@ export function deliveryErrors(db: Db, conversationId: number): Map<number, stri
 
 /**
  * Queueing a reply counted it as an answer (ingest's foldMessage: last_out_at, waiting_since,
- * first_response_at). When it then fails for good, the conversation is put back as if only the
- * replies that did not fail had been written: the customer waits again from their first message
- * after the last delivered reply (a message flagged \Answered elsewhere makes nobody wait, as at
- * ingest). Returns whether anything changed.
+ * first_response_at). After a reply fails for good — or a failed one is queued again (retry) —
+ * the conversation is counted again as if only the replies that did not fail had been written: the
+ * customer waits from their first message after the last such reply (a message flagged \Answered
+ * elsewhere makes nobody wait, as at ingest). Returns whether anything changed.
  */
-export function unanswerFailedReplies(db: Db, conversationId: number, now: number): boolean {
+export function recountReplies(db: Db, conversationId: number, now: number): boolean {
   const unanswered = `(' ' || COALESCE(m.flags, '') || ' ') NOT LIKE '% \\Answered %'`;
   // Focus mode's automatic line to a chat visitor never counted as an answer: it does not here either.
   const delivered = `m.direction = 'out' AND COALESCE(m.delivery_state, 'sent') <> 'failed'
@@ -30,7 +30,7 @@ export function unanswerFailedReplies(db: Db, conversationId: number, now: numbe
       | undefined;
     if (!c) return false;
     const lastOut = (stmt(db, `SELECT MAX(m.sent_at) AS t FROM messages m WHERE m.conversation_id = ? AND ${delivered}`).get(conversationId) as { t: number | null }).t;
-    if (lastOut === c.last_out_at) return false; // the newest answer was delivered: nothing to undo
+    if (lastOut === c.last_out_at) return false; // the newest answer did not fail: nothing to count again
     const waiting = (
       stmt(db, `SELECT MIN(m.sent_at) AS t FROM messages m WHERE m.conversation_id = ? AND m.direction = 'in' AND m.sent_at > COALESCE(?, -1) AND ${unanswered}`).get(
         conversationId,
