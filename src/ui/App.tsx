@@ -202,8 +202,8 @@ export function App(props: AppProps) {
         const r = await runtime.reply(id, body);
         if (r.state === 'failed') {
           // Refused for good: the customer got nothing, so focus stays here; the pane shows the
-          // whole reason under the failed reply (this line is cut to the terminal's width).
-          say(`#${id}: reply FAILED, not sent — the reason is under it in the conversation · X retries`);
+          // whole reason after the failed reply (this line is cut to the terminal's width).
+          say(`#${id}: reply FAILED, not sent — the reason is in the conversation · X retries`);
           return;
         }
         say(r.state === 'queued' ? (r.error ? `#${id}: reply queued (${r.error})` : `#${id}: reply queued → sending`) : `#${id}: reply ${r.state}`);
