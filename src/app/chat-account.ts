@@ -8,6 +8,7 @@ import type { ChatAccount } from '../config/settings.js';
 import { getChatCursor, ingestChatEvent, putChatCursor } from '../store/chat-ingest.js';
 import { markChatFailed, markChatSent, pendingChat } from '../store/outbox.js';
 import type { AppContext } from './context.js';
+import { recountAnswers } from './failed-reply.js';
 import { builtinChatAccount } from './builtin-relay.js';
 
 export { builtinChatAccount, builtinRelay } from './builtin-relay.js';
@@ -112,6 +113,7 @@ export async function flushChatOutbox(ctx: AppContext, account: ChatAccount, cli
       r.lastError = `account ${account.name}: ${e.message}`;
       if (e.code === 'not_found' || e.code === 'too_long' || e.code === 'bad_frame' || e.code === 'forbidden') {
         markChatFailed(ctx.db, item.id, item.messageRowId, item.conversationId, e.message, ctx.now());
+        recountAnswers(ctx, item.conversationId);
         r.failed++;
       } else {
         r.queued++;

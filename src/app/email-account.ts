@@ -9,6 +9,7 @@ import type { AppContext } from './context.js';
 import { threadedSink } from './sync-sink.js';
 import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
+import { recountAfterFlush } from './failed-reply.js';
 import { describeFirstSync, type FirstSyncSummary, firstSyncSummary } from './first-sync.js';
 import { currentPolicy } from './policy.js';
 import { refreshRanks } from './ranks.js';
@@ -48,6 +49,7 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
   }
   // The outbox goes out even when IMAP failed: SMTP may still work; the Sent copy follows on a later run.
   const outbox = await flushOutbox(ctx, account, creds.smtp, session?.usable ? session : null);
+  recountAfterFlush(ctx, outbox);
   await session?.logout();
   const firstSync = sync?.firstSync && sync.backfillComplete ? firstSyncSummary(ctx.db, account) : null;
   return { sync, outbox, error, firstSync };
@@ -140,7 +142,7 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
             ctx.log(line);
             opts.onFirstSync?.(line);
           }
-          await flushOutbox(ctx, account, creds.smtp, s);
+          recountAfterFlush(ctx, await flushOutbox(ctx, account, creds.smtp, s));
           opts.onSynced?.(report);
           await s.open(account.mailbox, true);
           const woke = new Promise<void>((resolve) => {

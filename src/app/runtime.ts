@@ -24,6 +24,7 @@ import { ChannelEventLog } from './channel-events.js';
 import { HookRunner } from './hook-runner.js';
 import { SlaAlerter } from './sla-alerts.js';
 import { chatHoursOf } from './chat-hours.js';
+import { recountAnswers } from './failed-reply.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
@@ -344,6 +345,8 @@ export class Runtime extends EventEmitter {
   /** Failed replies of a conversation go back to the outbox and are tried again. */
   async retry(conversationId: number): Promise<number> {
     const n = requeueFailed(this.ctx.db, conversationId, this.ctx.now());
+    // Queued again, it answers the customer again (a refused reply had put them back to waiting).
+    if (n > 0) recountAnswers(this.ctx, conversationId);
     this.check();
     if (n > 0) {
       this.kick.dispatchEvent(new Event('kick'));

@@ -5,6 +5,7 @@ import { claimHolder, getOutboxItem, type OutboxState } from '../store/outbox.js
 import type { AppContext } from './context.js';
 import { credentials } from './email-account.js';
 import { CLAIM_OWNER, claimHolderGone, flushOutbox } from './outbox-runner.js';
+import { recountAfterFlush } from './failed-reply.js';
 
 export interface SendResult {
   state: OutboxState;
@@ -48,6 +49,7 @@ export async function sendNow(ctx: AppContext, account: EmailAccount, outboxId: 
   try {
     const report = await flushOutbox(ctx, account, creds.smtp, session, outboxId);
     await awaitOtherClaimer(ctx, outboxId);
+    recountAfterFlush(ctx, report);
     const item = getOutboxItem(ctx.db, outboxId);
     return { state: item?.state ?? 'queued', error: item?.lastError ?? report.lastError };
   } finally {

@@ -2,6 +2,7 @@ import { stmt } from './statements.js';
 import type { AttachmentMeta, Channel, DeliveryState, Direction, Priority, Status } from '../domain/types.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
+import { deliveryErrors } from './failed-replies.js';
 import { placeInQueueOrder, readInQueueOrder } from './queue-order.js';
 import { customerLabel } from '../domain/labels.js';
 
@@ -45,6 +46,8 @@ export interface MessageView {
   text: string;
   attachments: AttachmentMeta[];
   deliveryState: DeliveryState | null;
+  /** Why the server refused this reply for good (deliveryState failed); null otherwise. */
+  deliveryError: string | null;
   externalId: string;
 }
 
@@ -215,6 +218,7 @@ export function conversationMessages(db: Db, id: number): MessageView[] {
     delivery_state: DeliveryState | null;
     external_id: string;
   }>;
+  const errors = rows.some((r) => r.delivery_state === 'failed') ? deliveryErrors(db, id) : null;
   return rows.map((r) => ({
     id: r.id,
     direction: r.direction,
@@ -225,6 +229,7 @@ export function conversationMessages(db: Db, id: number): MessageView[] {
     text: r.text,
     attachments: JSON.parse(r.attachments_json),
     deliveryState: r.delivery_state,
+    deliveryError: r.delivery_state === 'failed' ? (errors?.get(r.id) ?? 'unknown error') : null,
     externalId: r.external_id,
   }));
 }

@@ -200,7 +200,13 @@ export function App(props: AppProps) {
       say(`#${id}: reply queued…`);
       try {
         const r = await runtime.reply(id, body);
-        say(r.state === 'failed' ? `#${id}: reply FAILED: ${r.error ?? ''} — X retries` : r.state === 'queued' ? (r.error ? `#${id}: reply queued (${r.error})` : `#${id}: reply queued → sending`) : `#${id}: reply ${r.state}`);
+        if (r.state === 'failed') {
+          // Refused for good: the customer got nothing, so focus stays here; the pane shows the
+          // whole reason after the failed reply (this line is cut to the terminal's width).
+          say(`#${id}: reply FAILED, not sent — the reason is in the conversation · X retries`);
+          return;
+        }
+        say(r.state === 'queued' ? (r.error ? `#${id}: reply queued (${r.error})` : `#${id}: reply queued → sending`) : `#${id}: reply ${r.state}`);
         if (andNext) afterHandled(id, 'replied');
       } catch (err) {
         runtime.putDraft(id, body);

@@ -4,6 +4,8 @@
  * (~270 messages/s; TESTBED.md); an unknown local user is refused (550); any other domain is
  * "relayed": accepted and recorded only, as customers live elsewhere.
  * Plain loopback SMTP: no STARTTLS, AUTH optional (when given, it must match a Dovecot user).
+ * Without a Dovecot (null) every address lives elsewhere and any login is taken: a bare server for
+ * tests that only need SMTP's answers (e.g. `rejectWith` a 550).
  */
 import { ImapFlow } from 'imapflow';
 import type { AddressInfo } from 'node:net';
@@ -45,14 +47,14 @@ function smtpError(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
 }
 
-export async function startSmtpSink(dovecot: DovecotInstance, opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
+export async function startSmtpSink(dovecot: DovecotInstance | null, opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const received: ReceivedMessage[] = [];
   const imap = new Map<string, Promise<ImapFlow>>();
 
   /** The Dovecot user for a local address; undefined for other domains and unknown users. */
   const localUser = (address: string): string | undefined => {
     const [local, domain] = address.toLowerCase().split('@');
-    return domain === MAIL_DOMAIN && local && dovecot.users.includes(local) ? local : undefined;
+    return dovecot && domain === MAIL_DOMAIN && local && dovecot.users.includes(local) ? local : undefined;
   };
   const isLocalDomain = (address: string) => address.toLowerCase().endsWith(`@${MAIL_DOMAIN}`);
 
@@ -61,6 +63,7 @@ export async function startSmtpSink(dovecot: DovecotInstance, opts: SmtpSinkOpti
     const cached = await imap.get(user)?.catch(() => undefined);
     if (cached?.usable) return cached;
     const fresh = (async () => {
+      if (!dovecot) throw new Error('no Dovecot to deliver into');
       const c = new ImapFlow({
         host: dovecot.host,
         port: dovecot.port,
@@ -84,7 +87,7 @@ export async function startSmtpSink(dovecot: DovecotInstance, opts: SmtpSinkOpti
     closeTimeout: 50, // pause() should refuse at once, not wait 30 s for clients to leave
     onAuth(auth, _session, callback) {
       const user = localUser(auth.username ?? '') ?? auth.username ?? '';
-      const ok = dovecot.users.includes(user) && auth.password === dovecot.password(user);
+      const ok = dovecot === null || (dovecot.users.includes(user) && auth.password === dovecot.password(user));
       callback(ok ? null : smtpError(535, '5.7.8 Authentication failed'), ok ? { user } : undefined);
     },
     onRcptTo(address, _session, callback) {

@@ -17,9 +17,9 @@ export function registerReply(program: Command): void {
     .option('--body <text>', 'the reply text')
     .option('--body-file <path>', 'read the reply from a file')
     .option('--stdin', 'read the reply from standard input')
-    .option('--template <name>', 'reply with a canned reply (attend template list); applies its actions after queueing')
+    .option('--template <name>', 'reply with a canned reply (attend template list); applies its actions unless the reply fails for good')
     .option('--var <key=value>', 'a template variable, repeatable (overrides the conversation\'s own)', (v: string, all?: string[]) => [...(all ?? []), v])
-    .option('--status <status>', 'then set the conversation to pending or resolved (overrides a template\'s status/snooze)')
+    .option('--status <status>', 'then set the conversation to pending or resolved, unless the reply fails for good (overrides a template\'s status/snooze)')
     .option('--json', 'print JSON')
     .action(async (idArg: string, o: BodyOptions & { status?: string; json?: boolean; template?: string; var?: string[] }) => {
       const id = conversationId(idArg);
@@ -40,17 +40,23 @@ export function registerReply(program: Command): void {
           if (err instanceof CliError) throw err;
           throw new CliError((err as Error).message);
         }
-        if (prepared) {
-          const { applyTemplateActions } = await import('../../app/template-reply.js');
-          const done = applyTemplateActions(ctx, id, prepared, o.status as 'pending' | 'resolved' | undefined);
-          if (done.length) out.info(`#${id}: ${done.join(', ')} (template ${prepared.template.name})`);
-        }
-        if (o.status === 'pending' || o.status === 'resolved') setStatus(ctx.db, id, o.status, ctx.now());
         const { sendNow, sendChatNow } = await import('../../app/send-now.js');
         const result =
           queued.channel === 'chat' ? await sendChatNow(ctx, queued.account, queued.item.id) : await sendNow(ctx, queued.account, queued.item.id);
         const delivered = result.state === 'accepted' || result.state === 'sent';
         const state = delivered ? 'sent' : result.state === 'failed' ? 'failed' : 'queued';
+        // Status, tags and a template's actions follow a reply that went out or waits for a retry;
+        // one refused for good reached nobody, so the conversation stays as it was, still waiting.
+        if (state !== 'failed') {
+          if (prepared) {
+            const { applyTemplateActions } = await import('../../app/template-reply.js');
+            const done = applyTemplateActions(ctx, id, prepared, o.status as 'pending' | 'resolved' | undefined);
+            if (done.length) out.info(`#${id}: ${done.join(', ')} (template ${prepared.template.name})`);
+          }
+          if (o.status === 'pending' || o.status === 'resolved') setStatus(ctx.db, id, o.status, ctx.now());
+        } else if (o.status !== undefined || (prepared && (prepared.template.actions.tags?.length || prepared.template.actions.status || prepared.snoozeUntil !== null))) {
+          out.info(`#${id}: status and tags left as they were: the reply was not sent`);
+        }
         out.data({ conversationId: id, messageId: queued.item.messageId, state, error: delivered ? null : result.error }, () =>
           delivered
             ? `sent reply to #${id}`

@@ -43,7 +43,9 @@ export function registerShow(program: Command): void {
             const from = person(m.from.name, m.from.email);
             const state = m.deliveryState && m.deliveryState !== 'sent' ? ` [${m.deliveryState}]` : '';
             const files = m.attachments.map((a) => `  📎 ${safeFilename(a.filename)} (${a.contentType}, ${formatSize(a.size)})`);
-            return [`── ${label} ${m.sentAt} ${safeLine(from)}${state}`, safeText(m.text).trimEnd(), ...files].join('\n');
+            // The reason goes right under the heading: the one line that says what to fix.
+            const why = m.deliveryError === null ? [] : [`   not sent: ${safeLine(m.deliveryError)}`];
+            return [`── ${label} ${m.sentAt} ${safeLine(from)}${state}`, ...why, safeText(m.text).trimEnd(), ...files].join('\n');
           });
           return `${head.join('\n')}\n\n${body.join('\n\n')}\n`;
         });

@@ -40,7 +40,7 @@ export function headerLines(d: ConversationData, now: number, typing: boolean): 
     c.tags.length ? `tags: ${c.tags.map(safeLine).join(' ')}` : '',
     c.assignee ? `assigned: ${safeLine(c.assignee)}` : '',
     typing ? 'typing…' : '',
-    d.failedReason ? `reply FAILED: ${safeLine(d.failedReason)} — X retries` : '',
+    d.failedReason ? 'reply FAILED (why: below) — X retries' : '',
   ].filter(Boolean);
   if (extra.length) lines.push(extra.join(' · '));
   if (d.history.length) {

@@ -62,6 +62,9 @@ export function transcriptLines(d: ConversationData, width: number, now: number)
     const tone: Tone = m.direction === 'note' ? 'note' : m.direction === 'out' ? 'out' : 'in';
     for (const l of wrap(text, width)) out.push({ text: l, tone });
     for (const a of m.attachments) out.push({ text: `[attachment] ${safeLine(a.filename)} (${safeLine(a.contentType)}, ${humanSize(a.size)})`, tone: 'meta' });
+    // A refused reply says why, whole (wrapped, never cut), after its text: a failed reply is
+    // usually the newest message, so the reason is what the pane shows first.
+    if (m.deliveryError !== null) for (const l of wrap(`not sent: ${m.deliveryError}`, width)) out.push({ text: l, tone: 'failed' });
     out.push({ text: '', tone: 'meta' });
   }
   if (out.length && out[out.length - 1]?.text === '') out.pop();
