@@ -9,6 +9,7 @@ import type { AppContext } from './context.js';
 import { threadedSink } from './sync-sink.js';
 import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
+import { pendingOutbox } from '../store/outbox.js';
 import { recountAfterFlush } from './failed-reply.js';
 import { describeFirstSync, type FirstSyncSummary, firstSyncSummary } from './first-sync.js';
 import { currentPolicy } from './policy.js';
@@ -110,7 +111,13 @@ export interface WatchOptions {
   onState?: (state: 'connecting' | 'online' | 'offline', detail?: string) => void;
   /** The account's first sync is done: its one-line summary (also logged). */
   onFirstSync?: (line: string) => void;
+  /** First wait before retrying replies queued because SMTP was down; doubles up to 5 min. */
+  outboxRetryMs?: number;
 }
+
+/** Replies queued while SMTP was down are retried after this, then twice as long each time (at most 5 min). */
+const OUTBOX_RETRY_MS = Number(process.env.ATTEND_OUTBOX_RETRY_MS) || 15_000;
+const OUTBOX_RETRY_MAX_MS = 5 * 60_000;
 
 /**
  * The long-running path (console, `sync --watch`): keeps the connection, waits in IDLE,
@@ -118,6 +125,8 @@ export interface WatchOptions {
  */
 export async function watchAccount(ctx: AppContext, account: EmailAccount, opts: WatchOptions): Promise<void> {
   let backoff = 1000;
+  const firstRetry = opts.outboxRetryMs ?? OUTBOX_RETRY_MS;
+  let outboxRetry = firstRetry;
   while (!opts.signal.aborted) {
     let session: ImapSession | null = null;
     let failed = false;
@@ -142,18 +151,34 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
             ctx.log(line);
             opts.onFirstSync?.(line);
           }
-          recountAfterFlush(ctx, await flushOutbox(ctx, account, creds.smtp, s));
+          const flushed = await flushOutbox(ctx, account, creds.smtp, s);
+          recountAfterFlush(ctx, flushed);
           opts.onSynced?.(report);
+          // SMTP was down: come back for the queued replies with backoff, not only when mail arrives.
+          const retryIn = flushed.queued.length > 0 ? outboxRetry : null;
+          outboxRetry = retryIn === null ? firstRetry : Math.min(outboxRetry * 2, OUTBOX_RETRY_MAX_MS);
           await s.open(account.mailbox, true);
+          let replyWatch: NodeJS.Timeout | undefined;
           const woke = new Promise<void>((resolve) => {
             wake = resolve;
-            setTimeout(resolve, opts.maxIdleMs ?? 10 * 60_000).unref();
+            setTimeout(resolve, Math.min(retryIn ?? Number.POSITIVE_INFINITY, opts.maxIdleMs ?? 10 * 60_000)).unref();
+            // A reply another process queued (`attend reply` while SMTP was down): its turn comes
+            // after the retry wait, whoever queued it.
+            if (retryIn === null) {
+              replyWatch = setInterval(() => {
+                if (pendingOutbox(ctx.db, account.name).length === 0) return;
+                clearInterval(replyWatch);
+                setTimeout(resolve, outboxRetry).unref();
+              }, 1000);
+              replyWatch.unref();
+            }
             // Stopped during the sync, when there was no wake to call: do not wait in IDLE for it.
             if (opts.signal.aborted) resolve();
           });
           // idle() runs until the next command preempts it; a change event wakes us to run that command.
           void s.idle().catch(() => {});
           await woke;
+          clearInterval(replyWatch);
           wake = null;
         }
       } finally {

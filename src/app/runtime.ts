@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { chatAccounts, emailAccounts } from '../config/accounts.js';
+import type { Account, ChatAccount, EmailAccount } from '../config/settings.js';
 import { resolvePaths } from '../config/paths.js';
 import type { Channel } from '../domain/types.js';
 import { wakeSnoozed } from '../store/conversations.js';
@@ -46,6 +47,9 @@ export interface RuntimeOptions {
 }
 
 const TYPING_TTL_MS = 6000;
+
+/** How often the console looks for accounts added or removed in the settings meanwhile. */
+const ACCOUNTS_CHECK_MS = 2000;
 
 /** How often the console re-reads a queue that has backlog, for the clock alone to reorder it. */
 const ORDER_TICK_MS = 10_000;
@@ -134,8 +138,8 @@ export class Runtime extends EventEmitter {
   }
 
   private async startChannels(startRelay: boolean): Promise<void> {
-    const { builtinRelay, builtinChatAccount, watchChat } = await import('./chat-account.js');
-    const { watchAccount } = await import('./email-account.js');
+    const { builtinRelay, builtinChatAccount } = await import('./chat-account.js');
+    await import('./email-account.js'); // loaded before the watchers start, as before
     const signal = this.stop.signal;
     if (signal.aborted) return; // closed (q right after start) while the modules were loading
     this.hooks = new HookRunner(this.ctx);
@@ -159,28 +163,90 @@ export class Runtime extends EventEmitter {
       this.relayUrl = `http://${where.host}:${where.port}`;
       chat = [builtinChatAccount(this.ctx.env)];
     }
-    for (const a of emailAccounts(this.ctx.settings)) {
-      this.setState(a.name, 'email', 'connecting');
-      this.tasks.push(
+    this.builtinChat = chat.length === 1 && chatAccounts(this.ctx.settings).length === 0 ? (chat[0]?.name ?? null) : null;
+    for (const a of emailAccounts(this.ctx.settings)) this.watchEmail(a);
+    for (const a of chat) this.watchChatAccount(a);
+    this.channelsStarted = true;
+  }
+
+  /** Every running account watcher: what it was started with, and how to stop it alone. */
+  private readonly watching = new Map<string, { started: string; stop: AbortController }>();
+  private channelsStarted = false;
+  private builtinChat: string | null = null;
+  private lastReconcile = 0;
+
+  private watcherSignal(name: string, account: unknown): AbortSignal {
+    const stop = new AbortController();
+    this.stop.signal.addEventListener('abort', () => stop.abort(), { once: true });
+    this.watching.set(name, { started: JSON.stringify(account), stop });
+    return stop.signal;
+  }
+
+  private watchEmail(a: EmailAccount): void {
+    const signal = this.watcherSignal(a.name, a);
+    this.setState(a.name, 'email', 'connecting');
+    this.tasks.push(
+      import('./email-account.js').then(({ watchAccount }) =>
         watchAccount(this.ctx, a, {
           signal,
-          onState: (s, d) => this.setState(a.name, 'email', s, d),
+          onState: (s, d) => {
+            if (!signal.aborted) this.setState(a.name, 'email', s, d);
+          },
           onSynced: () => this.check(),
           // Shown on the console's message line (App listens for 'notice').
           onFirstSync: (line) => this.emit('notice', line),
         }),
-      );
-    }
-    for (const a of chat) {
-      this.setState(a.name, 'chat', 'connecting');
-      this.tasks.push(
+      ),
+    );
+  }
+
+  private watchChatAccount(a: ChatAccount): void {
+    const signal = this.watcherSignal(a.name, a);
+    this.setState(a.name, 'chat', 'connecting');
+    this.tasks.push(
+      import('./chat-account.js').then(({ watchChat }) =>
         watchChat(this.ctx, a, signal, {
-          onState: (s, d) => this.setState(a.name, 'chat', s, d),
+          onState: (s, d) => {
+            if (!signal.aborted) this.setState(a.name, 'chat', s, d);
+          },
           onActivity: () => this.check(),
           onTyping: (relayConversation, on) => this.onTyping(a.name, relayConversation, on),
           kick: this.kick,
         }),
-      );
+      ),
+    );
+  }
+
+  /**
+   * Accounts added, changed or removed (`attend account add/remove` in another terminal) while
+   * the console runs: start, restart or stop their watchers — no restart of the console.
+   */
+  private reconcileAccounts(): void {
+    let wanted: Account[];
+    try {
+      wanted = [...emailAccounts(this.ctx.settings), ...chatAccounts(this.ctx.settings)];
+    } catch (err) {
+      this.log(`settings: ${(err as Error).message}`);
+      return;
+    }
+    const names = new Set(wanted.map((a) => a.name));
+    for (const [name, w] of this.watching) {
+      if (name === this.builtinChat || names.has(name)) continue;
+      w.stop.abort();
+      this.watching.delete(name);
+      this.channels.delete(name);
+      this.log(`account ${name} removed: stopped`);
+      this.emit('channels');
+    }
+    for (const a of wanted) {
+      const running = this.watching.get(a.name);
+      if (running && running.started === JSON.stringify(a)) continue;
+      if (running) {
+        running.stop.abort();
+        this.log(`account ${a.name} changed: reconnecting`);
+      } else this.log(`account ${a.name} added: connecting`);
+      if (a.type === 'email') this.watchEmail(a);
+      else this.watchChatAccount(a);
     }
   }
 
@@ -213,6 +279,10 @@ export class Runtime extends EventEmitter {
       }
     } catch (err) {
       this.log(`queue: ${(err as Error).message}`);
+    }
+    if (this.channelsStarted && this.ctx.now() - this.lastReconcile >= ACCOUNTS_CHECK_MS) {
+      this.lastReconcile = this.ctx.now();
+      this.reconcileAccounts();
     }
     const clockMoved = this.clockMovedQueue();
     const seq = (stmt(db, 'SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
