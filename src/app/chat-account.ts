@@ -32,6 +32,28 @@ export interface ChatSession {
  * Connects as an agent, replays what was missed into the store (or refetches the history after a
  * reset or on first contact), and returns the live client.
  */
+/**
+ * Checks that the relay answers and takes the token, storing nothing: the first `sync` imports
+ * the relay's events and says how many (`account add` used to import them silently, so that
+ * sync then reported "0 new").
+ */
+export async function verifyChat(ctx: AppContext, account: ChatAccount): Promise<void> {
+  let token: string;
+  try {
+    token = await resolveSecret(account.token, ctx.env);
+  } catch (err) {
+    throw new RelayError(`account ${account.name}: ${(err as Error).message}`, 'auth');
+  }
+  const client = new RelayClient({ url: account.url, token, name: account.agentName ?? ctx.settings.get('agent').name, reconnect: false, onEvent: () => {} });
+  try {
+    await client.start();
+  } catch (err) {
+    throw new RelayError(`account ${account.name}: ${(err as Error).message}`, (err as RelayError).code ?? 'network');
+  } finally {
+    await client.close();
+  }
+}
+
 export async function connectChat(ctx: AppContext, account: ChatAccount, reconnect: boolean): Promise<ChatSession> {
   let token: string;
   try {

@@ -51,6 +51,28 @@ describe('chat channel from the CLI', () => {
   }
   const chats = () => cli.json<Item[]>(['list', '--channel', 'chat', '--status', 'all']);
 
+  it('the first sync after adding an account counts the chat events it imports (account add stores nothing) — issue 12.11', async () => {
+    const r = await startTestRelay();
+    const other = makeCli({ ATTEND_TEST_TOKEN: r.relay.agentToken });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const h = await visitor(r.relay.url, { name: `Early ${i}` });
+        h.client.send({ t: 'send', id: key('e'), d: { body: `before the account ${i}` } });
+        await h.client.next('sent');
+        h.client.close();
+      }
+      expect((await other.run(['account', 'add', 'chat', 'web', '--url', `ws://127.0.0.1:${r.relay.port}`, '--token-env', 'ATTEND_TEST_TOKEN'])).code).toBe(0);
+      expect(await other.json<unknown[]>(['list', '--status', 'all'])).toHaveLength(0);
+      const s = await other.run(['sync']);
+      const n = Number(/web: (\d+) new chat event/.exec(s.stdout)?.[1]);
+      expect(n).toBeGreaterThanOrEqual(6); // 3 conversations opened, 3 messages
+      expect(await other.json<unknown[]>(['list', '--status', 'all'])).toHaveLength(3);
+    } finally {
+      other.cleanup();
+      await r.dispose();
+    }
+  });
+
   it('an unreachable relay is one error line from sync, not two (issue 12.11)', async () => {
     const other = makeCli({ ATTEND_TEST_TOKEN: 'x' });
     try {

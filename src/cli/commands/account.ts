@@ -163,9 +163,8 @@ export function registerAccount(program: Command): void {
       await withContext(async (ctx) => {
         if (ctx.settings.get('accounts').some((a) => a.name === name)) throw new CliError(`account ${name} exists already (remove it first)`);
         if (o.verify) {
-          const { connectChat } = await import('../../app/chat-account.js');
-          const { client } = await connectChat(ctx, acc, false);
-          await client.close();
+          const { verifyChat } = await import('../../app/chat-account.js');
+          await verifyChat(ctx, acc);
         }
         ctx.settings.set('accounts', [...ctx.settings.get('accounts'), acc]);
         makeOutput(Boolean(o.json)).data(describeAccount(acc), () => `added chat account ${name} (${acc.url})`);
