@@ -220,7 +220,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       largestServiceGapMs: largestGap,
     };
   } finally {
-    for (const p of parts) await p.stop().catch(() => {});
+    await Promise.all(parts.map((p) => p.stop().catch(() => {})));
     await smtp.stop().catch(() => {});
     await dovecot.stop().catch(() => {});
     relayCli.cleanup();

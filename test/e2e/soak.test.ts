@@ -16,6 +16,6 @@ describeWithDovecot('soak (short)', () => {
     // The run really exercised something: messages flowed and processes died.
     expect(report.messages.chatAcked).toBeGreaterThan(20);
     expect(report.messages.emails).toBeGreaterThan(5);
-    expect(Object.values(report.kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
+    expect(Object.values(report.kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
   });
 });
