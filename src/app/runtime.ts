@@ -6,7 +6,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { chatAccounts, emailAccounts } from '../config/accounts.js';
 import type { Account, ChatAccount, EmailAccount } from '../config/settings.js';
-import { resolvePaths } from '../config/paths.js';
+import { privateFile, resolvePaths } from '../config/paths.js';
 import type { Channel } from '../domain/types.js';
 import { wakeSnoozed } from '../store/conversations.js';
 import { type OutboxCounts, outboxCounts, requeueFailed } from '../store/outbox.js';
@@ -84,6 +84,12 @@ export class Runtime extends EventEmitter {
     super();
     this.policy = policy;
     this.logFile = path.join(resolvePaths(ctx.env).data, 'console.log');
+    // It names customers and accounts: private, also when an older attend created it 0644.
+    try {
+      privateFile(this.logFile);
+    } catch {
+      // a read-only or full disk: logging still goes to memory
+    }
     this.channelEvents = new ChannelEventLog(ctx.db, ctx.now, (l) => this.log(l), this.stop.signal);
     this.slaAlerter = new SlaAlerter(ctx.db, ctx.now);
   }

@@ -55,6 +55,21 @@ describe('attend relay (built binary)', () => {
     }
   });
 
+  it('names a data folder other users can read, and keeps relay.db private in it (issue 12.8)', async () => {
+    chmodSync(cli.home, 0o755);
+    const child = spawn(process.execPath, [BIN, 'relay', '--port', '0'], { env: cli.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    try {
+      for (let i = 0; i < 200 && !/<script src=/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toMatch(/can be read by other users \(mode 755\).*chmod 700/);
+      expect(statSync(path.join(cli.home, 'relay.db')).mode & 0o777).toBe(0o600);
+    } finally {
+      child.kill('SIGKILL');
+      chmodSync(cli.home, 0o700);
+    }
+  });
+
   it('says so in one line when the port is in use, or the arguments are wrong', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -96,6 +96,10 @@ export function registerRelay(program: Command): void {
         if (e.syscall === 'listen' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') throw listenError(e, o.host, port);
         throw err;
       }
+      // relay.db and relay-token are private (0600) whatever the folder; say so if others can read it.
+      const { exposedFolder, resolvePaths } = await import('../../config/paths.js');
+      const exposed = exposedFolder(resolvePaths(process.env).data);
+      if (exposed) process.stderr.write(`${stamp()} ${exposed}\n`);
       // Listening on every interface: the bound address is no URL a website can use.
       const wildcard = ['0.0.0.0', '::', '[::]'].includes(o.host);
       const base = publicUrl ?? (wildcard ? `http://${hostname()}:${relayServer.port}` : relayServer.url);
