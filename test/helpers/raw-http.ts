@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { SUBPROTOCOL } from '../../src/adapters/chat/wire.js';
+import { seeded } from './random.js';
 
 export interface RawAnswer {
   /** The status code of the first response, or null when none came. */
@@ -63,18 +64,6 @@ export function upgradeHeaders(origin = 'http://localhost:8080'): string[] {
 /** A request as raw text: request line, Host, the given headers, blank line, body. */
 export function rawHttp(method: string, target: string, headers: string[], body = '', host = '127.0.0.1'): string {
   return `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n${body}`;
-}
-
-/** mulberry32: a small seeded PRNG, so a failing fuzz run can be replayed exactly. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One fuzz request: what was sent (latin1 bytes) and a short label for failure messages. */
