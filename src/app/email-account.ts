@@ -9,7 +9,7 @@ import type { AppContext } from './context.js';
 import { threadedSink } from './sync-sink.js';
 import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
-import { pendingOutbox } from '../store/outbox.js';
+import { hasPendingOutbox } from '../store/outbox.js';
 import { recountAfterFlush } from './failed-reply.js';
 import { describeFirstSync, type FirstSyncSummary, firstSyncSummary } from './first-sync.js';
 import { currentPolicy } from './policy.js';
@@ -166,7 +166,7 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
             // after the retry wait, whoever queued it.
             if (retryIn === null) {
               replyWatch = setInterval(() => {
-                if (pendingOutbox(ctx.db, account.name).length === 0) return;
+                if (!hasPendingOutbox(ctx.db, account.name)) return;
                 clearInterval(replyWatch);
                 setTimeout(resolve, outboxRetry).unref();
               }, 1000);

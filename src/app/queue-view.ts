@@ -1,28 +1,10 @@
 // Reads the queue as the policy sees it (Ranked items), from the ranks cached in the store.
-import type { Channel, Priority } from '../domain/types.js';
 import type { QueueFacts, Ranked } from '../policy/queue.js';
 import { timeLeftLabel } from '../policy/queue.js';
 import { timeLeft as businessTimeLeft } from '../policy/business-hours.js';
 import { calendarOf, type SlaSettings } from '../policy/sla.js';
 import type { Db } from '../store/db.js';
-import { readInQueueOrder } from '../store/queue-order.js';
-import { stmt } from '../store/statements.js';
-
-interface Row {
-  id: number;
-  channel: Channel;
-  priority: Priority;
-  waiting_since: number | null;
-  first_response_at: number | null;
-  last_message_at: number | null;
-  due_at: number | null;
-  vip: number;
-  rank_reasons: string;
-  queue_key: number;
-  backlog_slot: number;
-}
-
-const COLUMNS = 'c.id, c.channel, c.priority, c.waiting_since, c.first_response_at, c.last_message_at, c.due_at, c.vip, c.rank_reasons, c.queue_key, c.backlog_slot';
+import { type RankedRow as Row, rankedRow, waitingRows } from '../store/ranked-rows.js';
 
 function toRanked(r: Row, now: number, sla?: SlaSettings): Ranked<QueueFacts> {
   const timeLeft = r.due_at === null ? null : r.due_at - now;
@@ -57,19 +39,12 @@ function toRanked(r: Row, now: number, sla?: SlaSettings): Ranked<QueueFacts> {
  * from). With `sla`, time left is also counted in its business hours (openLeft).
  */
 export function waitingQueue(db: Db, now: number, limit = 1000, sla?: SlaSettings): Ranked<QueueFacts>[] {
-  const rows = readInQueueOrder<Row>(db, {
-    select: `SELECT ${COLUMNS} FROM conversations c`,
-    from: 'FROM conversations c',
-    where: "c.status = 'open' AND c.waiting_since IS NOT NULL",
-    args: [],
-    now,
-    limit,
-  });
+  const rows = waitingRows(db, now, limit);
   return rows.map((r) => toRanked(r, now, sla));
 }
 
 export function rankedOne(db: Db, id: number, now: number, sla?: SlaSettings): Ranked<QueueFacts> | undefined {
-  const r = stmt(db, `SELECT ${COLUMNS} FROM conversations c WHERE c.id = ?`).get(id) as Row | undefined;
+  const r = rankedRow(db, id);
   return r ? toRanked(r, now, sla) : undefined;
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { chatAccounts, emailAccounts } from '../config/accounts.js';
 import type { Account, ChatAccount, EmailAccount } from '../config/settings.js';
 import { privateFile, resolvePaths } from '../config/paths.js';
+import { settingsFiles, stampOf } from '../config/settings-open.js';
 import type { Channel } from '../domain/types.js';
 import { wakeSnoozed } from '../store/conversations.js';
 import { type OutboxCounts, outboxCounts, requeueFailed } from '../store/outbox.js';
@@ -180,6 +181,7 @@ export class Runtime extends EventEmitter {
   private channelsStarted = false;
   private builtinChat: string | null = null;
   private lastReconcile = 0;
+  private settingsStamp = '';
 
   private watcherSignal(name: string, account: unknown): AbortSignal {
     const stop = new AbortController();
@@ -228,6 +230,10 @@ export class Runtime extends EventEmitter {
    * the console runs: start, restart or stop their watchers — no restart of the console.
    */
   private reconcileAccounts(): void {
+    // A stat, not a read of the file, while nothing changed (every 2 s for as long as the console runs).
+    const stamp = stampOf(settingsFiles(this.ctx.env).file);
+    if (stamp === this.settingsStamp) return;
+    this.settingsStamp = stamp;
     let wanted: Account[];
     try {
       wanted = [...emailAccounts(this.ctx.settings), ...chatAccounts(this.ctx.settings)];

@@ -84,6 +84,11 @@ const toItem = (r: OutboxRow): OutboxItem => ({
   lastError: r.last_error,
 });
 
+/** Whether an account has email replies that still need work (an index probe, for a watcher's poll). */
+export function hasPendingOutbox(db: Db, account: string): boolean {
+  return stmt(db, "SELECT 1 FROM outbox WHERE account = ? AND kind = 'email' AND state IN ('queued', 'sending', 'accepted') LIMIT 1").get(account) !== undefined;
+}
+
 /** Items that still need work for an account, oldest first. */
 export function pendingOutbox(db: Db, account: string): OutboxItem[] {
   const rows = stmt(db, "SELECT * FROM outbox WHERE account = ? AND kind = 'email' AND state IN ('queued', 'sending', 'accepted') ORDER BY id")
