@@ -14,7 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
-import { SUBPROTOCOL } from '../src/adapters/chat/wire.js';
+import { SUBPROTOCOL } from '../src/protocol/wire.js';
 
 export interface PhaseResult {
   /** Offered aggregate rate (messages/s); 0 for the closed-loop maximum. */

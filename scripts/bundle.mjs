@@ -19,7 +19,7 @@ rmSync('dist', { recursive: true, force: true });
 
 const result = await build({
   ...nodeBundle,
-  entryPoints: { main: 'src/cli/entry.ts', 'backfill-worker': 'src/app/backfill-worker.ts', 'store-worker': 'src/app/store-worker.ts' },
+  entryPoints: { main: 'src/cli/entry.ts', 'backfill-worker': 'src/app/email/backfill-worker.ts', 'store-worker': 'src/app/email/store-worker.ts' },
   outdir: OUT,
   splitting: true,
   chunkNames: 'chunk-[hash]',

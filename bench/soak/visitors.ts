@@ -3,7 +3,7 @@
  * dropped socket the visitor reconnects with its token (resuming after the last seq it saw) and
  * retries the same idempotency key. A message counts as acknowledged only once `sent` came back.
  */
-import type { Frame } from '../../src/adapters/chat/wire.js';
+import type { Frame } from '../../src/protocol/wire.js';
 import { type Client, key, visitor } from '../../test/helpers/relay.js';
 import { sleep } from './rng.js';
 

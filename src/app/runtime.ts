@@ -13,20 +13,20 @@ import { wakeSnoozed } from '../store/conversations.js';
 import { type OutboxCounts, outboxCounts, requeueFailed } from '../store/outbox.js';
 import type { AppContext } from './context.js';
 import type { PolicySettings } from '../config/policy-settings.js';
-import { currentPolicy, prepareQueue } from './policy.js';
-import { refreshRanks } from './ranks.js';
+import { currentPolicy, prepareQueue } from './queue/policy.js';
+import { refreshRanks } from './queue/ranks.js';
 import { anyBacklog, markBacklog } from '../store/ranks.js';
 import { getDraft, putDraft } from '../store/drafts.js';
 import { stmt } from '../store/statements.js';
 import { safeLine, safeText } from '../domain/sanitize.js';
-import { type Action, applyAction, parseTagInput } from './conversation-actions.js';
-import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './templates.js';
+import { type Action, applyAction, parseTagInput } from './conversations/actions.js';
+import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './conversations/templates.js';
 import { getConversation } from '../store/conversations.js';
-import { ChannelEventLog } from './channel-events.js';
-import { HookRunner } from './hook-runner.js';
-import { SlaAlerter } from './sla-alerts.js';
-import { chatHoursOf } from './chat-hours.js';
-import { recountAnswers } from './failed-reply.js';
+import { ChannelEventLog } from './channels/channel-events.js';
+import { HookRunner } from './automation/hook-runner.js';
+import { SlaAlerter } from './automation/sla-alerts.js';
+import { chatHoursOf } from './chat/chat-hours.js';
+import { recountAnswers } from './conversations/failed-reply.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
@@ -145,8 +145,8 @@ export class Runtime extends EventEmitter {
   }
 
   private async startChannels(startRelay: boolean): Promise<void> {
-    const { builtinRelay, builtinChatAccount } = await import('./chat-account.js');
-    await import('./email-account.js'); // loaded before the watchers start, as before
+    const { builtinRelay, builtinChatAccount } = await import('./chat/chat-account.js');
+    await import('./email/email-account.js'); // loaded before the watchers start, as before
     const signal = this.stop.signal;
     if (signal.aborted) return; // closed (q right after start) while the modules were loading
     this.hooks = new HookRunner(this.ctx);
@@ -194,7 +194,7 @@ export class Runtime extends EventEmitter {
     const signal = this.watcherSignal(a.name, a);
     this.setState(a.name, 'email', 'connecting');
     this.tasks.push(
-      import('./email-account.js').then(({ watchAccount }) =>
+      import('./email/email-account.js').then(({ watchAccount }) =>
         watchAccount(this.ctx, a, {
           signal,
           onState: (s, d) => {
@@ -212,7 +212,7 @@ export class Runtime extends EventEmitter {
     const signal = this.watcherSignal(a.name, a);
     this.setState(a.name, 'chat', 'connecting');
     this.tasks.push(
-      import('./chat-account.js').then(({ watchChat }) =>
+      import('./chat/chat-account.js').then(({ watchChat }) =>
         watchChat(this.ctx, a, signal, {
           onState: (s, d) => {
             if (!signal.aborted) this.setState(a.name, 'chat', s, d);
@@ -368,7 +368,7 @@ export class Runtime extends EventEmitter {
   /** Queues a reply durably, then has it sent now (chat: by the live connection; email: a fresh SMTP session). */
   /** Queues durably, then sends now (chat: by the live connection; email: a fresh SMTP session). */
   async reply(conversationId: number, body: string): Promise<{ state: 'queued' | 'sent' | 'failed'; error: string | null }> {
-    const { queueReply } = await import('./replies.js');
+    const { queueReply } = await import('./conversations/replies.js');
     const queued = queueReply(this.ctx, conversationId, body);
     this.check();
     if (queued.channel === 'chat') {
@@ -376,7 +376,7 @@ export class Runtime extends EventEmitter {
       const connected = [...this.channels.values()].some((c) => c.account === queued.account.name && c.state === 'online');
       return { state: 'queued', error: connected ? null : 'the relay is not connected; it goes out when it is' };
     }
-    const { sendNow } = await import('./send-now.js');
+    const { sendNow } = await import('./conversations/send-now.js');
     const r = await sendNow(this.ctx, queued.account, queued.item.id);
     if (r.error && r.state !== 'sent' && r.state !== 'accepted') this.log(`reply to #${conversationId}: ${r.error}`);
     this.check();
@@ -396,7 +396,7 @@ export class Runtime extends EventEmitter {
 
   /** Focus mode's honest line to a waiting chat visitor; it does not count as a response. */
   async notice(conversationId: number, text: string): Promise<void> {
-    const { queueReply } = await import('./replies.js');
+    const { queueReply } = await import('./conversations/replies.js');
     queueReply(this.ctx, conversationId, text, { automatic: true });
     this.kick.dispatchEvent(new Event('kick'));
     this.check();
@@ -418,8 +418,8 @@ export class Runtime extends EventEmitter {
 
   /** The stats report of the last 7 days, as `attend stats` prints it. */
   async stats(width: number): Promise<string[]> {
-    const { loadStats } = await import('./stats.js');
-    const { statsText } = await import('./stats-report.js');
+    const { loadStats } = await import('./stats/stats.js');
+    const { statsText } = await import('./stats/stats-report.js');
     const now = this.ctx.now();
     return statsText(await loadStats(this.ctx, { from: now - 7 * 86_400_000 }), width).split('\n');
   }
@@ -439,7 +439,7 @@ export class Runtime extends EventEmitter {
         const account = emailAccounts(this.ctx.settings).find((a) => a.name === conv.account);
         const pending = this.ctx.db.prepare("SELECT id FROM outbox WHERE conversation_id = ? AND state = 'queued'").all(conversationId) as Array<{ id: number }>;
         if (account) {
-          const { sendNow } = await import('./send-now.js');
+          const { sendNow } = await import('./conversations/send-now.js');
           for (const p of pending) await sendNow(this.ctx, account, p.id);
         }
         this.check();

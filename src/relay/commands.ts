@@ -3,7 +3,7 @@
 // third — whoever hears of an event can rely on it being stored, and a client that got its
 // `sent` can rely on never seeing a duplicate.
 import { randomUUID } from 'node:crypto';
-import { type ChatMessage, type EventData, type Frame, MAX_HISTORY_LIMIT, type SentData } from '../adapters/chat/wire.js';
+import { type ChatMessage, type EventData, type Frame, MAX_HISTORY_LIMIT, type SentData } from '../protocol/wire.js';
 import type { RelayCore } from './core.js';
 import { eventFrame } from './fanout.js';
 import { rateLimited, targetConversation } from './guards.js';

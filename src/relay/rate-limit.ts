@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 // Rate limits and their defaults (PROTOCOL.md, "Liveness, limits, errors"). Keyed by visitor id or
 // IP rather than by socket, so reconnecting does not refill anything. Time is passed in (tests).
-import { MAX_BODY_CHARS } from '../adapters/chat/wire.js';
+import { MAX_BODY_CHARS } from '../protocol/wire.js';
 
 export interface RelayLimits {
   /** Longest message body, in UTF-16 code units (what a browser's maxlength counts). */

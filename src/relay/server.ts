@@ -8,7 +8,7 @@ import { clientAddress } from './client-address.js';
 import { FloodLog } from './flood-log.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../adapters/chat/wire.js';
+import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../protocol/wire.js';
 import { bearerMatches, loadOrCreateAgentToken } from './agent-token.js';
 import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';

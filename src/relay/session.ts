@@ -2,7 +2,7 @@
 // leave the relay (so the slow-consumer rule is applied to every frame).
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { CLOSE, type ErrorCode } from '../adapters/chat/wire.js';
+import { CLOSE, type ErrorCode } from '../protocol/wire.js';
 
 export type Role = 'visitor' | 'agent';
 

@@ -1,6 +1,6 @@
 // Checks on the fields of client frames. Each returns the cleaned value or the error to send;
 // nothing from a client reaches the store or another client unchecked.
-import { type ErrorCode, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PAGE_CHARS } from '../adapters/chat/wire.js';
+import { type ErrorCode, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PAGE_CHARS } from '../protocol/wire.js';
 import { safeLine } from '../domain/sanitize.js';
 
 export type Check<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };

@@ -3,7 +3,7 @@
 // touches the network. Keys come from keys/keymap.ts; every command is a case in `run` below.
 import { Box, type Key, Text, useApp, useStdout } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { FocusSession } from '../app/focus-session.js';
+import { FocusSession } from '../app/queue/focus-session.js';
 import type { Runtime } from '../app/runtime.js';
 import type { Digest } from '../policy/focus.js';
 import { ConversationPane } from './components/ConversationPane.js';

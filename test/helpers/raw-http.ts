@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { SUBPROTOCOL } from '../../src/adapters/chat/wire.js';
+import { SUBPROTOCOL } from '../../src/protocol/wire.js';
 import { seeded } from './random.js';
 
 export interface RawAnswer {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { type Frame, SUBPROTOCOL, type Welcome } from '../../src/adapters/chat/wire.js';
+import { type Frame, SUBPROTOCOL, type Welcome } from '../../src/protocol/wire.js';
 import { type Relay, type RelayOptions, startRelay } from '../../src/relay/server.js';
 
 export interface TestRelay {

@@ -1,7 +1,7 @@
 // attend.chat.v1 over real sockets: handshake, every frame type, fan-out, errors, limits.
 // Resume, restart and idempotency across connections: relay-resume.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventData, Frame } from '../../src/adapters/chat/wire.js';
+import type { EventData, Frame } from '../../src/protocol/wire.js';
 import { agent, connect, key, refusedStatus, startTestRelay, type TestRelay, visitor } from '../helpers/relay.js';
 
 type Ev = Frame<'event', EventData> & { d: EventData; seq: number };

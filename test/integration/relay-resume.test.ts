@@ -1,7 +1,7 @@
 // Nothing lost, nothing twice: resume after a killed socket, idempotent sends, restarts on the
 // same store, reset when a cursor cannot be resumed, visitors coming back with their token.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventData, Frame } from '../../src/adapters/chat/wire.js';
+import type { EventData, Frame } from '../../src/protocol/wire.js';
 import { RelayStore } from '../../src/relay/relay-store.js';
 import { agent, key, startTestRelay, type TestRelay, visitor } from '../helpers/relay.js';
 

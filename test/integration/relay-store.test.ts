@@ -5,7 +5,7 @@ import { closeSync, fstatSync, mkdtempSync, openSync, renameSync, rmSync, writeS
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventData } from '../../src/adapters/chat/wire.js';
+import type { EventData } from '../../src/protocol/wire.js';
 import { Buckets, WindowCounter } from '../../src/relay/rate-limit.js';
 import { KEY_TTL_MS, RelayStore } from '../../src/relay/relay-store.js';
 

@@ -4,7 +4,7 @@ import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newTemplateText } from '../../src/app/templates.js';
+import { newTemplateText } from '../../src/app/conversations/templates.js';
 import { getConversation } from '../../src/store/conversations.js';
 import { appendEvent } from '../../src/store/events.js';
 import { type Cli, makeCli } from '../helpers/cli.js';

@@ -1,8 +1,8 @@
 // Business hours through the policy: settings → calendars, due times (sla.ts and the store's cached
 // ranks), SLA alert lead times, and stats all count the same open time.
 import { describe, expect, it } from 'vitest';
-import { rankerForNew, refreshRanks } from '../../src/app/ranks.js';
-import { announceSlaAlerts, slaAlertFor } from '../../src/app/sla-alerts.js';
+import { rankerForNew, refreshRanks } from '../../src/app/queue/ranks.js';
+import { announceSlaAlerts, slaAlertFor } from '../../src/app/automation/sla-alerts.js';
 import { policyFingerprint, policyFromSettings } from '../../src/config/policy-settings.js';
 import type { IncomingEmail } from '../../src/domain/types.js';
 import { DEFAULT_SLA, dueAt, type SlaFacts } from '../../src/policy/sla.js';

@@ -101,7 +101,7 @@ describe('ingestChatEvent', () => {
 describe('a typed address earns nothing', () => {
   it('neither VIP nor a priority rule matches an address a visitor only typed; the real sender gets both', async () => {
     const { consoleHome } = await import('../helpers/console-home.js');
-    const { prepareQueue } = await import('../../src/app/policy.js');
+    const { prepareQueue } = await import('../../src/app/queue/policy.js');
     const home = await consoleHome({
       sla: { vip: { match: ['boss@big.test'] } },
       priority: { rules: [{ name: 'big client', from: ['boss@big.test'], priority: 'urgent' }] },

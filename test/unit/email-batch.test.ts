@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitBatch } from '../../src/app/email-batch.js';
+import { commitBatch } from '../../src/app/email/email-batch.js';
 import { openDb } from '../../src/store/db.js';
 import { getCursor } from '../../src/store/sync-state.js';
 import { incomingEmail, SUPPORT } from '../helpers/fixtures.js';

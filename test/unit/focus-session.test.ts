@@ -1,8 +1,8 @@
 // A focus session over a real store: what it shows next, how it sorts new activity, the queue
 // notice for waiting chat visitors (once, with their place), and the events kept for metrics.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FocusSession } from '../../src/app/focus-session.js';
-import { prepareQueue } from '../../src/app/policy.js';
+import { FocusSession } from '../../src/app/queue/focus-session.js';
+import { prepareQueue } from '../../src/app/queue/policy.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 import { type ConsoleHome, consoleHome } from '../helpers/console-home.js';
 
@@ -36,7 +36,7 @@ describe('FocusSession', () => {
     expect(s.observe()).toHaveLength(0); // nothing new, nothing twice
 
     // The notice goes out like any chat reply but does not stop the visitor's response clock.
-    const { queueReply } = await import('../../src/app/replies.js');
+    const { queueReply } = await import('../../src/app/conversations/replies.js');
     const waitingBefore = home.ctx.db.prepare('SELECT waiting_since, first_response_at FROM conversations WHERE id = ?').get(second);
     queueReply(home.ctx, second, notices[0]?.text ?? '', { automatic: true });
     expect(home.ctx.db.prepare('SELECT waiting_since, first_response_at FROM conversations WHERE id = ?').get(second)).toEqual(waitingBefore);

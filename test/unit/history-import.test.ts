@@ -1,9 +1,9 @@
 // An account's first sync imports what predates its open window as history: outside the queue,
 // announced to no one, counted nowhere; live mail and fresh mail are as before.
 import { describe, expect, it } from 'vitest';
-import { commitBatch, prepareBatch } from '../../src/app/email-batch.js';
-import { describeFirstSync } from '../../src/app/first-sync.js';
-import { refreshRanks } from '../../src/app/ranks.js';
+import { commitBatch, prepareBatch } from '../../src/app/email/email-batch.js';
+import { describeFirstSync } from '../../src/app/email/first-sync.js';
+import { refreshRanks } from '../../src/app/queue/ranks.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 import { arrivalTime, describeOpenWindow, historyCutoff, normalizeOpenWindow, parseOpenWindow } from '../../src/domain/open-window.js';
 import type { IncomingEmail } from '../../src/domain/types.js';

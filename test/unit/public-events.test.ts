@@ -1,7 +1,7 @@
 // The public event stream: which stored events are printed under which name, what a bot gets with
 // each (conversation, message text), how watchers and hooks follow the log.
 import { describe, expect, it } from 'vitest';
-import { ChannelEventLog } from '../../src/app/channel-events.js';
+import { ChannelEventLog } from '../../src/app/channels/channel-events.js';
 import { eventLine } from '../../src/cli/commands/watch.js';
 import { type LoggedEvent, PUBLIC_EVENT_TYPES, type PublicEvent, publicTypeOf, toPublicEvent } from '../../src/domain/public-events.js';
 import type { IncomingEmail } from '../../src/domain/types.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rankerForNew, refreshRanks } from '../../src/app/ranks.js';
+import { rankerForNew, refreshRanks } from '../../src/app/queue/ranks.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 import type { IncomingEmail } from '../../src/domain/types.js';
 import { orderQueue, type QueueFacts } from '../../src/policy/queue.js';

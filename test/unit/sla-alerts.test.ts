@@ -1,8 +1,8 @@
 // sla.warning / sla.breached: once per waiting message and due time, on a fake clock; a restart or
 // a second watcher never announces again; due times from before the store was first watched never.
 import { describe, expect, it } from 'vitest';
-import { refreshRanks } from '../../src/app/ranks.js';
-import { announceSlaAlerts, slaAlertFor } from '../../src/app/sla-alerts.js';
+import { refreshRanks } from '../../src/app/queue/ranks.js';
+import { announceSlaAlerts, slaAlertFor } from '../../src/app/automation/sla-alerts.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 import type { IncomingEmail } from '../../src/domain/types.js';
 import { type Db, openDb } from '../../src/store/db.js';

@@ -1,6 +1,6 @@
 // Stats from a fixture event log whose answers were worked out by hand (in the comments below).
 import { describe, expect, it } from 'vitest';
-import { bar, formatSpan, statsCsv, statsText } from '../../src/app/stats-report.js';
+import { bar, formatSpan, statsCsv, statsText } from '../../src/app/stats/stats-report.js';
 import type { Channel } from '../../src/domain/types.js';
 import { computeStats, percentile, STATS_EVENT_TYPES, type StatsEvent } from '../../src/policy/stats.js';
 import { chatConversation } from '../../src/store/chat-ingest.js';

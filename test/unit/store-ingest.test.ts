@@ -6,7 +6,7 @@ import { conversationMessages, getConversation, listConversations, setStatus, wa
 import { ingestEmail } from '../../src/store/ingest.js';
 import { eventsSince } from '../../src/store/events.js';
 import { incomingEmail, SUPPORT } from '../helpers/fixtures.js';
-import { refreshRanks } from '../../src/app/ranks.js';
+import { refreshRanks } from '../../src/app/queue/ranks.js';
 import { policyFromSettings } from '../../src/config/policy-settings.js';
 
 const ME = SUPPORT;

@@ -15,7 +15,7 @@ import {
   TemplateError,
   templatesDir,
   templateVariables,
-} from '../../src/app/templates.js';
+} from '../../src/app/conversations/templates.js';
 
 const parse = (text: string) => parseTemplate('t', '/x/t.md', text);
 const VARS = conversationVars({ id: 42, subject: 'Refund', customer: { name: 'Ann', email: 'ann@cust.test' } }, 'Sam');

@@ -18,7 +18,7 @@ import {
   type SentData,
   type TypingData,
   type Welcome,
-} from './wire.js';
+} from '../../protocol/wire.js';
 
 export interface RelayClientOptions {
   /** ws:// or wss:// base URL of the relay. */

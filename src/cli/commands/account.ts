@@ -121,7 +121,7 @@ export function registerAccount(program: Command): void {
         if (o.verify) {
           // Loaded on demand: the network libraries are heavy and most commands never need them.
           const { ImapSession } = await import('../../adapters/email/imap-session.js');
-          const { credentials } = await import('../../app/email-account.js');
+          const { credentials } = await import('../../app/email/email-account.js');
           const creds = await credentials(ctx, acc);
           const session = await ImapSession.connect(creds.imap, { timeoutMs: 15_000 });
           try {
@@ -163,7 +163,7 @@ export function registerAccount(program: Command): void {
       await withContext(async (ctx) => {
         if (ctx.settings.get('accounts').some((a) => a.name === name)) throw new CliError(`account ${name} exists already (remove it first)`);
         if (o.verify) {
-          const { verifyChat } = await import('../../app/chat-account.js');
+          const { verifyChat } = await import('../../app/chat/chat-account.js');
           await verifyChat(ctx, acc);
         }
         ctx.settings.set('accounts', [...ctx.settings.get('accounts'), acc]);

@@ -22,7 +22,7 @@ async function onConversation(
     if (!before) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
     const message = fn(ctx, id);
     if (mirror && before.channel === 'chat') {
-      const { mirrorChatStatus } = await import('../../app/chat-account.js');
+      const { mirrorChatStatus } = await import('../../app/chat/chat-account.js');
       const warning = await mirrorChatStatus(ctx, id, mirror);
       if (warning) process.stderr.write(`attend: ${warning}\n`);
     }
@@ -130,8 +130,8 @@ export function registerActions(program: Command): void {
       const id = conversationId(idArg);
       await withContext(async (ctx) => {
         if (!getConversation(ctx.db, id)) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
-        const { applyAction } = await import('../../app/conversation-actions.js');
-        const { prepareQueue } = await import('../../app/policy.js');
+        const { applyAction } = await import('../../app/conversations/actions.js');
+        const { prepareQueue } = await import('../../app/queue/policy.js');
         const line = await applyAction(ctx, id, { kind: 'priority', priority: priority === 'auto' ? null : (priority as Priority) });
         await prepareQueue(ctx, ctx.settings);
         makeOutput(Boolean(o.json)).data(getConversation(ctx.db, id), () => line);

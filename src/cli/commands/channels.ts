@@ -14,7 +14,7 @@ export interface Channels {
 }
 
 export async function channelsToRun(ctx: AppContext, only?: string): Promise<Channels> {
-  const { builtinChatAccount } = await import('../../app/builtin-relay.js');
+  const { builtinChatAccount } = await import('../../app/chat/builtin-relay.js');
   let email = emailAccounts(ctx.settings);
   let chat = chatAccounts(ctx.settings);
   const local = builtinChatAccount(ctx.env);

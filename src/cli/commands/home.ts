@@ -11,7 +11,7 @@ import { getConversation } from '../../store/conversations.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { CliError } from '../exit-codes.js';
 import { stopOnSignals } from '../run.js';
-import { chatHoursOf } from '../../app/chat-hours.js';
+import { chatHoursOf } from '../../app/chat/chat-hours.js';
 
 export function registerHome(program: Command, opts: { runsConsole: boolean; consoleOptions: boolean }): void {
   if (!opts.consoleOptions) return;
@@ -38,8 +38,8 @@ export function registerHome(program: Command, opts: { runsConsole: boolean; con
 }
 
 async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
-  const { builtinRelay, builtinChatAccount, watchChat } = await import('../../app/chat-account.js');
-  const { watchAccount } = await import('../../app/email-account.js');
+  const { builtinRelay, builtinChatAccount, watchChat } = await import('../../app/chat/chat-account.js');
+  const { watchAccount } = await import('../../app/email/email-account.js');
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const stopped = stopOnSignals();
 

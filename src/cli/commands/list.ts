@@ -4,7 +4,7 @@ import type { Channel, Status } from '../../domain/types.js';
 import { UsageError } from '../exit-codes.js';
 import { age, cell, makeOutput, terminalWidth } from '../output.js';
 import { withContext } from '../run.js';
-import { prepareQueue } from '../../app/policy.js';
+import { prepareQueue } from '../../app/queue/policy.js';
 import { timeLeftCell } from '../../policy/queue.js';
 import { fitLabel, rowText } from '../../domain/labels.js';
 

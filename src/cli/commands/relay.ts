@@ -64,7 +64,7 @@ export function registerRelay(program: Command): void {
     .action(async (o: RelayFlags) => {
       const port = parsePort(o.port);
       const publicUrl = parsePublicUrl(o.publicUrl);
-      const { chatHoursForRelay, describeChatHours } = await import('../../app/chat-hours.js');
+      const { chatHoursForRelay, describeChatHours } = await import('../../app/chat/chat-hours.js');
       let chatHours: Awaited<ReturnType<typeof chatHoursForRelay>>;
       try {
         chatHours = await chatHoursForRelay(o.hours, process.env);

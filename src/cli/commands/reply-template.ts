@@ -1,7 +1,7 @@
 // The --template / --var side of `attend reply`: option checks up front, template errors as usage errors (exit 2).
 import type { AppContext } from '../../app/context.js';
-import type { PreparedTemplateReply } from '../../app/template-reply.js';
-import { TemplateError, parseVarAssignments } from '../../app/templates.js';
+import type { PreparedTemplateReply } from '../../app/conversations/template-reply.js';
+import { TemplateError, parseVarAssignments } from '../../app/conversations/templates.js';
 import { UsageError } from '../exit-codes.js';
 import type { BodyOptions } from './body.js';
 
@@ -18,7 +18,7 @@ export function templateOptions(o: BodyOptions & { template?: string; var?: stri
 
 /** Renders the template for the conversation; nothing is queued yet. */
 export async function prepareTemplate(ctx: AppContext, id: number, name: string, vars: Record<string, string>): Promise<PreparedTemplateReply> {
-  const { prepareTemplateReply } = await import('../../app/template-reply.js');
+  const { prepareTemplateReply } = await import('../../app/conversations/template-reply.js');
   return asUsageError(() => prepareTemplateReply(ctx, id, name, vars));
 }
 

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import type { QueuedReply } from '../../app/replies.js';
+import type { QueuedReply } from '../../app/conversations/replies.js';
 import { setStatus } from '../../store/conversations.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
 import { withContext } from '../run.js';
 import { type BodyOptions, readBody } from './body.js';
 import { prepareTemplate, templateOptions } from './reply-template.js';
-import type { PreparedTemplateReply } from '../../app/template-reply.js';
+import type { PreparedTemplateReply } from '../../app/conversations/template-reply.js';
 import { conversationId } from './ids.js';
 
 export function registerReply(program: Command): void {
@@ -28,7 +28,7 @@ export function registerReply(program: Command): void {
       const body = o.template === undefined ? await readBody(o) : '';
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
-        const { NotFoundError, queueReply } = await import('../../app/replies.js');
+        const { NotFoundError, queueReply } = await import('../../app/conversations/replies.js');
         let queued: QueuedReply;
         let prepared: PreparedTemplateReply | null = null;
         try {
@@ -40,7 +40,7 @@ export function registerReply(program: Command): void {
           if (err instanceof CliError) throw err;
           throw new CliError((err as Error).message);
         }
-        const { sendNow, sendChatNow } = await import('../../app/send-now.js');
+        const { sendNow, sendChatNow } = await import('../../app/conversations/send-now.js');
         const result =
           queued.channel === 'chat' ? await sendChatNow(ctx, queued.account, queued.item.id) : await sendNow(ctx, queued.account, queued.item.id);
         const delivered = result.state === 'accepted' || result.state === 'sent';
@@ -49,7 +49,7 @@ export function registerReply(program: Command): void {
         // one refused for good reached nobody, so the conversation stays as it was, still waiting.
         if (state !== 'failed') {
           if (prepared) {
-            const { applyTemplateActions } = await import('../../app/template-reply.js');
+            const { applyTemplateActions } = await import('../../app/conversations/template-reply.js');
             const done = applyTemplateActions(ctx, id, prepared, o.status as 'pending' | 'resolved' | undefined);
             if (done.length) out.info(`#${id}: ${done.join(', ')} (template ${prepared.template.name})`);
           }

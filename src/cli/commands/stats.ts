@@ -31,8 +31,8 @@ export function registerStats(program: Command): void {
       if (from > now) throw new UsageError('--since is in the future');
       await withContext(
         async (ctx) => {
-          const { loadStats } = await import('../../app/stats.js');
-          const { statsCsv, statsText } = await import('../../app/stats-report.js');
+          const { loadStats } = await import('../../app/stats/stats.js');
+          const { statsCsv, statsText } = await import('../../app/stats/stats-report.js');
           const stats = await loadStats(ctx, { from, to: now, ...(o.channel ? { channel: o.channel as Channel } : {}) });
           if (o.csv) process.stdout.write(statsCsv(stats));
           else makeOutput(Boolean(o.json)).data(stats, () => statsText(stats, terminalWidth()));

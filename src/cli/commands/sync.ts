@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import { describeFirstSync, type FirstSyncSummary } from '../../app/first-sync.js';
+import { describeFirstSync, type FirstSyncSummary } from '../../app/email/first-sync.js';
 import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import { wakeSnoozed } from '../../store/conversations.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -54,7 +54,7 @@ export function registerSync(program: Command): void {
 }
 
 async function syncEmail(ctx: AppContext, a: EmailAccount, out: Output): Promise<Report> {
-  const { syncAccountOnce } = await import('../../app/email-account.js');
+  const { syncAccountOnce } = await import('../../app/email/email-account.js');
   const started = Date.now();
   const r = await syncAccountOnce(ctx, a, {
     onBatch: (rep) => {
@@ -80,7 +80,7 @@ async function syncEmail(ctx: AppContext, a: EmailAccount, out: Output): Promise
 }
 
 async function syncChat(ctx: AppContext, a: ChatAccount): Promise<Report> {
-  const { syncChatOnce } = await import('../../app/chat-account.js');
+  const { syncChatOnce } = await import('../../app/chat/chat-account.js');
   const r = await syncChatOnce(ctx, a);
   return {
     account: a.name,
@@ -107,8 +107,8 @@ function describe(r: Report): string {
 }
 
 async function watch(ctx: AppContext, email: EmailAccount[], chat: ChatAccount[], out: Output): Promise<void> {
-  const { watchAccount } = await import('../../app/email-account.js');
-  const { watchChat } = await import('../../app/chat-account.js');
+  const { watchAccount } = await import('../../app/email/email-account.js');
+  const { watchChat } = await import('../../app/chat/chat-account.js');
   const stopped = stopOnSignals();
   const line = (v: Record<string, unknown>, text: string) => (out.json ? process.stdout.write(`${JSON.stringify(v)}\n`) : out.info(text));
   const ready = new Set<string>();

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type Template, TEMPLATE_NAME, TemplateError, findTemplate, listTemplates, newTemplateText, templateVariables, templatesDir } from '../../app/templates.js';
+import { type Template, TEMPLATE_NAME, TemplateError, findTemplate, listTemplates, newTemplateText, templateVariables, templatesDir } from '../../app/conversations/templates.js';
 import { safeLine, safeText } from '../../domain/sanitize.js';
 import { CliError, UsageError } from '../exit-codes.js';
 import { cell, makeOutput, terminalWidth } from '../output.js';

@@ -22,8 +22,8 @@ export function registerWatch(program: Command): void {
       await withContext(async (ctx) => {
         const { email, chat } = await channelsToRun(ctx, o.account);
         const { maxSeq } = await import('../../store/event-feed.js');
-        const { watchEvents } = await import('../../app/event-watch.js');
-        const { HookRunner } = await import('../../app/hook-runner.js');
+        const { watchEvents } = await import('../../app/automation/event-watch.js');
+        const { HookRunner } = await import('../../app/automation/hook-runner.js');
         const stopped = stopOnSignals();
         const names = [...email.map((a) => `${a.name} (email)`), ...chat.map((a) => `${a.name} (chat)`)];
         ctx.log(names.length ? `watching ${names.join(', ')}; Ctrl-C stops` : 'no accounts to connect: printing what other attend processes record; Ctrl-C stops');

@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import type { QueueFacts, Ranked } from '../../policy/queue.js';
-import { dueLabel } from '../../app/queue-view.js';
+import { dueLabel } from '../../app/queue/queue-view.js';
 import type { Theme } from '../theme.js';
 import { clip, safeLine } from '../text.js';
 

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ConversationSummary } from '../../store/conversations.js';
-import { dueLabel } from '../../app/queue-view.js';
+import { dueLabel } from '../../app/queue/queue-view.js';
 import { timeLeftCell } from '../../policy/queue.js';
 import type { QueueFilter } from '../model/queue-window.js';
 import type { Theme } from '../theme.js';

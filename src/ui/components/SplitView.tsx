@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import type { FocusIdle } from '../../app/focus-session.js';
+import type { FocusIdle } from '../../app/queue/focus-session.js';
 import type { Theme } from '../theme.js';
 import { safeLine } from '../text.js';
 
