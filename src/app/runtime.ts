@@ -10,7 +10,7 @@ import { privateFile, resolvePaths } from '../config/paths.js';
 import { settingsFiles, stampOf } from '../config/settings-open.js';
 import type { Channel } from '../domain/types.js';
 import { wakeSnoozed } from '../store/conversations.js';
-import { type OutboxCounts, outboxCounts, requeueFailed } from '../store/outbox.js';
+import { type OutboxCounts, outboxCounts } from '../store/outbox.js';
 import type { AppContext } from './context.js';
 import type { PolicySettings } from '../config/policy-settings.js';
 import { currentPolicy, prepareQueue } from './queue/policy.js';
@@ -19,14 +19,15 @@ import { anyBacklog, markBacklog } from '../store/ranks.js';
 import { getDraft, putDraft } from '../store/drafts.js';
 import { stmt } from '../store/statements.js';
 import { safeLine, safeText } from '../domain/sanitize.js';
-import { type Action, applyAction, parseTagInput } from './conversations/actions.js';
+import { type Action, parseTagInput } from './conversations/actions.js';
+import { ConversationService } from './conversations/service.js';
+import { type DeliveryRoute, directDelivery } from './conversations/delivery.js';
 import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './conversations/templates.js';
 import { getConversation } from '../store/conversations.js';
 import { ChannelEventLog } from './channels/channel-events.js';
 import { HookRunner } from './automation/hook-runner.js';
 import { SlaAlerter } from './automation/sla-alerts.js';
 import { chatHoursOf } from './chat/chat-hours.js';
-import { recountAnswers } from './conversations/failed-reply.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
@@ -93,6 +94,7 @@ export class Runtime extends EventEmitter {
     }
     this.channelEvents = new ChannelEventLog(ctx.db, ctx.now, (l) => this.log(l), this.stop.signal);
     this.slaAlerter = new SlaAlerter(ctx.db, ctx.now);
+    this.conversations = new ConversationService(ctx, this.liveDelivery());
   }
 
   /** Opens the queue (ranks brought up to date) and, unless told not to, starts every channel. */
@@ -365,29 +367,43 @@ export class Runtime extends EventEmitter {
     return safeLine(c?.label ?? 'visitor');
   }
 
-  /** Queues a reply durably, then has it sent now (chat: by the live connection; email: a fresh SMTP session). */
+  /** Every change to a conversation and every reply goes through the one service (conversations/service.ts). */
+  private readonly conversations: ConversationService;
+
+  /**
+   * How the console tries a queued reply: chat goes by the relay connection it keeps open (a kick
+   * flushes its outbox now), email by a fresh SMTP session. The store is re-read once it is queued.
+   */
+  private liveDelivery(): DeliveryRoute {
+    const direct = directDelivery(this.ctx);
+    return {
+      queued: () => this.check(),
+      deliver: async (target) => {
+        if (target.channel === 'email') return direct.deliver(target);
+        this.kick.dispatchEvent(new Event('kick'));
+        const connected = [...this.channels.values()].some((c) => c.account === target.account.name && c.state === 'online');
+        const error = connected ? null : 'the relay is not connected; it goes out when it is';
+        return target.outboxIds.map(() => ({ state: 'queued' as const, error }));
+      },
+    };
+  }
+
   /** Queues durably, then sends now (chat: by the live connection; email: a fresh SMTP session). */
   async reply(conversationId: number, body: string): Promise<{ state: 'queued' | 'sent' | 'failed'; error: string | null }> {
-    const { queueReply } = await import('./conversations/replies.js');
-    const queued = queueReply(this.ctx, conversationId, body);
+    const r = await this.conversations.reply({ conversationId, content: { text: body } });
+    if (!r.ok) throw new Error(r.message);
+    if (r.channel === 'email' && r.error && r.state !== 'sent') this.log(`reply to #${conversationId}: ${r.error}`);
+    for (const w of r.warnings) this.log(w);
     this.check();
-    if (queued.channel === 'chat') {
-      this.kick.dispatchEvent(new Event('kick'));
-      const connected = [...this.channels.values()].some((c) => c.account === queued.account.name && c.state === 'online');
-      return { state: 'queued', error: connected ? null : 'the relay is not connected; it goes out when it is' };
-    }
-    const { sendNow } = await import('./conversations/send-now.js');
-    const r = await sendNow(this.ctx, queued.account, queued.item.id);
-    if (r.error && r.state !== 'sent' && r.state !== 'accepted') this.log(`reply to #${conversationId}: ${r.error}`);
-    this.check();
-    return { state: r.state === 'sent' || r.state === 'accepted' ? 'sent' : r.state === 'failed' ? 'failed' : 'queued', error: r.error };
+    return { state: r.state, error: r.error };
   }
 
   /** An action on a conversation (status, assign, tags, note, priority); returns the line to show. */
   async act(conversationId: number, a: Action): Promise<string> {
-    const line = await applyAction(this.ctx, conversationId, a);
+    const r = await this.conversations.act(conversationId, a);
+    if (r.ok) for (const w of r.warnings) this.log(w);
     this.check();
-    return line;
+    return r.message;
   }
 
   parseTags(input: string): { add: string[]; remove: string[] } {
@@ -396,9 +412,7 @@ export class Runtime extends EventEmitter {
 
   /** Focus mode's honest line to a waiting chat visitor; it does not count as a response. */
   async notice(conversationId: number, text: string): Promise<void> {
-    const { queueReply } = await import('./conversations/replies.js');
-    queueReply(this.ctx, conversationId, text, { automatic: true });
-    this.kick.dispatchEvent(new Event('kick'));
+    await this.conversations.notice(conversationId, text);
     this.check();
   }
 
@@ -426,26 +440,9 @@ export class Runtime extends EventEmitter {
 
   /** Failed replies of a conversation go back to the outbox and are tried again. */
   async retry(conversationId: number): Promise<number> {
-    const n = requeueFailed(this.ctx.db, conversationId, this.ctx.now());
-    // Queued again, it answers the customer again (a refused reply had put them back to waiting).
-    if (n > 0) recountAnswers(this.ctx, conversationId);
+    const r = await this.conversations.retry(conversationId);
     this.check();
-    if (n > 0) {
-      this.kick.dispatchEvent(new Event('kick'));
-      const conv = this.ctx.db.prepare('SELECT account, channel FROM conversations WHERE id = ?').get(conversationId) as
-        | { account: string; channel: Channel }
-        | undefined;
-      if (conv?.channel === 'email') {
-        const account = emailAccounts(this.ctx.settings).find((a) => a.name === conv.account);
-        const pending = this.ctx.db.prepare("SELECT id FROM outbox WHERE conversation_id = ? AND state = 'queued'").all(conversationId) as Array<{ id: number }>;
-        if (account) {
-          const { sendNow } = await import('./conversations/send-now.js');
-          for (const p of pending) await sendNow(this.ctx, account, p.id);
-        }
-        this.check();
-      }
-    }
-    return n;
+    return r.requeued;
   }
 
   async close(): Promise<void> {

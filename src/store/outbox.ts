@@ -289,3 +289,10 @@ export function lastFailure(db: Db, conversationId: number): string | null {
     | undefined;
   return r ? (r.last_error ?? 'unknown error') : null;
 }
+
+/** A conversation's replies waiting in the outbox (e.g. failed ones just queued again), oldest first. */
+export function queuedOutboxIds(db: Db, conversationId: number): number[] {
+  return (stmt(db, "SELECT id FROM outbox WHERE conversation_id = ? AND state = 'queued' ORDER BY id").all(conversationId) as Array<{ id: number }>).map(
+    (r) => r.id,
+  );
+}

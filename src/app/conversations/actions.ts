@@ -1,12 +1,15 @@
-// The actions an agent takes on a conversation, shared by the console (and shaped like the CLI's).
-// Each returns the line to show. Chat status changes are also told to the visitor, best effort.
+// The changes an agent makes to a conversation — status, snooze, assignee, tags, note, priority —
+// for every front end (the CLI's commands, the console's keys, a template's actions after a
+// reply): one validation, one store write, one message. Resolving or reopening a chat is also
+// told to the visitor, best effort: a relay that cannot be reached is a warning, not a failure.
+import { safeLine } from '../../domain/sanitize.js';
 import type { Priority } from '../../domain/types.js';
 import { appendEvent } from '../../store/events.js';
-import { addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
+import { type ConversationSummary, addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
 import { setExplicitPriority } from '../../store/ranks.js';
 import type { AppContext } from '../context.js';
 
-export type Action =
+export type ConversationAction =
   | { kind: 'resolve' }
   | { kind: 'reopen' }
   | { kind: 'pending' }
@@ -16,61 +19,142 @@ export type Action =
   | { kind: 'note'; text: string }
   | { kind: 'priority'; priority: Priority | null };
 
-export async function applyAction(ctx: AppContext, id: number, a: Action): Promise<string> {
+/** The name the console has always used. */
+export type Action = ConversationAction;
+
+/** Why an action was not applied: the CLI maps these to its exit codes (3 and 2). */
+export type ActionFailure = 'no-such-conversation' | 'invalid';
+
+export type ActionResult =
+  | {
+      ok: true;
+      /** The conversation after the change. */
+      conversation: ConversationSummary;
+      /** The line to show: "#5 resolved". */
+      message: string;
+      /** What was done, without the id ("resolved", "tagged vip"): for summaries such as a template's. */
+      summary: string;
+      /** Done, but something beside it did not work (the chat visitor could not be told). */
+      warnings: string[];
+    }
+  | { ok: false; failure: ActionFailure; message: string };
+
+const PRIORITIES: readonly Priority[] = ['urgent', 'high', 'normal', 'low'];
+
+/** A tag is one word: no spaces, no control characters (it is printed in lists and the console). */
+const BAD_TAG = /[\s\p{Cc}]/u;
+
+/**
+ * Checks an action and brings it to its canonical form (names and tags trimmed, "" unassigns,
+ * repeated tags once). Returns the message for the agent when it cannot be applied.
+ */
+export function validateAction(a: ConversationAction, now: number): ConversationAction | string {
+  switch (a.kind) {
+    case 'snooze':
+      if (!Number.isFinite(a.until)) return 'cannot read the snooze time';
+      if (a.until <= now) return 'the snooze time is in the past';
+      return a;
+    case 'assign': {
+      const to = a.to?.trim() ?? '';
+      return { kind: 'assign', to: to === '' ? null : to };
+    }
+    case 'tag': {
+      const clean = (tags: string[]) => [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
+      const add = clean(a.add);
+      const remove = clean(a.remove);
+      if (add.length === 0 && remove.length === 0) return 'no tag given';
+      if ([...add, ...remove].some((t) => BAD_TAG.test(t))) return 'a tag is one word without spaces or control characters';
+      return { kind: 'tag', add, remove };
+    }
+    case 'note': {
+      const text = a.text.trim();
+      return text === '' ? 'the note is empty' : { kind: 'note', text };
+    }
+    case 'priority':
+      return a.priority === null || PRIORITIES.includes(a.priority) ? a : 'priority must be urgent, high, normal, low or auto';
+    default:
+      return a;
+  }
+}
+
+/** Validates, applies and reports one action; the conversation must exist (else no-such-conversation). */
+export async function applyAction(ctx: AppContext, id: number, action: ConversationAction): Promise<ActionResult> {
+  const a = validateAction(action, ctx.now());
+  if (typeof a === 'string') return { ok: false, failure: 'invalid', message: a };
   const before = getConversation(ctx.db, id);
-  if (!before) return `no conversation ${id}`;
+  if (!before) return { ok: false, failure: 'no-such-conversation', message: `no conversation ${id}` };
+  write(ctx, id, a);
+  const warnings: string[] = [];
+  const told = a.kind === 'resolve' ? 'resolved' : a.kind === 'reopen' ? 'open' : null;
+  if (told && before.channel === 'chat') {
+    const { mirrorChatStatus } = await import('../chat/chat-account.js');
+    const warning = await mirrorChatStatus(ctx, id, told);
+    if (warning) warnings.push(warning);
+  }
+  if (a.kind === 'priority') {
+    // Ranks follow the new priority at once, so what is returned (and printed) is current.
+    const { prepareQueue } = await import('../queue/policy.js');
+    await prepareQueue(ctx); // the cached policy when the settings file did not change
+  }
+  const summary = summaryOf(a);
+  const message = a.kind === 'note' ? `note added to #${id}` : a.kind === 'pending' ? `#${id} is pending` : `#${id} ${summary}`;
+  return { ok: true, conversation: getConversation(ctx.db, id) ?? before, message, summary, warnings };
+}
+
+function write(ctx: AppContext, id: number, a: ConversationAction): void {
   const now = ctx.now();
-  let line: string;
-  let mirror: 'open' | 'resolved' | null = null;
   switch (a.kind) {
     case 'resolve':
-      setStatus(ctx.db, id, 'resolved', now);
-      line = `#${id} resolved`;
-      mirror = 'resolved';
-      break;
+      return setStatus(ctx.db, id, 'resolved', now);
     case 'reopen':
-      setStatus(ctx.db, id, 'open', now);
-      line = `#${id} reopened`;
-      mirror = 'open';
-      break;
+      return setStatus(ctx.db, id, 'open', now);
     case 'pending':
-      setStatus(ctx.db, id, 'pending', now);
-      line = `#${id} is pending`;
-      break;
+      return setStatus(ctx.db, id, 'pending', now);
     case 'snooze':
-      setStatus(ctx.db, id, 'snoozed', now, a.until);
-      line = `#${id} snoozed until ${new Date(a.until).toLocaleString()}`;
-      break;
+      return setStatus(ctx.db, id, 'snoozed', now, a.until);
     case 'assign':
-      assign(ctx.db, id, a.to, now);
-      line = a.to ? `#${id} assigned to ${a.to}` : `#${id} unassigned`;
-      break;
+      return assign(ctx.db, id, a.to, now);
     case 'tag':
       if (a.add.length) addTags(ctx.db, id, a.add, now);
       if (a.remove.length) removeTags(ctx.db, id, a.remove, now);
-      line = `#${id} tags: ${[...a.add.map((t) => `+${t}`), ...a.remove.map((t) => `-${t}`)].join(' ')}`;
-      break;
+      return;
     case 'note':
       addNote(ctx.db, id, ctx.settings.get('agent').name, a.text, now);
-      line = `note added to #${id}`;
-      break;
+      return;
     case 'priority':
-      ctx.db.transaction(() => {
-        setExplicitPriority(ctx.db, id, a.priority);
-        appendEvent(ctx.db, 'conversation.priority', id, now, { priority: a.priority });
-      }).immediate();
-      line = a.priority ? `#${id} priority ${a.priority}` : `#${id} priority from the rules`;
-      break;
+      ctx.db
+        .transaction(() => {
+          setExplicitPriority(ctx.db, id, a.priority);
+          appendEvent(ctx.db, 'conversation.priority', id, now, { priority: a.priority });
+        })
+        .immediate();
+      return;
   }
-  if (mirror && before.channel === 'chat') {
-    const { mirrorChatStatus } = await import('../chat/chat-account.js');
-    const warning = await mirrorChatStatus(ctx, id, mirror);
-    if (warning) ctx.log(warning);
-  }
-  return line;
 }
 
-/** "refund -spam vip" → add refund and vip, remove spam. Tags are single words. */
+function summaryOf(a: ConversationAction): string {
+  switch (a.kind) {
+    case 'resolve':
+      return 'resolved';
+    case 'reopen':
+      return 'reopened';
+    case 'pending':
+      return 'pending';
+    case 'snooze':
+      // ISO: the same in the CLI, the console and a template's summary, whatever the locale.
+      return `snoozed until ${new Date(a.until).toISOString()}`;
+    case 'assign':
+      return a.to ? `assigned to ${safeLine(a.to)}` : 'unassigned';
+    case 'tag':
+      return [a.add.length ? `tagged ${a.add.join(' ')}` : '', a.remove.length ? `untagged ${a.remove.join(' ')}` : ''].filter(Boolean).join(', ');
+    case 'note':
+      return 'note added';
+    case 'priority':
+      return a.priority ? `priority ${a.priority}` : 'priority from the rules';
+  }
+}
+
+/** "refund -spam vip" → add refund and vip, remove spam (the console's tag prompt). */
 export function parseTagInput(input: string): { add: string[]; remove: string[] } {
   const add: string[] = [];
   const remove: string[] = [];

@@ -3,6 +3,7 @@ import { composeReplyText, replyReferences, replySubject } from '../../domain/re
 import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import { findAccount } from '../../config/accounts.js';
 import { type OutboxItem, type QueuedItem, enqueueChat, enqueueEmail } from '../../store/outbox.js';
+import { conversationAddress, newestCustomerMessage, threadMessageIds } from '../../store/reply-context.js';
 import { findChatAccount } from '../chat/chat-account.js';
 import type { AppContext } from '../context.js';
 
@@ -12,9 +13,7 @@ export type QueuedReply = { channel: 'email'; item: OutboxItem; account: EmailAc
 
 /** Writes a reply to the outbox (nothing is sent yet), for either channel. */
 export function queueReply(ctx: AppContext, conversationId: number, body: string, opts: { automatic?: boolean } = {}): QueuedReply {
-  const conv = ctx.db.prepare('SELECT id, account, channel, external_ref FROM conversations WHERE id = ?').get(conversationId) as
-    | { id: number; account: string; channel: string; external_ref: string | null }
-    | undefined;
+  const conv = conversationAddress(ctx.db, conversationId);
   if (!conv) throw new NotFoundError(`no conversation ${conversationId}`);
   if (conv.channel === 'chat') {
     const account = findChatAccount(ctx, conv.account);
@@ -24,7 +23,7 @@ export function queueReply(ctx: AppContext, conversationId: number, body: string
       ctx.db,
       conversationId,
       account.name,
-      { key: `attend-${randomUUID()}`, relayConversation: Number(conv.external_ref), body: body.trim(), author: account.agentName ?? ctx.settings.get('agent').name, date: now },
+      { key: `attend-${randomUUID()}`, relayConversation: Number(conv.externalRef), body: body.trim(), author: account.agentName ?? ctx.settings.get('agent').name, date: now },
       now,
       opts.automatic === true,
     );
@@ -35,30 +34,19 @@ export function queueReply(ctx: AppContext, conversationId: number, body: string
 
 /** Builds the reply to the newest customer message and writes it to the outbox (nothing is sent yet). */
 export function queueEmailReply(ctx: AppContext, conversationId: number, body: string): { item: OutboxItem; account: EmailAccount } {
-  const conv = ctx.db.prepare('SELECT id, account, channel FROM conversations WHERE id = ?').get(conversationId) as
-    | { id: number; account: string; channel: string }
-    | undefined;
+  const conv = conversationAddress(ctx.db, conversationId);
   if (!conv) throw new NotFoundError(`no conversation ${conversationId}`);
   const account = findAccount(ctx.settings, conv.account);
   if (account?.type !== 'email') throw new Error(`conversation ${conversationId} belongs to account ${conv.account}, which is not configured`);
-  const parent = ctx.db
-    .prepare(
-      `SELECT external_id, from_name, from_addr, subject, sent_at, text FROM messages
-       WHERE conversation_id = ? AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1`,
-    )
-    .get(conversationId) as { external_id: string; from_name: string; from_addr: string; subject: string; sent_at: number; text: string } | undefined;
-  if (!parent || parent.from_addr === '') throw new Error(`conversation ${conversationId} has no customer message with an address to reply to`);
-  const threadIds = (
-    ctx.db
-      .prepare("SELECT external_id FROM messages WHERE conversation_id = ? AND direction IN ('in', 'out') ORDER BY sent_at, id")
-      .all(conversationId) as Array<{ external_id: string }>
-  ).map((r) => r.external_id);
+  const parent = newestCustomerMessage(ctx.db, conversationId);
+  if (!parent || parent.fromAddr === '') throw new Error(`conversation ${conversationId} has no customer message with an address to reply to`);
+  const threadIds = threadMessageIds(ctx.db, conversationId);
   const domain = account.email.split('@')[1] ?? 'localhost';
   const parentView = {
-    messageId: parent.external_id,
-    from: { name: parent.from_name, email: parent.from_addr },
+    messageId: parent.externalId,
+    from: { name: parent.fromName, email: parent.fromAddr },
     subject: parent.subject,
-    sentAt: parent.sent_at,
+    sentAt: parent.sentAt,
     text: parent.text,
   };
   const now = ctx.now();
@@ -73,8 +61,8 @@ export function queueEmailReply(ctx: AppContext, conversationId: number, body: s
       to: [parentView.from],
       subject: replySubject(parent.subject),
       text: composeReplyText(body, parentView),
-      inReplyTo: parent.external_id.endsWith('@attend.invalid') ? null : parent.external_id,
-      references: parent.external_id.endsWith('@attend.invalid') ? [] : replyReferences(threadIds, parent.external_id),
+      inReplyTo: parent.externalId.endsWith('@attend.invalid') ? null : parent.externalId,
+      references: parent.externalId.endsWith('@attend.invalid') ? [] : replyReferences(threadIds, parent.externalId),
       date: now,
     },
     now,

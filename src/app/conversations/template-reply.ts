@@ -1,7 +1,8 @@
 // `attend reply ID --template NAME`: everything that can go wrong (no such template, a bad front
 // matter, an unknown variable, a snooze in the past) is found in prepare, before the reply is
-// queued; the actions are applied only after it is safely in the outbox.
-import { addTags, getConversation, setStatus } from '../../store/conversations.js';
+// queued; the actions are applied (by the reply sequence) only after it is safely in the outbox.
+import { getConversation } from '../../store/conversations.js';
+import type { ConversationAction } from './actions.js';
 import type { AppContext } from '../context.js';
 import { NotFoundError } from './replies.js';
 import { type Template, TemplateError, conversationVars, findTemplate, renderTemplate, snoozeUntil, templatesDir } from './templates.js';
@@ -25,24 +26,16 @@ export function prepareTemplateReply(ctx: AppContext, conversationId: number, na
 }
 
 /**
- * Tags, then status or snooze. `statusOverride` (reply --status) replaces the template's status and
- * snooze: what the agent typed wins over the file. Returns a human line per action applied.
+ * What the template asks for after its reply: tags, then status or snooze. `statusOverride`
+ * (reply --status) replaces the template's status and snooze: what the agent typed wins over the file.
+ * Applied by the reply sequence (service.ts) through the same actions as everything else.
  */
-export function applyTemplateActions(ctx: AppContext, conversationId: number, p: PreparedTemplateReply, statusOverride?: 'pending' | 'resolved'): string[] {
-  const done: string[] = [];
-  const now = ctx.now();
+export function templateActions(p: PreparedTemplateReply, statusOverride?: 'pending' | 'resolved'): ConversationAction[] {
+  const planned: ConversationAction[] = [];
   const { tags, status } = p.template.actions;
-  if (tags?.length) {
-    addTags(ctx.db, conversationId, tags, now);
-    done.push(`tagged ${tags.join(' ')}`);
-  }
-  if (statusOverride) return done;
-  if (status) {
-    setStatus(ctx.db, conversationId, status, now);
-    done.push(status);
-  } else if (p.snoozeUntil !== null) {
-    setStatus(ctx.db, conversationId, 'snoozed', now, p.snoozeUntil);
-    done.push(`snoozed until ${new Date(p.snoozeUntil).toISOString()}`);
-  }
-  return done;
+  if (tags?.length) planned.push({ kind: 'tag', add: tags, remove: [] });
+  if (statusOverride) return planned;
+  if (status) planned.push({ kind: status === 'resolved' ? 'resolve' : 'pending' });
+  else if (p.snoozeUntil !== null) planned.push({ kind: 'snooze', until: p.snoozeUntil });
+  return planned;
 }

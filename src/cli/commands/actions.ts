@@ -1,7 +1,8 @@
-// Conversation state commands: resolve, reopen, pending, snooze, assign, tag, note.
+// Conversation state commands: resolve, reopen, pending, snooze, assign, tag, note, priority.
+// Each parses its arguments into an action, hands it to the conversation service (which
+// validates, writes and words the result) and prints that.
 import type { Command } from 'commander';
-import type { AppContext } from '../../app/context.js';
-import { addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
+import type { ConversationAction } from '../../app/conversations/actions.js';
 import { parseUntil } from '../../domain/when.js';
 import type { Priority } from '../../domain/types.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
@@ -10,50 +11,31 @@ import { withContext } from '../run.js';
 import { type BodyOptions, readBody } from './body.js';
 import { conversationId } from './ids.js';
 
-async function onConversation(
-  idArg: string,
-  json: boolean | undefined,
-  fn: (ctx: AppContext, id: number) => string,
-  mirror?: 'open' | 'resolved',
-): Promise<void> {
+/** Applies one action and prints the conversation (--json) or the service's line. */
+async function act(idArg: string, json: boolean | undefined, action: ConversationAction): Promise<void> {
   const id = conversationId(idArg);
   await withContext(async (ctx) => {
-    const before = getConversation(ctx.db, id);
-    if (!before) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
-    const message = fn(ctx, id);
-    if (mirror && before.channel === 'chat') {
-      const { mirrorChatStatus } = await import('../../app/chat/chat-account.js');
-      const warning = await mirrorChatStatus(ctx, id, mirror);
-      if (warning) process.stderr.write(`attend: ${warning}\n`);
-    }
-    const c = getConversation(ctx.db, id);
-    makeOutput(Boolean(json)).data(c, () => message);
+    const { ConversationService } = await import('../../app/conversations/service.js');
+    const r = await new ConversationService(ctx).act(id, action);
+    if (!r.ok) throw r.failure === 'no-such-conversation' ? new CliError(r.message, EXIT.noSuchConversation) : new UsageError(r.message);
+    for (const w of r.warnings) process.stderr.write(`attend: ${w}\n`);
+    makeOutput(Boolean(json)).data(r.conversation, () => r.message);
   });
 }
 
 export function registerActions(program: Command): void {
-  const simple: Array<[string, 'resolved' | 'open' | 'pending', string]> = [
-    ['resolve', 'resolved', 'mark resolved (reopens when the customer writes again)'],
-    ['reopen', 'open', 'open again'],
-    ['pending', 'pending', 'waiting on the customer'],
+  const simple: Array<[string, ConversationAction, string]> = [
+    ['resolve', { kind: 'resolve' }, 'mark resolved (reopens when the customer writes again)'],
+    ['reopen', { kind: 'reopen' }, 'open again'],
+    ['pending', { kind: 'pending' }, 'waiting on the customer'],
   ];
-  for (const [name, status, description] of simple) {
+  for (const [name, action, description] of simple) {
     program
       .command(name)
       .description(description)
       .argument('<id>', 'conversation id')
       .option('--json', 'print the conversation as JSON')
-      .action((idArg: string, o: { json?: boolean }) =>
-        onConversation(
-          idArg,
-          o.json,
-          (ctx, id) => {
-            setStatus(ctx.db, id, status, ctx.now());
-            return `#${id} is ${status}`;
-          },
-          status === 'resolved' ? 'resolved' : status === 'open' ? 'open' : undefined,
-        ),
-      );
+      .action((idArg: string, o: { json?: boolean }) => act(idArg, o.json, action));
   }
 
   program
@@ -65,11 +47,7 @@ export function registerActions(program: Command): void {
     .action((idArg: string, o: { until: string; json?: boolean }) => {
       const until = parseUntil(o.until, Date.now());
       if (until === null) throw new UsageError(`--until: cannot read "${o.until}" (try 2h, 3d or 2026-12-01T09:00)`);
-      if (until <= Date.now()) throw new UsageError('--until is in the past');
-      return onConversation(idArg, o.json, (ctx, id) => {
-        setStatus(ctx.db, id, 'snoozed', ctx.now(), until);
-        return `#${id} snoozed until ${new Date(until).toISOString()}`;
-      });
+      return act(idArg, o.json, { kind: 'snooze', until });
     });
 
   program
@@ -78,13 +56,7 @@ export function registerActions(program: Command): void {
     .argument('<id>', 'conversation id')
     .requiredOption('--to <name>', 'who works on it')
     .option('--json', 'print the conversation as JSON')
-    .action((idArg: string, o: { to: string; json?: boolean }) =>
-      onConversation(idArg, o.json, (ctx, id) => {
-        const who = o.to.trim() === '' ? null : o.to.trim();
-        assign(ctx.db, id, who, ctx.now());
-        return who ? `#${id} assigned to ${who}` : `#${id} unassigned`;
-      }),
-    );
+    .action((idArg: string, o: { to: string; json?: boolean }) => act(idArg, o.json, { kind: 'assign', to: o.to }));
 
   program
     .command('tag')
@@ -93,15 +65,9 @@ export function registerActions(program: Command): void {
     .argument('<tags...>', 'one or more tags')
     .option('--remove', 'remove these tags instead')
     .option('--json', 'print the conversation as JSON')
-    .action((idArg: string, tags: string[], o: { remove?: boolean; json?: boolean }) => {
-      const clean = tags.map((t) => t.trim()).filter((t) => t !== '');
-      if (clean.some((t) => /[\s\p{Cc}]/u.test(t))) throw new UsageError('a tag is one word without spaces or control characters');
-      return onConversation(idArg, o.json, (ctx, id) => {
-        if (o.remove) removeTags(ctx.db, id, clean, ctx.now());
-        else addTags(ctx.db, id, clean, ctx.now());
-        return `#${id} ${o.remove ? 'untagged' : 'tagged'} ${clean.join(' ')}`;
-      });
-    });
+    .action((idArg: string, tags: string[], o: { remove?: boolean; json?: boolean }) =>
+      act(idArg, o.json, { kind: 'tag', add: o.remove ? [] : tags, remove: o.remove ? tags : [] }),
+    );
 
   program
     .command('note')
@@ -111,13 +77,7 @@ export function registerActions(program: Command): void {
     .option('--body-file <path>', 'read the note from a file')
     .option('--stdin', 'read the note from standard input')
     .option('--json', 'print the conversation as JSON')
-    .action(async (idArg: string, o: BodyOptions & { json?: boolean }) => {
-      const text = await readBody(o);
-      await onConversation(idArg, o.json, (ctx, id) => {
-        addNote(ctx.db, id, ctx.settings.get('agent').name, text, ctx.now());
-        return `note added to #${id}`;
-      });
-    });
+    .action(async (idArg: string, o: BodyOptions & { json?: boolean }) => act(idArg, o.json, { kind: 'note', text: await readBody(o) }));
 
   program
     .command('priority')
@@ -125,16 +85,7 @@ export function registerActions(program: Command): void {
     .argument('<id>', 'conversation id')
     .argument('<priority>', 'urgent | high | normal | low | auto')
     .option('--json', 'print the conversation as JSON')
-    .action(async (idArg: string, priority: string, o: { json?: boolean }) => {
-      if (!['urgent', 'high', 'normal', 'low', 'auto'].includes(priority)) throw new UsageError('priority must be urgent, high, normal, low or auto');
-      const id = conversationId(idArg);
-      await withContext(async (ctx) => {
-        if (!getConversation(ctx.db, id)) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
-        const { applyAction } = await import('../../app/conversations/actions.js');
-        const { prepareQueue } = await import('../../app/queue/policy.js');
-        const line = await applyAction(ctx, id, { kind: 'priority', priority: priority === 'auto' ? null : (priority as Priority) });
-        await prepareQueue(ctx, ctx.settings);
-        makeOutput(Boolean(o.json)).data(getConversation(ctx.db, id), () => line);
-      });
-    });
+    .action((idArg: string, priority: string, o: { json?: boolean }) =>
+      act(idArg, o.json, { kind: 'priority', priority: priority === 'auto' ? null : (priority as Priority) }),
+    );
 }

@@ -1,6 +1,5 @@
-// The --template / --var side of `attend reply`: option checks up front, template errors as usage errors (exit 2).
-import type { AppContext } from '../../app/context.js';
-import type { PreparedTemplateReply } from '../../app/conversations/template-reply.js';
+// The --template / --var side of `attend reply`: option checks up front, as usage errors (exit 2);
+// the template itself is rendered by the conversation service, before anything is queued.
 import { TemplateError, parseVarAssignments } from '../../app/conversations/templates.js';
 import { UsageError } from '../exit-codes.js';
 import type { BodyOptions } from './body.js';
@@ -14,12 +13,6 @@ export function templateOptions(o: BodyOptions & { template?: string; var?: stri
   }
   if (o.body !== undefined || o.bodyFile !== undefined || o.stdin) throw new UsageError('give either --template NAME or the text (--body, --body-file, --stdin), not both');
   return asUsageError(() => parseVarAssignments(pairs));
-}
-
-/** Renders the template for the conversation; nothing is queued yet. */
-export async function prepareTemplate(ctx: AppContext, id: number, name: string, vars: Record<string, string>): Promise<PreparedTemplateReply> {
-  const { prepareTemplateReply } = await import('../../app/conversations/template-reply.js');
-  return asUsageError(() => prepareTemplateReply(ctx, id, name, vars));
 }
 
 function asUsageError<T>(fn: () => T): T {
