@@ -105,22 +105,27 @@ function write(ctx: AppContext, id: number, a: ConversationAction): void {
   const now = ctx.now();
   switch (a.kind) {
     case 'resolve':
-      return setStatus(ctx.db, id, 'resolved', now);
+      setStatus(ctx.db, id, 'resolved', now);
+      break;
     case 'reopen':
-      return setStatus(ctx.db, id, 'open', now);
+      setStatus(ctx.db, id, 'open', now);
+      break;
     case 'pending':
-      return setStatus(ctx.db, id, 'pending', now);
+      setStatus(ctx.db, id, 'pending', now);
+      break;
     case 'snooze':
-      return setStatus(ctx.db, id, 'snoozed', now, a.until);
+      setStatus(ctx.db, id, 'snoozed', now, a.until);
+      break;
     case 'assign':
-      return assign(ctx.db, id, a.to, now);
+      assign(ctx.db, id, a.to, now);
+      break;
     case 'tag':
       if (a.add.length) addTags(ctx.db, id, a.add, now);
       if (a.remove.length) removeTags(ctx.db, id, a.remove, now);
-      return;
+      break;
     case 'note':
       addNote(ctx.db, id, ctx.settings.get('agent').name, a.text, now);
-      return;
+      break;
     case 'priority':
       ctx.db
         .transaction(() => {
@@ -128,7 +133,7 @@ function write(ctx: AppContext, id: number, a: ConversationAction): void {
           appendEvent(ctx.db, 'conversation.priority', id, now, { priority: a.priority });
         })
         .immediate();
-      return;
+      break;
   }
 }
 
