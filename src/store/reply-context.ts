@@ -1,23 +1,7 @@
-// What a reply is built from: where the conversation lives (account, channel, relay id) and, for
-// email, the customer message it answers and the thread's Message-IDs for References.
-import type { Channel } from '../domain/types.js';
+// What an email reply is built from: the customer message it answers and the thread's Message-IDs
+// for References. (Where a conversation lives — account, channel, relay number — is conversation-refs.ts.)
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
-
-export interface ConversationAddress {
-  account: string;
-  channel: Channel;
-  /** Chat: the relay's conversation id; email: null. */
-  externalRef: string | null;
-}
-
-/** The account and channel a conversation belongs to; undefined when there is no such conversation. */
-export function conversationAddress(db: Db, conversationId: number): ConversationAddress | undefined {
-  const r = stmt(db, 'SELECT account, channel, external_ref FROM conversations WHERE id = ?').get(conversationId) as
-    | { account: string; channel: Channel; external_ref: string | null }
-    | undefined;
-  return r ? { account: r.account, channel: r.channel, externalRef: r.external_ref } : undefined;
-}
 
 export interface CustomerMessage {
   externalId: string;

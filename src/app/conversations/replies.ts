@@ -3,7 +3,8 @@ import { composeReplyText, replyReferences, replySubject } from '../../domain/re
 import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import { findAccount } from '../../config/accounts.js';
 import { type OutboxItem, type QueuedItem, enqueueChat, enqueueEmail } from '../../store/outbox.js';
-import { conversationAddress, newestCustomerMessage, threadMessageIds } from '../../store/reply-context.js';
+import { conversationChannel, relayConversationOf } from '../../store/conversation-refs.js';
+import { newestCustomerMessage, threadMessageIds } from '../../store/reply-context.js';
 import { findChatAccount } from '../chat/chat-account.js';
 import type { AppContext } from '../context.js';
 
@@ -13,9 +14,10 @@ export type QueuedReply = { channel: 'email'; item: OutboxItem; account: EmailAc
 
 /** Writes a reply to the outbox (nothing is sent yet), for either channel. */
 export function queueReply(ctx: AppContext, conversationId: number, body: string, opts: { automatic?: boolean } = {}): QueuedReply {
-  const conv = conversationAddress(ctx.db, conversationId);
+  const conv = conversationChannel(ctx.db, conversationId);
   if (!conv) throw new NotFoundError(`no conversation ${conversationId}`);
-  if (conv.channel === 'chat') {
+  const relay = conv.channel === 'chat' ? relayConversationOf(ctx.db, conversationId) : undefined;
+  if (relay) {
     const account = findChatAccount(ctx, conv.account);
     if (!account) throw new Error(`conversation ${conversationId} belongs to chat account ${conv.account}, which is not configured`);
     const now = ctx.now();
@@ -23,7 +25,7 @@ export function queueReply(ctx: AppContext, conversationId: number, body: string
       ctx.db,
       conversationId,
       account.name,
-      { key: `attend-${randomUUID()}`, relayConversation: Number(conv.externalRef), body: body.trim(), author: account.agentName ?? ctx.settings.get('agent').name, date: now },
+      { key: `attend-${randomUUID()}`, relayConversation: relay.relayConversation, body: body.trim(), author: account.agentName ?? ctx.settings.get('agent').name, date: now },
       now,
       opts.automatic === true,
     );
@@ -34,7 +36,7 @@ export function queueReply(ctx: AppContext, conversationId: number, body: string
 
 /** Builds the reply to the newest customer message and writes it to the outbox (nothing is sent yet). */
 export function queueEmailReply(ctx: AppContext, conversationId: number, body: string): { item: OutboxItem; account: EmailAccount } {
-  const conv = conversationAddress(ctx.db, conversationId);
+  const conv = conversationChannel(ctx.db, conversationId);
   if (!conv) throw new NotFoundError(`no conversation ${conversationId}`);
   const account = findAccount(ctx.settings, conv.account);
   if (account?.type !== 'email') throw new Error(`conversation ${conversationId} belongs to account ${conv.account}, which is not configured`);

@@ -7,7 +7,7 @@
 // nobody, so the conversation stays as it was and the customer still waits.
 import { emailAccounts } from '../../config/accounts.js';
 import { queuedOutboxIds, requeueFailed } from '../../store/outbox.js';
-import { conversationAddress } from '../../store/reply-context.js';
+import { conversationChannel } from '../../store/conversation-refs.js';
 import { findChatAccount } from '../chat/chat-account.js';
 import type { AppContext } from '../context.js';
 import { type ActionResult, type ConversationAction, applyAction } from './actions.js';
@@ -152,7 +152,7 @@ export class ConversationService {
   }
 
   private targetFor(conversationId: number, outboxIds: number[]): DeliveryTarget | null {
-    const where = conversationAddress(this.ctx.db, conversationId);
+    const where = conversationChannel(this.ctx.db, conversationId);
     if (!where || outboxIds.length === 0) return null;
     if (where.channel === 'chat') {
       const account = findChatAccount(this.ctx, where.account);
