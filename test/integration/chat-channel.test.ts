@@ -195,4 +195,15 @@ describe('chat channel from the CLI', () => {
     await cli.run(['sync']);
     expect((await chats())[0]?.status).toBe('open');
   });
+
+  it('reply --status resolved tells the visitor too, as resolve does (one conversation service; it used not to) — issue 13', async () => {
+    const [c] = await chats();
+    expect(c?.status).toBe('open');
+    const r = await cli.run(['reply', String(c?.id), '--body', 'Glad to help, closing this for now.', '--status', 'resolved']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    await nextEvent<{ kind: string; message: { body: string; from: string } }>('message', (d) => d.message.body === 'Glad to help, closing this for now.');
+    expect(await nextEvent<{ kind: string; status: string }>('conversation.status')).toMatchObject({ kind: 'conversation.status', status: 'resolved' });
+    expect((await chats())[0]?.status).toBe('resolved');
+  });
 });
