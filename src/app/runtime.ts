@@ -272,10 +272,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return { state: r.state, error: r.error };
   }
 
-  /** An action on a conversation (status, assign, tags, note, priority); returns the line to show. */
+  /**
+   * An action on a conversation (status, assign, tags, note, priority); returns the line to show.
+   * One that cannot be applied (bad input, no such conversation) throws with the reason, so the
+   * console says so and focus does not move on as if it had been done.
+   */
   async act(conversationId: number, a: Action): Promise<string> {
     const r = await this.conversations.act(conversationId, a);
-    if (r.ok) for (const w of r.warnings) this.log(w);
+    if (!r.ok) throw new Error(r.message);
+    for (const w of r.warnings) this.log(w);
     this.check();
     return r.message;
   }
