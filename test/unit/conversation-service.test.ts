@@ -1,24 +1,28 @@
 // The conversation service (src/app/conversations/service.ts), the one way the CLI and the console
 // change a conversation or send a reply: typed results, one set of messages, validation before
 // anything is written, and the reply sequence queue → try to send → status → result. A real store
-// and settings in a temporary home; SMTP and the chat relay are unreachable ports, so replies stay
-// queued for real. Only the "refused for good" case stands in for the server's answer.
+// and settings in a temporary home; SMTP is either an unreachable port (replies stay queued for
+// real) or the smtp-server sink answering 250 or 550. A recording route checks the order of steps.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConversationAction } from '../../src/app/conversations/actions.js';
 import type { DeliveryRoute, DeliveryTarget } from '../../src/app/conversations/delivery.js';
 import { ConversationService } from '../../src/app/conversations/service.js';
-import { recountAnswers } from '../../src/app/conversations/failed-reply.js';
+import { Runtime } from '../../src/app/runtime.js';
 import { conversationMessages, getConversation } from '../../src/store/conversations.js';
-import { getOutboxItem, queuedOutboxIds, setOutboxState } from '../../src/store/outbox.js';
+import { queuedOutboxIds } from '../../src/store/outbox.js';
 import { type ConsoleHome, consoleHome, ME } from '../helpers/console-home.js';
+import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const MIN = 60_000;
 let home: ConsoleHome | null = null;
-afterEach(() => {
+let smtp: SmtpSink | null = null;
+afterEach(async () => {
   home?.cleanup();
   home = null;
+  await smtp?.stop();
+  smtp = null;
 });
 
 const emailAccount = {
@@ -36,14 +40,15 @@ const emailAccount = {
 /** The chat account the test conversations belong to, at a port where nothing listens. */
 const deadRelay = { type: 'chat', name: 'local', url: 'ws://127.0.0.1:1', token: { env: 'ATTEND_TEST_PASSWORD' } };
 
-async function withEmail(): Promise<{ h: ConsoleHome; id: number }> {
-  home = await consoleHome({ accounts: [emailAccount, deadRelay] });
+async function withEmail(smtpAt?: SmtpSink): Promise<{ h: ConsoleHome; id: number }> {
+  const account = smtpAt ? { ...emailAccount, smtp: { host: smtpAt.host, port: smtpAt.port, security: 'none' } } : emailAccount;
+  home = await consoleHome({ accounts: [account, deadRelay] });
   const id = home.email({ id: 'q1@cust.test', from: 'ann@cust.test', subject: 'Where is my order?', at: Date.now() - 10 * MIN });
   return { h: home, id };
 }
 
-/** Records what the sequence asked for, in order; optionally answers like a server that refuses for good. */
-function recordingRoute(h: ConsoleHome, answer: 'queued' | 'refused'): DeliveryRoute & { calls: string[]; targets: DeliveryTarget[] } {
+/** Records what the sequence asked for, in order, and answers like an unreachable server. */
+function recordingRoute(): DeliveryRoute & { calls: string[]; targets: DeliveryTarget[] } {
   const calls: string[] = [];
   const targets: DeliveryTarget[] = [];
   return {
@@ -53,19 +58,12 @@ function recordingRoute(h: ConsoleHome, answer: 'queued' | 'refused'): DeliveryR
     async deliver(target) {
       calls.push('deliver');
       targets.push(target);
-      return target.outboxIds.map((id) => {
-        const item = getOutboxItem(h.ctx.db, id);
-        if (answer === 'refused' && item) {
-          // What the real senders do on a 5xx: record it, and the customer waits again.
-          setOutboxState(h.ctx.db, item, 'failed', Date.now(), '550 5.1.1 no such user');
-          recountAnswers(h.ctx, item.conversationId);
-          return { state: 'failed' as const, error: '550 5.1.1 no such user' };
-        }
-        return { state: 'queued' as const, error: 'connect ECONNREFUSED' };
-      });
+      return target.outboxIds.map(() => ({ state: 'queued' as const, error: 'connect ECONNREFUSED' }));
     },
   };
 }
+
+const REFUSED = '5.1.1 <ann@cust.test>: no such user';
 
 describe('ConversationService.act', () => {
   it('applies each action with one message per kind and returns the conversation as it is now', async () => {
@@ -145,29 +143,36 @@ describe('ConversationService.reply', () => {
 
   it('tells the route once the reply is queued, before it is tried, and tries exactly that reply', async () => {
     const { h, id } = await withEmail();
-    const route = recordingRoute(h, 'queued');
+    const route = recordingRoute();
     const r = await new ConversationService(h.ctx, route).reply({ conversationId: id, content: { text: 'On its way.' } });
     expect(route.calls).toEqual(['queued', 'deliver']);
     expect(route.targets).toEqual([{ channel: 'email', account: expect.objectContaining({ name: 'support' }), outboxIds: queuedOutboxIds(h.ctx.db, id) }]);
     expect(r).toMatchObject({ ok: true, state: 'queued', error: 'connect ECONNREFUSED' });
   });
 
-  it('a reply refused for good changes nothing else: no status, no template actions, and says so', async () => {
-    const { h, id } = await withEmail();
+  it('a reply the server accepts is sent, then the status follows', async () => {
+    smtp = await startSmtpSink(null, { deliver: false });
+    const { h, id } = await withEmail(smtp);
+    const r = await new ConversationService(h.ctx).reply({ conversationId: id, content: { text: 'Done.' }, status: 'resolved' });
+    expect(r).toMatchObject({ ok: true, state: 'sent', error: null, message: `sent reply to #${id}`, notes: [], warnings: [] });
+    expect(smtp.received).toHaveLength(1);
+    expect(getConversation(h.ctx.db, id)).toMatchObject({ status: 'resolved', waitingSince: null });
+  });
+
+  it('a reply refused for good (550) changes nothing else: no status, no template actions, and says so', async () => {
+    smtp = await startSmtpSink(null, { deliver: false });
+    smtp.rejectWith = { code: 550, message: REFUSED };
+    const { h, id } = await withEmail(smtp);
+    const waiting = getConversation(h.ctx.db, id)?.waitingSince;
     const dir = path.join(h.dir, 'templates');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'refund.md'), '---\nstatus: resolved\ntags: [refund]\n---\nHi {{customer.name}}, refunded.\n');
-    const r = await new ConversationService(h.ctx, recordingRoute(h, 'refused')).reply({ conversationId: id, content: { template: 'refund' }, status: 'pending' });
-    expect(r).toEqual(
-      expect.objectContaining({
-        ok: true,
-        state: 'failed',
-        error: '550 5.1.1 no such user',
-        message: `reply to #${id} failed: 550 5.1.1 no such user`,
-        notes: [`#${id}: status and tags left as they were: the reply was not sent`],
-      }),
-    );
-    expect(getConversation(h.ctx.db, id)).toMatchObject({ status: 'open', tags: [] });
+    const r = await new ConversationService(h.ctx).reply({ conversationId: id, content: { template: 'refund' }, status: 'pending' });
+    expect(r).toMatchObject({ ok: true, state: 'failed', notes: [`#${id}: status and tags left as they were: the reply was not sent`] });
+    if (!r.ok) return;
+    expect(r.error).toContain(REFUSED);
+    expect(r.message).toBe(`reply to #${id} failed: ${r.error}`);
+    expect(getConversation(h.ctx.db, id)).toMatchObject({ status: 'open', tags: [], waitingSince: waiting });
   });
 
   it("a template's actions follow a queued reply, with one summary line; --status replaces its status", async () => {
@@ -175,7 +180,7 @@ describe('ConversationService.reply', () => {
     const dir = path.join(h.dir, 'templates');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'refund.md'), '---\nstatus: resolved\ntags: [refund, billing]\n---\nHi {{customer.name}}, order {{order}} is refunded.\n');
-    const s = new ConversationService(h.ctx, recordingRoute(h, 'queued'));
+    const s = new ConversationService(h.ctx, recordingRoute());
     const r = await s.reply({ conversationId: id, content: { template: 'refund', vars: { order: 'A-17' } } });
     expect(r).toMatchObject({ ok: true, state: 'queued', notes: [`#${id}: tagged refund billing, resolved (template refund)`] });
     expect(getConversation(h.ctx.db, id)).toMatchObject({ status: 'resolved', tags: ['billing', 'refund'] });
@@ -189,7 +194,7 @@ describe('ConversationService.reply', () => {
 
   it('nothing is queued when the reply cannot be: typed failures for the CLI to map to exit codes', async () => {
     const { h, id } = await withEmail();
-    const route = recordingRoute(h, 'queued');
+    const route = recordingRoute();
     const s = new ConversationService(h.ctx, route);
     expect(await s.reply({ conversationId: 999, content: { text: 'x' } })).toEqual({ ok: false, failure: 'no-such-conversation', message: 'no conversation 999' });
     expect(await s.reply({ conversationId: id, content: { text: '  \n' } })).toEqual({ ok: false, failure: 'invalid', message: 'the reply is empty' });
@@ -203,21 +208,58 @@ describe('ConversationService.reply', () => {
 });
 
 describe('ConversationService.retry', () => {
-  it('queues failed replies again (they answer again) and tries them; nothing failed: nothing tried', async () => {
-    const { h, id } = await withEmail();
-    const s = new ConversationService(h.ctx, recordingRoute(h, 'refused'));
-    await s.reply({ conversationId: id, content: { text: 'First try.' } });
+  it('queues failed replies again (they answer again) and sends them; nothing failed: nothing tried', async () => {
+    smtp = await startSmtpSink(null, { deliver: false });
+    smtp.rejectWith = { code: 550, message: REFUSED };
+    const { h, id } = await withEmail(smtp);
+    const s = new ConversationService(h.ctx);
+    expect(await s.reply({ conversationId: id, content: { text: 'First try.' } })).toMatchObject({ ok: true, state: 'failed' });
     expect(getConversation(h.ctx.db, id)?.waitingSince).not.toBeNull(); // refused: the customer waits again
 
-    const route = recordingRoute(h, 'queued');
-    const again = new ConversationService(h.ctx, route);
-    const r = await again.retry(id);
-    expect(r).toEqual({ requeued: 1, results: [{ state: 'queued', error: 'connect ECONNREFUSED' }] });
-    expect(route.calls).toEqual(['queued', 'deliver']);
-    expect(route.targets[0]?.outboxIds).toHaveLength(1);
-    expect(getConversation(h.ctx.db, id)?.waitingSince).toBeNull(); // queued again, it counts as an answer again
+    smtp.rejectWith = null; // the postmaster fixed it
+    expect(await s.retry(id)).toEqual({ requeued: 1, results: [{ state: 'sent', error: null }] });
+    expect(smtp.received).toHaveLength(1);
+    expect(getConversation(h.ctx.db, id)?.waitingSince).toBeNull(); // it answered after all
+    expect(conversationMessages(h.ctx.db, id).at(-1)).toMatchObject({ direction: 'out', deliveryState: 'sent' });
 
-    expect(await again.retry(id)).toEqual({ requeued: 0, results: [] });
+    const route = recordingRoute();
+    expect(await new ConversationService(h.ctx, route).retry(id)).toEqual({ requeued: 0, results: [] });
+    expect(route.calls).toEqual([]);
+  });
+
+  it('tells the route once the failed replies are queued again, then tries exactly those', async () => {
+    smtp = await startSmtpSink(null, { deliver: false });
+    smtp.rejectWith = { code: 550, message: REFUSED };
+    const { h, id } = await withEmail(smtp);
+    await new ConversationService(h.ctx).reply({ conversationId: id, content: { text: 'First try.' } });
+    const route = recordingRoute();
+    const r = await new ConversationService(h.ctx, route).retry(id);
     expect(route.calls).toEqual(['queued', 'deliver']);
+    expect(route.targets).toEqual([{ channel: 'email', account: expect.objectContaining({ name: 'support' }), outboxIds: queuedOutboxIds(h.ctx.db, id) }]);
+    expect(r).toEqual({ requeued: 1, results: [{ state: 'queued', error: 'connect ECONNREFUSED' }] });
+    expect(getConversation(h.ctx.db, id)?.waitingSince).toBeNull(); // queued again, it counts as an answer again
+  });
+});
+
+describe('the console (Runtime) goes through the same service', () => {
+  it('act gives the same lines as the CLI and throws what the service refuses; a chat reply waits for the live connection', async () => {
+    const { h, id } = await withEmail();
+    const chat = h.chat({ relayId: 9, name: 'Cy', text: 'hi', at: Date.now() - MIN });
+    const rt = await Runtime.start(h.ctx, { relay: false, channels: false, pollMs: 1000 });
+    try {
+      expect(await rt.act(id, { kind: 'pending' })).toBe(`#${id} is pending`);
+      expect(await rt.act(id, { kind: 'tag', ...rt.parseTags('refund -spam') })).toBe(`#${id} tagged refund, untagged spam`);
+      await expect(rt.act(id, { kind: 'snooze', until: Date.now() - MIN })).rejects.toThrow('the snooze time is in the past');
+      await expect(rt.act(999, { kind: 'resolve' })).rejects.toThrow('no conversation 999');
+      expect(getConversation(h.ctx.db, id)).toMatchObject({ status: 'pending', tags: ['refund'] });
+
+      // No relay connection in this console: queued, and it says why it has not gone out yet.
+      expect(await rt.reply(chat, 'Hello Cy')).toEqual({ state: 'queued', error: 'the relay is not connected; it goes out when it is' });
+      expect(conversationMessages(h.ctx.db, chat).at(-1)).toMatchObject({ direction: 'out', text: 'Hello Cy', deliveryState: 'queued' });
+      await expect(rt.reply(999, 'x')).rejects.toThrow('no conversation 999');
+      expect(await rt.retry(chat)).toBe(0);
+    } finally {
+      await rt.close();
+    }
   });
 });

@@ -54,8 +54,8 @@ export type ReplyResult =
 export interface RetryResult {
   /** Failed replies queued again. */
   requeued: number;
-  /** What trying them right away gave (empty when their account is not configured any more). */
-  results: SendResult[];
+  /** What trying them right away gave, in order (empty when their account is not configured any more). */
+  results: Array<{ state: ReplyState; error: string | null }>;
 }
 
 export class ConversationService {
@@ -95,10 +95,8 @@ export class ConversationService {
     }
     this.route.queued?.();
 
-    const [result] = await this.route.deliver(targetOf(queued));
-    const delivered = result?.state === 'accepted' || result?.state === 'sent';
-    const state: ReplyState = delivered ? 'sent' : result?.state === 'failed' ? 'failed' : 'queued';
-    const error = delivered ? null : (result?.error ?? null);
+    const [sent] = await this.route.deliver(targetOf(queued));
+    const { state, error } = outcomeOf(sent);
 
     const fromTemplate = prepared ? templateActions(prepared, request.status) : [];
     const followUps = [...fromTemplate, ...(request.status ? [statusAction(request.status)] : [])];
@@ -138,7 +136,7 @@ export class ConversationService {
     recountAnswers(this.ctx, conversationId);
     this.route.queued?.();
     const target = this.targetFor(conversationId, queuedOutboxIds(this.ctx.db, conversationId));
-    return { requeued, results: target ? await this.route.deliver(target) : [] };
+    return { requeued, results: target ? (await this.route.deliver(target)).map(outcomeOf) : [] };
   }
 
   /**
@@ -161,6 +159,12 @@ export class ConversationService {
     const account = emailAccounts(this.ctx.settings).find((a) => a.name === where.account);
     return account ? { channel: 'email', account, outboxIds } : null;
   }
+}
+
+/** An outbox state as the agent sees it: accepted by SMTP (no Sent copy yet) is sent. */
+function outcomeOf(r: SendResult | undefined): { state: ReplyState; error: string | null } {
+  if (r?.state === 'accepted' || r?.state === 'sent') return { state: 'sent', error: null };
+  return { state: r?.state === 'failed' ? 'failed' : 'queued', error: r?.error ?? null };
 }
 
 function targetOf(q: QueuedReply): DeliveryTarget {
