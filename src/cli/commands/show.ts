@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { conversationMessages, customerHistory, getConversation, wakeSnoozed } from '../../store/conversations.js';
+import { conversationDetail } from '../../app/conversations/conversation-detail.js';
 import { safeFilename, safeLine, safeText } from '../../domain/sanitize.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
 import { withContext } from '../run.js';
 import { conversationId } from './ids.js';
-import { claimedIdentity } from '../../store/customers.js';
 import { claimLine, customerLine } from '../../domain/labels.js';
 
 export function registerShow(program: Command): void {
@@ -17,13 +16,9 @@ export function registerShow(program: Command): void {
     .action(async (idArg: string, o: { json?: boolean }) => {
       const id = conversationId(idArg);
       await withContext(async (ctx) => {
-        wakeSnoozed(ctx.db, ctx.now());
-        const conversation = getConversation(ctx.db, id);
-        if (!conversation) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
-        const messages = conversationMessages(ctx.db, id);
-        // A chat visitor's typed address is linked to that address's email history only as a claim.
-        const claimsToBe = claimedIdentity(ctx.db, conversation.customer.id);
-        const history = conversation.customer.id === null ? [] : customerHistory(ctx.db, conversation.customer.id, id);
+        const detail = conversationDetail(ctx, id);
+        if (!detail) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
+        const { conversation, messages, claimsToBe, customerHistory: history } = detail;
         makeOutput(Boolean(o.json)).data({ conversation, messages, claimsToBe, customerHistory: history }, () => {
           const c = conversation;
           const who = customerLine(c.customer, c.label);
