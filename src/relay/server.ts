@@ -8,7 +8,9 @@ import { clientAddress } from './client-address.js';
 import { FloodLog } from './flood-log.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../protocol/wire.js';
+import { CLOSE } from '../protocol/close-codes.js';
+import { HEARTBEAT_MS, HELLO_DEADLINE_MS } from '../protocol/timing.js';
+import { AGENT_PATH, MAX_PAYLOAD, SUBPROTOCOL, VISITOR_PATH } from '../protocol/transport.js';
 import { bearerMatches, loadOrCreateAgentToken } from './agent-token.js';
 import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';
@@ -64,7 +66,7 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-const ENDPOINTS: Record<string, Role> = { '/ws/visitor': 'visitor', '/ws/agent': 'agent' };
+const ENDPOINTS: Record<string, Role> = { [VISITOR_PATH]: 'visitor', [AGENT_PATH]: 'agent' };
 /** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
 const SHUTDOWN_GRACE_MS = 1500;
 const SWEEP_MS = 60_000;
