@@ -131,7 +131,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
         const path = requestPath(req.url);
         if (path === null) return refuse(socket, 400, 'bad request: the path is not a valid URL path');
         const role = ENDPOINTS[path];
-        if (!role) return refuse(socket, 404, 'no WebSocket endpoint here: use /ws/visitor or /ws/agent');
+        if (!role) return refuse(socket, 404, `no WebSocket endpoint here: use ${VISITOR_PATH} or ${AGENT_PATH}`);
         if (closing) return refuse(socket, 503, 'the relay is shutting down');
         if (!offersSubprotocol(req)) return refuse(socket, 400, `subprotocol ${SUBPROTOCOL} required (Sec-WebSocket-Protocol)`);
         if (role === 'visitor' && !origins.allows(req.headers.origin, req.headers.host)) {
