@@ -15,7 +15,7 @@ import { bearerMatches, loadOrCreateAgentToken } from './agent-token.js';
 import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';
 import { Hub } from './fanout.js';
-import { onMessage } from './frames.js';
+import { onMessage } from './dispatch.js';
 import type { Calendar } from '../policy/business-hours.js';
 import { hoursStatus, watchHours } from './hours.js';
 import { handleHttp, requestPath } from './http.js';
