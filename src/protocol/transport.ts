@@ -10,3 +10,6 @@ export const AGENT_PATH = '/ws/agent';
 
 /** The relay's `maxPayload`: a bigger frame closes the socket 1009. */
 export const MAX_PAYLOAD = 64 * 1024;
+
+/** Where a relay listens unless told otherwise (`attend relay --port`; the built-in relay: ATTEND_RELAY_PORT). */
+export const DEFAULT_PORT = 7357;

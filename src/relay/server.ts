@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE } from '../protocol/close-codes.js';
 import { HEARTBEAT_MS, HELLO_DEADLINE_MS } from '../protocol/timing.js';
-import { AGENT_PATH, MAX_PAYLOAD, SUBPROTOCOL, VISITOR_PATH } from '../protocol/transport.js';
+import { AGENT_PATH, DEFAULT_PORT, MAX_PAYLOAD, SUBPROTOCOL, VISITOR_PATH } from '../protocol/transport.js';
 import { bearerMatches, loadOrCreateAgentToken } from './agent-token.js';
 import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';
@@ -30,7 +30,7 @@ export type { RelayLimits } from './rate-limit.js';
 export interface RelayOptions {
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default 7357; 0 picks a free port (tests). */
+  /** Default DEFAULT_PORT (7357); 0 picks a free port (tests). */
   port?: number;
   /** Where relay.db and relay-token live ($ATTEND_HOME or the platform dirs). */
   env?: NodeJS.ProcessEnv;
@@ -167,7 +167,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   // relay is already there) and must not be masked by that relay's lock on the store.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 7357, host, () => {
+    server.listen(opts.port ?? DEFAULT_PORT, host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -221,7 +221,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   sweep.unref();
   server.on('error', (err) => log(`http server: ${err.message}`));
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 7357);
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? DEFAULT_PORT);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log(`relay listening on ${urlHost}:${port} (epoch ${store.epoch}, last seq ${store.lastSeq})`);
 
