@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { type ConversationSummary, listConversations, wakeSnoozed } from '../../store/conversations.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
+import { listConversations, wakeSnoozed } from '../../store/conversations.js';
 import type { Channel, Status } from '../../domain/types.js';
 import { UsageError } from '../exit-codes.js';
 import { age, cell, makeOutput, terminalWidth } from '../output.js';
