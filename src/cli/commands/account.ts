@@ -120,15 +120,8 @@ export function registerAccount(program: Command): void {
         if (findAccount(ctx.settings, name)) throw new CliError(`account ${name} exists already (remove it first)`);
         if (o.verify) {
           // Loaded on demand: the network libraries are heavy and most commands never need them.
-          const { ImapSession } = await import('../../adapters/email/imap-session.js');
-          const { credentials } = await import('../../app/email/email-account.js');
-          const creds = await credentials(ctx, acc);
-          const session = await ImapSession.connect(creds.imap, { timeoutMs: 15_000 });
-          try {
-            await session.open(acc.mailbox, true);
-          } finally {
-            await session.logout();
-          }
+          const { verifyEmail } = await import('../../app/email/email-account.js');
+          await verifyEmail(ctx, acc);
         }
         ctx.settings.set('accounts', [...ctx.settings.get('accounts'), acc]);
         makeOutput(Boolean(o.json)).data(describeAccount(acc), () => `added account ${name} (${acc.email})`);
@@ -213,9 +206,8 @@ export function registerAccount(program: Command): void {
         const updated: EmailAccount = { ...acc, openWindow: window };
         ctx.settings.set('accounts', all.map((a) => (a.name === name ? updated : a)));
         const ms = openWindowMs(window);
-        const now = ctx.now();
-        const { reapplyOpenWindow } = await import('../../store/history.js');
-        const moved = reapplyOpenWindow(ctx.db, name, ms === 0 ? null : now - ms, now);
+        const { reapplyOpenWindow } = await import('../../app/email/open-window.js');
+        const moved = reapplyOpenWindow(ctx, name, window);
         makeOutput(Boolean(o.json)).data(describeAccount(updated), () => {
           const what = ms === 0 ? 'everything open' : `history older than ${describeOpenWindow(ms)}`;
           return `${name}: open window ${window} (${what}): ${moved.toOpen} conversation(s) joined the queue, ${moved.toHistory} moved to history`;

@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { emailAccounts } from '../../config/accounts.js';
 import { safeLine } from '../../domain/sanitize.js';
-import { maxSeq } from '../../store/event-feed.js';
-import { getConversation } from '../../store/conversations.js';
+import { conversationLabel } from '../../app/queue/queue-view.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { stopOnSignals } from '../run.js';
 
@@ -47,9 +46,9 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
   ctx.log('waiting for customers… new messages appear below; answer with `attend reply ID --body …`. Ctrl-C quits.');
 
   // Each event's own message (not the conversation's latest: three quick messages are three lines).
-  const follow = new EventFollower(ctx, maxSeq(ctx.db), (e) => {
+  const follow = new EventFollower(ctx, 'end', (e) => {
     if (e.type !== 'message.received' || e.conversation === null || e.message === null) return;
-    const who = safeLine(getConversation(ctx.db, e.conversation.id)?.label ?? e.conversation.customer.name);
+    const who = safeLine(conversationLabel(ctx, e.conversation.id) ?? e.conversation.customer.name);
     process.stdout.write(`#${e.conversation.id} ${e.conversation.channel.padEnd(5)} ${who}: ${safeLine(e.message.text).slice(0, 100)}\n`);
   });
   const feed = setInterval(() => follow.tick(), 300);
