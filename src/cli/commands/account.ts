@@ -5,6 +5,7 @@ import type { Account, ChatAccount, EmailAccount, SecretSource, Security } from 
 import { findAccount } from '../../config/accounts.js';
 import { CliError, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
+import { DEFAULT_PORT } from '../../protocol/transport.js';
 import { DEFAULT_OPEN_WINDOW, describeOpenWindow, normalizeOpenWindow, openWindowMs, parseOpenWindow } from '../../domain/open-window.js';
 
 const DEFAULT_PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
@@ -132,7 +133,7 @@ export function registerAccount(program: Command): void {
     .command('chat')
     .description('add a chat account: attend connects to a relay as an agent')
     .argument('<name>', 'a short name, e.g. "website"')
-    .requiredOption('--url <url>', 'the relay, e.g. ws://127.0.0.1:7357 or wss://chat.example.com')
+    .requiredOption('--url <url>', `the relay, e.g. ws://127.0.0.1:${DEFAULT_PORT} or wss://chat.example.com`)
     .option('--token-env <VAR>', 'read the agent token from this environment variable')
     .option('--token-command <cmd>', 'run this command and use the first line it prints (e.g. "attend relay token" on the relay host)')
     .option('--agent-name <name>', 'the name visitors see on your replies')

@@ -1,6 +1,6 @@
 // `attend` with no command: the full-screen console on a terminal; a plain live feed of new customer
 // messages when stdin/stdout are not a terminal (a pipe, a service). Either way every channel runs
-// live, and with no chat account configured the relay starts in-process on 127.0.0.1:7357, so a new
+// live, and with no chat account configured the built-in relay starts in-process (app/chat/builtin-relay.ts), so a new
 // user can open the demo page and chat with themselves.
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
