@@ -5,7 +5,8 @@ import { timeLeft as businessTimeLeft } from '../../policy/business-hours.js';
 import { calendarOf, type SlaSettings } from '../../policy/sla.js';
 import type { Db } from '../../store/db.js';
 import { type RankedRow as Row, rankedRow, waitingRows } from '../../store/ranked-rows.js';
-import { type ConversationSummary, getConversation, type ListFilter, listConversations, wakeSnoozed } from '../../store/conversations.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
+import { getConversation, type ListFilter, listConversations, wakeSnoozed } from '../../store/conversations.js';
 import type { AppContext } from '../context.js';
 import { prepareQueue } from './policy.js';
 

@@ -4,7 +4,7 @@ import { UsageError } from '../exit-codes.js';
 import { age, cell, makeOutput, terminalWidth } from '../output.js';
 import { withContext } from '../run.js';
 import { listQueue } from '../../app/queue/queue-view.js';
-import type { ConversationSummary } from '../../store/conversations.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
 import { timeLeftCell } from '../../policy/queue.js';
 import { fitLabel, rowText } from '../../domain/labels.js';
 

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { ConversationSummary } from '../../store/conversations.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
 import { dueLabel } from '../../app/queue/queue-view.js';
 import { timeLeftCell } from '../../policy/queue.js';
 import type { QueueFilter } from '../model/queue-window.js';

@@ -1,5 +1,7 @@
 // What the conversation pane shows, read from the store, and its transcript laid out as lines.
-import { type ConversationSummary, conversationMessages, customerHistory, getConversation, type HistoryItem, type MessageView } from '../../store/conversations.js';
+import type { ConversationSummary, HistoryItem } from '../../domain/conversation.js';
+import type { MessageView } from '../../domain/message.js';
+import { conversationMessages, customerHistory, getConversation } from '../../store/conversations.js';
 import type { Db } from '../../store/db.js';
 import { lastFailure } from '../../store/outbox.js';
 import { type ClaimedIdentity, claimedIdentity } from '../../store/customers.js';

@@ -1,7 +1,8 @@
 // The queue as the console scrolls it: only a page of rows around the cursor is read from the
 // store (an index scan), so 100,000 conversations scroll like 10. Re-read when the store changes.
 import type { Channel, Status } from '../../domain/types.js';
-import { type ConversationSummary, countConversations, listConversations, positionInQueue } from '../../store/conversations.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
+import { countConversations, listConversations, positionInQueue } from '../../store/conversations.js';
 import type { Db } from '../../store/db.js';
 
 export interface QueueFilter {
