@@ -5,7 +5,8 @@
 import { safeLine } from '../../domain/sanitize.js';
 import type { Priority } from '../../domain/types.js';
 import { appendEvent } from '../../store/events.js';
-import { type ConversationSummary, addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
+import { addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
 import { setExplicitPriority } from '../../store/ranks.js';
 import type { AppContext } from '../context.js';
 

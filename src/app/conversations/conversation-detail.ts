@@ -1,7 +1,9 @@
 // `attend show`: one conversation as the CLI prints it — the conversation (snoozes that ended are
 // woken first, so its status is current), its messages, the customer's other conversations and,
 // for a chat visitor who typed an address, who they claim to be. The CLI reads it through here.
-import { type ConversationSummary, type HistoryItem, type MessageView, conversationMessages, customerHistory, getConversation, wakeSnoozed } from '../../store/conversations.js';
+import type { ConversationSummary, HistoryItem } from '../../domain/conversation.js';
+import type { MessageView } from '../../domain/message.js';
+import { conversationMessages, customerHistory, getConversation, wakeSnoozed } from '../../store/conversations.js';
 import { type ClaimedIdentity, claimedIdentity } from '../../store/customers.js';
 import type { AppContext } from '../context.js';
 
