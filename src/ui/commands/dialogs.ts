@@ -7,7 +7,7 @@ import { act, insertTemplate } from './conversation-effects.js';
 
 type Choice = Extract<Overlay, { kind: 'choice' }>;
 
-export function submitPrompt(o: Extract<Overlay, { kind: 'prompt' }>, value: string, env: CommandEnv): void {
+export function submitPrompt(o: Extract<Overlay, { kind: 'prompt' }>, value: string, env: CommandEnv) {
   const { dispatch, runtime } = env;
   dispatch({ type: 'close-overlay' });
   if (o.purpose === 'search') return dispatch({ type: 'search', text: value });
@@ -28,12 +28,12 @@ export function submitPrompt(o: Extract<Overlay, { kind: 'prompt' }>, value: str
 }
 
 /** A one-key menu: the option bound to `key`, if any. */
-export function chooseByKey(o: Choice, key: string, env: CommandEnv): void {
+export function chooseByKey(o: Choice, key: string, env: CommandEnv) {
   const option = o.options.find((x) => x.key === key);
   if (option) chooseOption(o, option, env);
 }
 
-export function chooseOption(o: Choice, option: { value: string }, env: CommandEnv): void {
+export function chooseOption(o: Choice, option: { value: string }, env: CommandEnv) {
   const { dispatch, runtime } = env;
   dispatch({ type: 'close-overlay' });
   const id = env.shownId;

@@ -6,7 +6,7 @@ import { contextOf, isNavCommand } from '../state/console-state.js';
 import { type CommandEnv, quit, say } from './command-env.js';
 import { act, reply, retry, showStats } from './conversation-effects.js';
 
-export function runCommand(command: Command, env: CommandEnv): void {
+export function runCommand(command: Command, env: CommandEnv) {
   const { state, dispatch } = env;
   if (isNavCommand(command)) {
     dispatch({ type: 'navigate', command, context: contextOf(state), total: env.total, page: env.page });
@@ -68,7 +68,7 @@ export function runCommand(command: Command, env: CommandEnv): void {
 }
 
 /** Focus's "next": asks a reason when the shown one still waits; with none shown, offers the skipped again. */
-function next(env: CommandEnv): void {
+function next(env: CommandEnv) {
   const s = env.focus.session();
   if (!s) return;
   if (s.currentId === null) {
@@ -80,7 +80,7 @@ function next(env: CommandEnv): void {
   env.dispatch({ type: 'focus-shows', id: s.handle(s.currentId, 'replied') });
 }
 
-function jump(env: CommandEnv): void {
+function jump(env: CommandEnv) {
   const b = env.focus.facts?.breakthrough;
   const s = env.focus.session();
   if (!b || !s) return say(env, 'no breakthrough to jump to');

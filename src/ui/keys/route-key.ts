@@ -10,7 +10,7 @@ import { type Composer, contextOf } from '../state/console-state.js';
 import { commandFor, keyName } from './keymap.js';
 
 /** @param latestComposer what the latest render holds (a text input may have typed since this frame) */
-export function routeKey(input: string, key: Key, env: CommandEnv, latestComposer: () => Composer | null): void {
+export function routeKey(input: string, key: Key, env: CommandEnv, latestComposer: () => Composer | null) {
   const { state, dispatch } = env;
   const name = keyName(input, key);
   if (name === 'ctrl+c') {
