@@ -44,8 +44,6 @@ export function App(props: AppProps) {
   // Text inputs and the unmount cleanup read the latest render's state, not their render's copy.
   const latest = useRef(state);
   latest.current = state;
-  const composer = useRef(state.composer);
-  composer.current = state.composer;
 
   const layout = layoutFor(term, state.mode);
   const queue = useQueueSelection(runtime, state, dispatch, clock.version, layout.visibleRows);
@@ -53,7 +51,7 @@ export function App(props: AppProps) {
   const data = useConversation(runtime, shownId, clock.version, dispatch);
   const focus = useFocusSession(runtime, state.mode, clock, dispatch, props.startInFocus);
   useRuntimeNotices(runtime, dispatch);
-  useSaveOnExit(runtime, composer, focus.close);
+  useSaveOnExit(runtime, () => latest.current.composer, focus.close);
 
   const env: CommandEnv = {
     runtime,
