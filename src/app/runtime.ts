@@ -4,10 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { chatAccounts, emailAccounts } from '../config/accounts.js';
-import type { Account, ChatAccount, EmailAccount } from '../config/settings.js';
+import { emailAccounts } from '../config/accounts.js';
 import { privateFile, resolvePaths } from '../config/paths.js';
-import { settingsFiles, stampOf } from '../config/settings-open.js';
 import type { Channel } from '../domain/types.js';
 import { wakeSnoozed } from '../store/conversations.js';
 import { type OutboxCounts, outboxCounts, requeueFailed } from '../store/outbox.js';
@@ -17,26 +15,16 @@ import { currentPolicy, prepareQueue } from './queue/policy.js';
 import { refreshRanks } from './queue/ranks.js';
 import { anyBacklog, markBacklog } from '../store/ranks.js';
 import { getDraft, putDraft } from '../store/drafts.js';
-import { stmt } from '../store/statements.js';
+import { changeMark } from '../store/event-feed.js';
+import { chatConversationId } from '../store/conversation-refs.js';
 import { safeLine, safeText } from '../domain/sanitize.js';
 import { type Action, applyAction, parseTagInput } from './conversations/actions.js';
 import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './conversations/templates.js';
 import { getConversation } from '../store/conversations.js';
-import { ChannelEventLog } from './channels/channel-events.js';
-import { HookRunner } from './automation/hook-runner.js';
-import { SlaAlerter } from './automation/sla-alerts.js';
-import { chatHoursOf } from './chat/chat-hours.js';
+import { type ChannelStatus, ChannelSupervisor } from './channels/supervisor.js';
 import { recountAnswers } from './conversations/failed-reply.js';
 
-export type ConnectionState = 'connecting' | 'online' | 'offline';
-
-export interface ChannelStatus {
-  account: string;
-  channel: Channel;
-  state: ConnectionState;
-  detail: string | null;
-  since: number;
-}
+export type { ChannelStatus, ConnectionState } from './channels/supervisor.js';
 
 export interface RuntimeOptions {
   /** Start the built-in relay when no chat account is configured (the first-run experience). */
@@ -47,18 +35,30 @@ export interface RuntimeOptions {
   pollMs?: number;
 }
 
-const TYPING_TTL_MS = 6000;
+/** What the console hears from its runtime. */
+export interface RuntimeEvents {
+  /** The store changed (here or in another process): the UI re-reads what it shows. */
+  change: [version: number];
+  /** A connection came up or went down, an account was added or removed. */
+  channels: [];
+  /** A chat visitor started or stopped typing in this conversation. */
+  typing: [conversationId: number];
+  /** A line for the console's message line (an account's first sync, say). */
+  notice: [line: string];
+  /** A line written to the console's log. */
+  log: [line: string];
+}
 
-/** How often the console looks for accounts added or removed in the settings meanwhile. */
-const ACCOUNTS_CHECK_MS = 2000;
+const TYPING_TTL_MS = 6000;
 
 /** How often the console re-reads a queue that has backlog, for the clock alone to reorder it. */
 const ORDER_TICK_MS = 10_000;
 
-export class Runtime extends EventEmitter {
+const NO_CHANNELS: ReadonlyMap<string, ChannelStatus> = new Map();
+
+export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Bumped whenever the store changed; the UI re-reads what it shows. */
   version = 0;
-  readonly channels = new Map<string, ChannelStatus>();
   /** Where the built-in relay serves its demo page, when it runs. */
   relayUrl: string | null = null;
   policy: PolicySettings;
@@ -66,17 +66,10 @@ export class Runtime extends EventEmitter {
   private readonly typing = new Map<number, number>();
   private readonly stop = new AbortController();
   private readonly kick = new EventTarget();
-  private readonly tasks: Promise<unknown>[] = [];
-  private relay: { close(): Promise<void> } | null = null;
+  private supervisor: ChannelSupervisor | null = null;
   private poll: NodeJS.Timeout | null = null;
-  private lastSeq = -1;
-  private lastSlaTick = 0;
-  private lastDataVersion = -1;
+  private lastMark = '';
   private readonly logFile: string;
-  /** channel.connected/disconnected, sla.warning/breached and local hooks: as `attend watch` does. */
-  private readonly channelEvents: ChannelEventLog;
-  private readonly slaAlerter: SlaAlerter;
-  private hooks: HookRunner | null = null;
 
   private constructor(
     readonly ctx: AppContext,
@@ -91,11 +84,8 @@ export class Runtime extends EventEmitter {
     } catch {
       // a read-only or full disk: logging still goes to memory
     }
-    this.channelEvents = new ChannelEventLog(ctx.db, ctx.now, (l) => this.log(l), this.stop.signal);
-    this.slaAlerter = new SlaAlerter(ctx.db, ctx.now);
   }
 
-  /** Opens the queue (ranks brought up to date) and, unless told not to, starts every channel. */
   /**
    * Opens the queue from the store (the policy cached there: settings are not needed for the first
    * frame) and, unless told not to, starts every channel.
@@ -124,6 +114,11 @@ export class Runtime extends EventEmitter {
       .catch((err) => this.log(`channels: ${(err as Error).message}`));
   }
 
+  /** Each account's connection, for the status bar. */
+  get channels(): ReadonlyMap<string, ChannelStatus> {
+    return this.supervisor?.channels ?? NO_CHANNELS;
+  }
+
   log(line: string): void {
     const stamped = `${new Date(this.ctx.now()).toISOString()} ${line}`;
     this.logLines.push(stamped);
@@ -136,140 +131,33 @@ export class Runtime extends EventEmitter {
     this.emit('log', line);
   }
 
-  private setState(account: string, channel: Channel, state: ConnectionState, detail?: string): void {
-    const prev = this.channels.get(account);
-    if (prev && prev.state === state && prev.detail === (detail ?? null)) return;
-    this.channels.set(account, { account, channel, state, detail: detail ?? null, since: this.ctx.now() });
-    this.channelEvents.report(account, channel, state, detail);
+  private async startChannels(startRelay: boolean): Promise<void> {
+    if (this.stop.signal.aborted) return; // closed (q right after start) before the channels came up
+    const supervisor = await ChannelSupervisor.start(this.ctx, {
+      builtinRelay: startRelay ? 'start' : 'off',
+      duties: true,
+      policy: () => this.policy,
+      stopReason: 'console closed',
+      kick: this.kick,
+      onChange: () => this.emit('channels'),
+      onSynced: () => this.check(),
+      // Shown on the console's message line (App listens for 'notice').
+      onFirstSync: (line) => this.emit('notice', line),
+      onActivity: () => this.check(),
+      onTyping: (a, relayConversation, on) => this.onTyping(a.name, relayConversation, on),
+    });
+    this.supervisor = supervisor;
+    if (this.stop.signal.aborted) return void (await supervisor.close());
+    this.relayUrl = supervisor.relayUrl;
     this.emit('channels');
   }
 
-  private async startChannels(startRelay: boolean): Promise<void> {
-    const { builtinRelay, builtinChatAccount } = await import('./chat/chat-account.js');
-    await import('./email/email-account.js'); // loaded before the watchers start, as before
-    const signal = this.stop.signal;
-    if (signal.aborted) return; // closed (q right after start) while the modules were loading
-    this.hooks = new HookRunner(this.ctx);
-    this.hooks.start();
-    let chat = chatAccounts(this.ctx.settings);
-    if (chat.length === 0 && startRelay) {
-      const where = builtinRelay(this.ctx.env);
-      const { startRelay: start } = await import('../relay/server.js');
-      try {
-        const chatHours = chatHoursOf(this.ctx.settings);
-        const relay = await start({ host: where.host, port: where.port, env: this.ctx.env, log: () => {}, ...(chatHours ? { chatHours } : {}) });
-        if (signal.aborted) {
-          await relay.close();
-          return;
-        }
-        this.relay = relay;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') this.log(`cannot start the chat relay: ${(err as Error).message}`);
-        else this.log(`port ${where.port} is in use: using the relay already running there`);
-      }
-      this.relayUrl = `http://${where.host}:${where.port}`;
-      chat = [builtinChatAccount(this.ctx.env)];
-    }
-    this.builtinChat = chat.length === 1 && chatAccounts(this.ctx.settings).length === 0 ? (chat[0]?.name ?? null) : null;
-    for (const a of emailAccounts(this.ctx.settings)) this.watchEmail(a);
-    for (const a of chat) this.watchChatAccount(a);
-    this.channelsStarted = true;
-  }
-
-  /** Every running account watcher: what it was started with, and how to stop it alone. */
-  private readonly watching = new Map<string, { started: string; stop: AbortController }>();
-  private channelsStarted = false;
-  private builtinChat: string | null = null;
-  private lastReconcile = 0;
-  private settingsStamp = '';
-
-  private watcherSignal(name: string, account: unknown): AbortSignal {
-    const stop = new AbortController();
-    this.stop.signal.addEventListener('abort', () => stop.abort(), { once: true });
-    this.watching.set(name, { started: JSON.stringify(account), stop });
-    return stop.signal;
-  }
-
-  private watchEmail(a: EmailAccount): void {
-    const signal = this.watcherSignal(a.name, a);
-    this.setState(a.name, 'email', 'connecting');
-    this.tasks.push(
-      import('./email/email-account.js').then(({ watchAccount }) =>
-        watchAccount(this.ctx, a, {
-          signal,
-          onState: (s, d) => {
-            if (!signal.aborted) this.setState(a.name, 'email', s, d);
-          },
-          onSynced: () => this.check(),
-          // Shown on the console's message line (App listens for 'notice').
-          onFirstSync: (line) => this.emit('notice', line),
-        }),
-      ),
-    );
-  }
-
-  private watchChatAccount(a: ChatAccount): void {
-    const signal = this.watcherSignal(a.name, a);
-    this.setState(a.name, 'chat', 'connecting');
-    this.tasks.push(
-      import('./chat/chat-account.js').then(({ watchChat }) =>
-        watchChat(this.ctx, a, signal, {
-          onState: (s, d) => {
-            if (!signal.aborted) this.setState(a.name, 'chat', s, d);
-          },
-          onActivity: () => this.check(),
-          onTyping: (relayConversation, on) => this.onTyping(a.name, relayConversation, on),
-          kick: this.kick,
-        }),
-      ),
-    );
-  }
-
-  /**
-   * Accounts added, changed or removed (`attend account add/remove` in another terminal) while
-   * the console runs: start, restart or stop their watchers — no restart of the console.
-   */
-  private reconcileAccounts(): void {
-    // A stat, not a read of the file, while nothing changed (every 2 s for as long as the console runs).
-    const stamp = stampOf(settingsFiles(this.ctx.env).file);
-    if (stamp === this.settingsStamp) return;
-    this.settingsStamp = stamp;
-    let wanted: Account[];
-    try {
-      wanted = [...emailAccounts(this.ctx.settings), ...chatAccounts(this.ctx.settings)];
-    } catch (err) {
-      this.log(`settings: ${(err as Error).message}`);
-      return;
-    }
-    const names = new Set(wanted.map((a) => a.name));
-    for (const [name, w] of this.watching) {
-      if (name === this.builtinChat || names.has(name)) continue;
-      w.stop.abort();
-      this.watching.delete(name);
-      this.channels.delete(name);
-      this.log(`account ${name} removed: stopped`);
-      this.emit('channels');
-    }
-    for (const a of wanted) {
-      const running = this.watching.get(a.name);
-      if (running && running.started === JSON.stringify(a)) continue;
-      if (running) {
-        running.stop.abort();
-        this.log(`account ${a.name} changed: reconnecting`);
-      } else this.log(`account ${a.name} added: connecting`);
-      if (a.type === 'email') this.watchEmail(a);
-      else this.watchChatAccount(a);
-    }
-  }
-
   private onTyping(account: string, relayConversation: number, on: boolean): void {
-    const row = this.ctx.db
-      .prepare("SELECT id FROM conversations WHERE account = ? AND external_ref = ? AND channel = 'chat'")
-      .get(account, String(relayConversation)) as { id: number } | undefined;
-    if (!row) return;
-    if (on) this.typing.set(row.id, this.ctx.now() + TYPING_TTL_MS);
-    else this.typing.delete(row.id);
-    this.emit('typing', row.id);
+    const id = chatConversationId(this.ctx.db, account, relayConversation);
+    if (id === undefined) return;
+    if (on) this.typing.set(id, this.ctx.now() + TYPING_TTL_MS);
+    else this.typing.delete(id);
+    this.emit('typing', id);
   }
 
   isTyping(conversationId: number): boolean {
@@ -283,25 +171,13 @@ export class Runtime extends EventEmitter {
     try {
       // Snoozes end by the clock, not by a write: check every poll (a partial index makes it cheap).
       wakeSnoozed(db, this.ctx.now());
-      // Targets are minutes long: once a second is plenty for the SLA alerts.
-      const now = this.ctx.now();
-      if (this.hooks && now - this.lastSlaTick >= 1000) {
-        this.lastSlaTick = now;
-        this.slaAlerter.tick(this.policy.focus.breakthrough.leadMinutes, this.policy.sla.hours);
-      }
     } catch (err) {
       this.log(`queue: ${(err as Error).message}`);
     }
-    if (this.channelsStarted && this.ctx.now() - this.lastReconcile >= ACCOUNTS_CHECK_MS) {
-      this.lastReconcile = this.ctx.now();
-      this.reconcileAccounts();
-    }
     const clockMoved = this.clockMovedQueue();
-    const seq = (stmt(db, 'SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
-    const dataVersion = db.pragma('data_version', { simple: true }) as number;
-    if (seq === this.lastSeq && dataVersion === this.lastDataVersion && !clockMoved) return;
-    this.lastSeq = seq;
-    this.lastDataVersion = dataVersion;
+    const mark = changeMark(db);
+    if (mark === this.lastMark && !clockMoved) return;
+    this.lastMark = mark;
     try {
       refreshRanks(db, this.policy, this.ctx.now());
       this.outboxCounts = outboxCounts(db);
@@ -452,9 +328,6 @@ export class Runtime extends EventEmitter {
     if (this.poll) clearInterval(this.poll);
     this.stop.abort();
     await this.starting;
-    this.channelEvents.stopped('console closed');
-    await this.hooks?.close();
-    await Promise.race([Promise.allSettled(this.tasks), new Promise((r) => setTimeout(r, 3000).unref())]);
-    await this.relay?.close();
+    await this.supervisor?.close();
   }
 }

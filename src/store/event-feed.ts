@@ -138,3 +138,11 @@ function eventMessage(db: Db, e: LoggedEvent, c: EventConversation): EventMessag
     attachments: JSON.parse(row.attachments_json),
   };
 }
+
+/**
+ * Changes in one number pair: the event log's end and SQLite's data_version (which moves when
+ * another connection commits). Equal marks mean nothing was written since, here or elsewhere.
+ */
+export function changeMark(db: Db): string {
+  return `${maxSeq(db)}:${db.pragma('data_version', { simple: true }) as number}`;
+}

@@ -6,6 +6,7 @@ import { resolveSecret } from '../../config/secrets.js';
 import { chatAccounts } from '../../config/accounts.js';
 import type { ChatAccount } from '../../config/settings.js';
 import { getChatCursor, ingestChatEvent, putChatCursor } from '../../store/chat-ingest.js';
+import { relayConversationOf } from '../../store/conversation-refs.js';
 import { markChatFailed, markChatSent, pendingChat } from '../../store/outbox.js';
 import type { AppContext } from '../context.js';
 import { recountAnswers } from '../conversations/failed-reply.js';
@@ -227,16 +228,14 @@ export async function watchChat(ctx: AppContext, account: ChatAccount, signal: A
  * Best effort: when the relay is unreachable the local status still changes, and a warning says so.
  */
 export async function mirrorChatStatus(ctx: AppContext, conversationId: number, status: 'open' | 'resolved'): Promise<string | null> {
-  const conv = ctx.db.prepare("SELECT account, external_ref FROM conversations WHERE id = ? AND channel = 'chat'").get(conversationId) as
-    | { account: string; external_ref: string }
-    | undefined;
+  const conv = relayConversationOf(ctx.db, conversationId);
   if (!conv) return null;
   const account = findChatAccount(ctx, conv.account);
   if (!account) return `chat account ${conv.account} is not configured; the visitor was not told`;
   try {
     const { client } = await connectChat(ctx, account, false);
     try {
-      await client.setStatus(Number(conv.external_ref), status, `status-${conversationId}-${status}-${ctx.now()}`);
+      await client.setStatus(conv.relayConversation, status, `status-${conversationId}-${status}-${ctx.now()}`);
     } finally {
       await client.close();
     }

@@ -12,6 +12,7 @@ import type { ImapSession } from '../../adapters/email/imap-session.js';
 import { toUidSet } from '../../adapters/email/imap-session.js';
 import { SmtpError, type SmtpLogin, buildRaw, sendRaw } from '../../adapters/email/smtp-send.js';
 import type { EmailAccount } from '../../config/settings.js';
+import { mailboxPlaceOf } from '../../store/conversation-refs.js';
 import { type OutboxItem, claimOutboxItem, getOutboxItem, pendingOutbox, releaseClaim, renewClaim, setOutboxState } from '../../store/outbox.js';
 import type { AppContext } from '../context.js';
 
@@ -151,9 +152,7 @@ async function recordInMailbox(ctx: AppContext, imap: ImapSession, account: Emai
   }
   const parent = item.payload.inReplyTo;
   if (!parent) return;
-  const row = ctx.db
-    .prepare('SELECT uid, mailbox FROM messages WHERE account = ? AND external_id = ? AND uid IS NOT NULL')
-    .get(account.name, parent) as { uid: number; mailbox: string } | undefined;
+  const row = mailboxPlaceOf(ctx.db, account.name, parent);
   if (!row) return;
   await imap.open(row.mailbox, false);
   await imap.addFlags(toUidSet([row.uid]), ['\\Answered']);

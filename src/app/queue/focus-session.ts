@@ -18,7 +18,8 @@ import type { QueueFacts, Ranked } from '../../policy/queue.js';
 import type { PolicySettings } from '../../config/policy-settings.js';
 import { appendEvent, eventsSince } from '../../store/events.js';
 import type { Db } from '../../store/db.js';
-import { stmt } from '../../store/statements.js';
+import { conversationChannel } from '../../store/conversation-refs.js';
+import { maxSeq } from '../../store/event-feed.js';
 import { rankedOne, waitingQueue } from './queue-view.js';
 
 /** Why focus shows nothing: how many wait, and how many of those this session put aside. */
@@ -59,7 +60,7 @@ export class FocusSession {
     private readonly now: () => number,
   ) {
     this.startedAt = now();
-    this.seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
+    this.seq = maxSeq(db);
     db.transaction(() => appendEvent(db, 'focus.started', null, this.startedAt, {})).immediate();
     this.advance();
   }
@@ -148,7 +149,7 @@ export class FocusSession {
         if (e.type !== 'message.received' || e.conversationId === null) continue;
         // A handled conversation whose customer writes again is in the running again.
         if (this.handledIds.delete(e.conversationId)) this.exclude.delete(e.conversationId);
-        const row = stmt(this.db, 'SELECT channel FROM conversations WHERE id = ?').get(e.conversationId) as { channel: Channel } | undefined;
+        const row = conversationChannel(this.db, e.conversationId);
         if (!row) continue;
         const current = this.currentId !== null && this.currentChannel !== null ? { id: this.currentId, channel: this.currentChannel } : null;
         const lower = current !== null && (this.policy.focus.channelRank[row.channel] ?? 0) < (this.policy.focus.channelRank[current.channel] ?? 0);

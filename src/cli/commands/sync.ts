@@ -6,7 +6,6 @@ import { wakeSnoozed } from '../../store/conversations.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput, type Output } from '../output.js';
 import { stopOnSignals, withContext } from '../run.js';
-import { channelsToRun } from './channels.js';
 
 interface Report {
   account: string;
@@ -33,10 +32,11 @@ export function registerSync(program: Command): void {
     .action(async (o: { account?: string; watch?: boolean; json?: boolean }) => {
       const out = makeOutput(Boolean(o.json));
       await withContext(async (ctx) => {
-        const { email, chat, builtin } = await channelsToRun(ctx, o.account);
+        const { channelsToRun } = await import('../../app/channels/accounts.js');
+        const { email, chat, builtin } = channelsToRun(ctx, 'join', o.account);
         if (email.length + chat.length === 0) throw new CliError('no accounts yet: add one with `attend account add email NAME …` or `attend account add chat NAME …`');
         wakeSnoozed(ctx.db, ctx.now());
-        if (o.watch) return watch(ctx, email, chat, out);
+        if (o.watch) return watch(ctx, o.account, out);
 
         const reports: Report[] = [];
         for (const a of email) reports.push(await syncEmail(ctx, a, out));
@@ -106,26 +106,25 @@ function describe(r: Report): string {
   return parts.join(', ');
 }
 
-async function watch(ctx: AppContext, email: EmailAccount[], chat: ChatAccount[], out: Output): Promise<void> {
-  const { watchAccount } = await import('../../app/email/email-account.js');
-  const { watchChat } = await import('../../app/chat/chat-account.js');
+async function watch(ctx: AppContext, only: string | undefined, out: Output): Promise<void> {
+  const { ChannelSupervisor } = await import('../../app/channels/supervisor.js');
   const stopped = stopOnSignals();
   const line = (v: Record<string, unknown>, text: string) => (out.json ? process.stdout.write(`${JSON.stringify(v)}\n`) : out.info(text));
   const ready = new Set<string>();
-  await Promise.all([
-    ...email.map((a) =>
-      watchAccount(ctx, a, {
-        signal: stopped,
-        onSynced: (r) => {
-          // One line when an account is caught up and waiting, so scripts know when to expect pushes.
-          if (!ready.has(a.name)) {
-            ready.add(a.name);
-            line({ account: a.name, channel: 'email', ready: true }, `${a.name}: up to date, waiting for new mail`);
-          }
-          if (r.added > 0 || r.flagUpdates > 0) line({ account: r.account, channel: 'email', added: r.added, flagUpdates: r.flagUpdates }, `${r.account}: ${r.added} new`);
-        },
-      }),
-    ),
-    ...chat.map((a) => watchChat(ctx, a, stopped, () => line({ account: a.name, channel: 'chat', activity: true }, `${a.name}: chat activity`))),
-  ]);
+  const channels = await ChannelSupervisor.start(ctx, {
+    builtinRelay: 'join',
+    ...(only ? { only } : {}),
+    duties: false,
+    onSynced: (a, r) => {
+      // One line when an account is caught up and waiting, so scripts know when to expect pushes.
+      if (!ready.has(a.name)) {
+        ready.add(a.name);
+        line({ account: a.name, channel: 'email', ready: true }, `${a.name}: up to date, waiting for new mail`);
+      }
+      if (r.added > 0 || r.flagUpdates > 0) line({ account: r.account, channel: 'email', added: r.added, flagUpdates: r.flagUpdates }, `${r.account}: ${r.added} new`);
+    },
+    onActivity: (a) => line({ account: a.name, channel: 'chat', activity: true }, `${a.name}: chat activity`),
+  });
+  await new Promise<void>((resolve) => (stopped.aborted ? resolve() : stopped.addEventListener('abort', () => resolve(), { once: true })));
+  await channels.close();
 }

@@ -7,7 +7,6 @@ import type { PublicEvent } from '../../domain/public-events.js';
 import { jsonStringify, safeLine } from '../../domain/sanitize.js';
 import { UsageError } from '../exit-codes.js';
 import { stopOnSignals, withContext } from '../run.js';
-import { channelsToRun } from './channels.js';
 import { customerLine, emailText } from '../../domain/labels.js';
 
 export function registerWatch(program: Command): void {
@@ -20,28 +19,19 @@ export function registerWatch(program: Command): void {
     .action(async (o: { account?: string; since?: string; json?: boolean }) => {
       if (o.since !== undefined && !/^\d+$/.test(o.since)) throw new UsageError(`--since must be an event seq (0 or more), not "${o.since}"`);
       await withContext(async (ctx) => {
-        const { email, chat } = await channelsToRun(ctx, o.account);
+        const { channelsToRun } = await import('../../app/channels/accounts.js');
+        const { email, chat } = channelsToRun(ctx, 'join', o.account);
         const { maxSeq } = await import('../../store/event-feed.js');
         const { watchEvents } = await import('../../app/automation/event-watch.js');
-        const { HookRunner } = await import('../../app/automation/hook-runner.js');
         const stopped = stopOnSignals();
         const names = [...email.map((a) => `${a.name} (email)`), ...chat.map((a) => `${a.name} (chat)`)];
         ctx.log(names.length ? `watching ${names.join(', ')}; Ctrl-C stops` : 'no accounts to connect: printing what other attend processes record; Ctrl-C stops');
-        const hooks = new HookRunner(ctx);
-        hooks.start();
-        try {
-          await watchEvents(ctx, {
-            email,
-            chat,
-            afterSeq: o.since !== undefined ? Number(o.since) : maxSeq(ctx.db),
-            ...(o.account ? { account: o.account } : {}),
-            signal: stopped,
-            onEvent: (e) => process.stdout.write(`${o.json ? jsonStringify(e) : eventLine(e)}\n`),
-          });
-          hooks.tick(); // the disconnects recorded on the way out reach hooks too
-        } finally {
-          await hooks.close();
-        }
+        await watchEvents(ctx, {
+          afterSeq: o.since !== undefined ? Number(o.since) : maxSeq(ctx.db),
+          ...(o.account ? { account: o.account } : {}),
+          signal: stopped,
+          onEvent: (e) => process.stdout.write(`${o.json ? jsonStringify(e) : eventLine(e)}\n`),
+        });
       }, { liveSettings: true });
     });
 }
