@@ -73,10 +73,6 @@ export const KEYMAP = {
 
 /** Every command a key can mean, in any context. */
 export type Command = (typeof KEYMAP)[Context][number]['command'];
-/** The commands of one context. */
-export type CommandIn<C extends Context> = (typeof KEYMAP)[C][number]['command'];
-/** Commands that act on the shown conversation (a conversation must be selected). */
-export type ConversationCommand = (typeof common)[number]['command'];
 
 const bindings = (context: Context): readonly Binding[] => KEYMAP[context];
 
