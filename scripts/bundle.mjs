@@ -11,10 +11,24 @@
 // relay's HTTP side (copied below), ../../package.json for the version.
 // Tests import src/ directly; the binary runs this output. Type checking is `tsc --noEmit`.
 import { build } from 'esbuild';
-import { chmodSync, cpSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { nodeBundle } from './bundle-options.mjs';
 
 const OUT = 'dist/cli';
+
+// The widget is served as written, so it keeps a copy of the protocol constants it needs; a copy
+// that differs from src/protocol/ fails the build before anything is written. The check is
+// TypeScript (src/relay/widget/protocol-block.ts, unit-tested), bundled here in memory to run it.
+{
+  const checker = await build({ entryPoints: ['src/relay/widget/protocol-block.ts'], bundle: true, write: false, format: 'esm', platform: 'neutral' });
+  const code = checker.outputFiles[0].text;
+  const { widgetDrift } = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+  const drift = widgetDrift(readFileSync('src/relay/widget/widget.js', 'utf8'));
+  if (drift.length > 0) {
+    console.error(`build: src/relay/widget/widget.js disagrees with src/protocol/ (fix the widget's protocol block):\n${drift.map((d) => `  - ${d}`).join('\n')}`);
+    process.exit(1);
+  }
+}
 rmSync('dist', { recursive: true, force: true });
 
 const result = await build({

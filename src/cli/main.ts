@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerHome } from './commands/home.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { DEFAULT_PORT } from '../protocol/transport.js';
 
 function version(): string {
   try {
@@ -56,7 +57,7 @@ export async function buildProgram(argv: string[] = process.argv.slice(2)): Prom
       'after',
       `
 With no command, attend opens the console (--focus: in focus mode; ? lists the keys) and runs every
-channel live, with a chat relay on 127.0.0.1:7357 (demo page: /demo) when no chat account is set up.
+channel live, with a chat relay on 127.0.0.1:${DEFAULT_PORT} (demo page: /demo) when no chat account is set up.
 Exit codes: 0 ok · 1 failed · 2 usage error · 3 no such conversation · 75 queued (sent when the server is reachable)
 Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--json for JSON), messages to stderr.`,
     );

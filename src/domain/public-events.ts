@@ -2,7 +2,10 @@
 // Pure: which stored events are public and under which name, and the shape a bot acts on.
 // Internal bookkeeping (reply.queued/retried, note.added, tags, priority, focus.*) stays private:
 // it is there for stats and the console, and renaming it must not break anyone's script.
-import type { AttachmentMeta, Channel, DeliveryState, Direction, Priority, Status } from './types.js';
+import type { ConversationSummary } from './conversation.js';
+import type { LoggedEvent } from './event.js';
+import type { MessageView } from './message.js';
+import type { Channel } from './types.js';
 
 export const PUBLIC_EVENT_TYPES = [
   'message.received',
@@ -44,39 +47,14 @@ export function publicTypeOf(storedType: string): PublicEventType | null {
 
 export const isMessageEvent = (t: PublicEventType): boolean => t.startsWith('message.');
 
-/** One row of the event log (store/events.ts), as this module needs it. */
-export interface LoggedEvent {
-  seq: number;
-  type: string;
-  conversationId: number | null;
-  at: number;
-  data: Record<string, unknown>;
-}
-
 /** The conversation an event is about, as it is when the event is printed (not as it was then). */
-export interface EventConversation {
-  id: number;
-  channel: Channel;
-  account: string;
-  subject: string;
-  status: Status;
-  priority: Priority;
-  assignee: string | null;
-  tags: string[];
-  customer: { id: number | null; name: string; email: string | null; emailVerified: boolean };
-  waitingSince: string | null;
-  dueAt: string | null;
-}
+export type EventConversation = Pick<
+  ConversationSummary,
+  'id' | 'channel' | 'account' | 'subject' | 'status' | 'priority' | 'assignee' | 'tags' | 'customer' | 'waitingSince' | 'dueAt'
+>;
 
-export interface EventMessage {
-  id: number;
-  direction: Direction;
-  from: { name: string; email: string };
-  text: string;
-  sentAt: string;
-  deliveryState: DeliveryState | null;
-  attachments: AttachmentMeta[];
-}
+/** The message a message event is about: the public fields of the message noun. */
+export type EventMessage = Pick<MessageView, 'id' | 'direction' | 'from' | 'text' | 'sentAt' | 'deliveryState' | 'attachments'>;
 
 interface Base<T extends PublicEventType> {
   /** Position in the store's event log: `attend watch --since SEQ` resumes after it. */

@@ -29,6 +29,7 @@
 // other event counts from when attend recorded it (the log's `at`; a reply: when it was sent).
 // History (what an account's first sync imported from before its open window) has no
 // conversation.created and no message.received events, so it counts nowhere here.
+import type { LoggedEvent } from '../domain/event.js';
 import type { Channel } from '../domain/types.js';
 import { businessTimeBetween, type Calendars } from './business-hours.js';
 import type { Target } from './sla.js';
@@ -46,12 +47,8 @@ export const STATS_EVENT_TYPES = [
   'focus.skipped',
 ] as const;
 
-export interface StatsEvent {
-  type: string;
-  conversationId: number | null;
-  at: number;
-  data: Record<string, unknown>;
-}
+/** What stats reads of a logged event: the array's order is the log's, so no `seq`. */
+export type StatsEvent = Pick<LoggedEvent, 'type' | 'conversationId' | 'at' | 'data'>;
 
 export interface StatsInput {
   /** In log order. Include every earlier event of a conversation active in the period: a first

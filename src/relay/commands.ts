@@ -3,7 +3,8 @@
 // third — whoever hears of an event can rely on it being stored, and a client that got its
 // `sent` can rely on never seeing a duplicate.
 import { randomUUID } from 'node:crypto';
-import { type ChatMessage, type EventData, type Frame, MAX_HISTORY_LIMIT, type SentData } from '../protocol/wire.js';
+import type { ChatMessage, EventData, Frame, SentData } from '../protocol/frames.js';
+import { MAX_HISTORY_LIMIT } from '../protocol/limits.js';
 import type { RelayCore } from './core.js';
 import { eventFrame } from './fanout.js';
 import { rateLimited, targetConversation } from './guards.js';

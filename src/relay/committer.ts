@@ -3,7 +3,7 @@
 // message — and only then are the senders answered and the events fanned out, in queue order.
 // Under light load a batch holds one job, so nothing waits; under heavy load batches grow and
 // the cost per message falls. The promise "committed before acknowledged" is unchanged.
-import type { SentData } from '../protocol/wire.js';
+import type { SentData } from '../protocol/frames.js';
 import type { RelayStore, StoredEvent } from './relay-store.js';
 import { batchWrites } from './session.js';
 

@@ -1,6 +1,7 @@
 // Checks shared by the frame handlers: rate-limit answers (with strikes) and which
 // conversation a frame may touch.
-import { CLOSE, type Frame } from '../protocol/wire.js';
+import { CLOSE } from '../protocol/close-codes.js';
+import type { Frame } from '../protocol/frames.js';
 import type { RelayCore } from './core.js';
 import type { Session } from './session.js';
 import { checkConversation, fields } from './validate.js';

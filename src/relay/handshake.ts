@@ -3,7 +3,8 @@
 // relay's memory or trip its own slow-consumer limit; it goes live in the same tick as the read
 // that found nothing more, so no event falls between replay and live fan-out.
 import { randomBytes } from 'node:crypto';
-import { CLOSE, type EventData, type Frame, type Welcome } from '../protocol/wire.js';
+import { CLOSE } from '../protocol/close-codes.js';
+import type { EventData, Frame, Welcome } from '../protocol/frames.js';
 import type { RelayCore } from './core.js';
 import { eventFrame, visitorPresence } from './fanout.js';
 import type { EventFilter } from './relay-store.js';

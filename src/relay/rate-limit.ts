@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 // Rate limits and their defaults (PROTOCOL.md, "Liveness, limits, errors"). Keyed by visitor id or
 // IP rather than by socket, so reconnecting does not refill anything. Time is passed in (tests).
-import { MAX_BODY_CHARS } from '../protocol/wire.js';
+import { MAX_BODY_CHARS, NEW_VISITORS_PER_IP_PER_MINUTE, SLOW_CONSUMER_BYTES, VISITOR_SEND_BURST, VISITOR_SEND_REFILL_MS } from '../protocol/limits.js';
+import { TYPING_ON_INTERVAL_MS } from '../protocol/timing.js';
 
 export interface RelayLimits {
   /** Longest message body, in UTF-16 code units (what a browser's maxlength counts). */
@@ -31,16 +32,16 @@ export interface RelayLimits {
 
 export const DEFAULT_LIMITS: RelayLimits = {
   maxBodyChars: MAX_BODY_CHARS,
-  sendBurst: 5,
-  sendRefillMs: 2000,
-  newVisitorsPerIpPerMinute: 10,
+  sendBurst: VISITOR_SEND_BURST,
+  sendRefillMs: VISITOR_SEND_REFILL_MS,
+  newVisitorsPerIpPerMinute: NEW_VISITORS_PER_IP_PER_MINUTE,
   connectionsPerIpPerMinute: 120,
   frameBurst: 40,
   framesPerSecond: 10,
-  typingOnIntervalMs: 3000,
+  typingOnIntervalMs: TYPING_ON_INTERVAL_MS,
   abuseStrikes: 10,
   abuseWindowMs: 60_000,
-  slowConsumerBytes: 1024 * 1024,
+  slowConsumerBytes: SLOW_CONSUMER_BYTES,
   firstRequestMs: 5000,
   maxConnections: defaultMaxConnections(),
 };

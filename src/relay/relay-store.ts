@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { EventData } from '../protocol/wire.js';
+import type { EventData } from '../protocol/frames.js';
 import { ensureDir, privateFile, resolvePaths } from '../config/paths.js';
 import { RELAY_MIGRATIONS } from './relay-migrations.js';
 import { type Checkpointer, lockStore, startCheckpointer } from './store-guard.js';

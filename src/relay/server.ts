@@ -8,12 +8,14 @@ import { clientAddress } from './client-address.js';
 import { FloodLog } from './flood-log.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE, HEARTBEAT_MS, HELLO_DEADLINE_MS, MAX_PAYLOAD, SUBPROTOCOL } from '../protocol/wire.js';
+import { CLOSE } from '../protocol/close-codes.js';
+import { HEARTBEAT_MS, HELLO_DEADLINE_MS } from '../protocol/timing.js';
+import { AGENT_PATH, DEFAULT_PORT, MAX_PAYLOAD, SUBPROTOCOL, VISITOR_PATH } from '../protocol/transport.js';
 import { bearerMatches, loadOrCreateAgentToken } from './agent-token.js';
 import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';
 import { Hub } from './fanout.js';
-import { onMessage } from './frames.js';
+import { onMessage } from './dispatch.js';
 import type { Calendar } from '../policy/business-hours.js';
 import { hoursStatus, watchHours } from './hours.js';
 import { handleHttp, requestPath } from './http.js';
@@ -28,7 +30,7 @@ export type { RelayLimits } from './rate-limit.js';
 export interface RelayOptions {
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default 7357; 0 picks a free port (tests). */
+  /** Default DEFAULT_PORT (7357); 0 picks a free port (tests). */
   port?: number;
   /** Where relay.db and relay-token live ($ATTEND_HOME or the platform dirs). */
   env?: NodeJS.ProcessEnv;
@@ -64,7 +66,7 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-const ENDPOINTS: Record<string, Role> = { '/ws/visitor': 'visitor', '/ws/agent': 'agent' };
+const ENDPOINTS: Record<string, Role> = { [VISITOR_PATH]: 'visitor', [AGENT_PATH]: 'agent' };
 /** How long shutdown waits for clients to answer the 1001 close before cutting them off. */
 const SHUTDOWN_GRACE_MS = 1500;
 const SWEEP_MS = 60_000;
@@ -129,7 +131,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
         const path = requestPath(req.url);
         if (path === null) return refuse(socket, 400, 'bad request: the path is not a valid URL path');
         const role = ENDPOINTS[path];
-        if (!role) return refuse(socket, 404, 'no WebSocket endpoint here: use /ws/visitor or /ws/agent');
+        if (!role) return refuse(socket, 404, `no WebSocket endpoint here: use ${VISITOR_PATH} or ${AGENT_PATH}`);
         if (closing) return refuse(socket, 503, 'the relay is shutting down');
         if (!offersSubprotocol(req)) return refuse(socket, 400, `subprotocol ${SUBPROTOCOL} required (Sec-WebSocket-Protocol)`);
         if (role === 'visitor' && !origins.allows(req.headers.origin, req.headers.host)) {
@@ -165,7 +167,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   // relay is already there) and must not be masked by that relay's lock on the store.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 7357, host, () => {
+    server.listen(opts.port ?? DEFAULT_PORT, host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -219,7 +221,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   sweep.unref();
   server.on('error', (err) => log(`http server: ${err.message}`));
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 7357);
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? DEFAULT_PORT);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log(`relay listening on ${urlHost}:${port} (epoch ${store.epoch}, last seq ${store.lastSeq})`);
 

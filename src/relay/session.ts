@@ -2,7 +2,8 @@
 // leave the relay (so the slow-consumer rule is applied to every frame).
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { CLOSE, type ErrorCode } from '../protocol/wire.js';
+import { CLOSE } from '../protocol/close-codes.js';
+import type { ErrorCode } from '../protocol/frames.js';
 
 export type Role = 'visitor' | 'agent';
 

@@ -1,6 +1,7 @@
 // Checks on the fields of client frames. Each returns the cleaned value or the error to send;
 // nothing from a client reaches the store or another client unchecked.
-import { type ErrorCode, MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PAGE_CHARS } from '../protocol/wire.js';
+import type { ErrorCode } from '../protocol/frames.js';
+import { MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_PAGE_CHARS } from '../protocol/limits.js';
 import { safeLine } from '../domain/sanitize.js';
 
 export type Check<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };

@@ -1,55 +1,12 @@
 import { stmt } from './statements.js';
-import type { AttachmentMeta, Channel, DeliveryState, Direction, Priority, Status } from '../domain/types.js';
+import type { ConversationSummary, HistoryItem } from '../domain/conversation.js';
+import type { MessageView } from '../domain/message.js';
+import type { Channel, DeliveryState, Direction, Priority, Status } from '../domain/types.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
 import { deliveryErrors } from './failed-replies.js';
 import { placeInQueueOrder, readInQueueOrder } from './queue-order.js';
 import { customerLabel } from '../domain/labels.js';
-
-export interface ConversationSummary {
-  id: number;
-  channel: Channel;
-  account: string;
-  subject: string;
-  /** The address is verified when mail came from it; false when a chat visitor only typed it. */
-  customer: { id: number | null; name: string; email: string | null; emailVerified: boolean };
-  /** Who, as rows show it: name, address (marked unverified) or "visitor 7f3a · /pricing" (domain/labels.ts). */
-  label: string;
-  /** Chat: the path of the page the visitor wrote from. */
-  page: string | null;
-  status: Status;
-  priority: Priority;
-  assignee: string | null;
-  tags: string[];
-  snoozedUntil: string | null;
-  waitingSince: string | null;
-  firstResponseAt: string | null;
-  lastMessageAt: string | null;
-  messageCount: number;
-  preview: string;
-  /** When the waiting customer message breaches its response target (null: nobody waits). */
-  dueAt: string | null;
-  vip: boolean;
-  /** Breached past its grace: it sorts behind what is due soon, oldest first (policy/queue.ts). */
-  backlog: boolean;
-  /** Why the policy ranks it as it does (priority source, VIP); the UI adds time left and channel. */
-  reasons: string[];
-}
-
-export interface MessageView {
-  id: number;
-  direction: Direction;
-  from: { name: string; email: string };
-  to: Array<{ name: string; email: string }>;
-  subject: string;
-  sentAt: string;
-  text: string;
-  attachments: AttachmentMeta[];
-  deliveryState: DeliveryState | null;
-  /** Why the server refused this reply for good (deliveryState failed); null otherwise. */
-  deliveryError: string | null;
-  externalId: string;
-}
 
 interface ConversationRow {
   id: number;
@@ -291,14 +248,6 @@ export function addNote(db: Db, id: number, author: string, text: string, now: n
     appendEvent(db, 'note.added', id, now, { author });
     return rowId;
   }).immediate();
-}
-
-export interface HistoryItem {
-  id: number;
-  channel: Channel;
-  subject: string;
-  status: Status;
-  lastMessageAt: string | null;
 }
 
 /** The same customer's other conversations, on every channel, newest first. */

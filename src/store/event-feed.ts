@@ -5,11 +5,11 @@ import {
   type EventConversation,
   type EventMessage,
   isMessageEvent,
-  type LoggedEvent,
   type PublicEvent,
   publicTypeOf,
   toPublicEvent,
 } from '../domain/public-events.js';
+import type { LoggedEvent } from '../domain/event.js';
 import type { DeliveryState, Direction } from '../domain/types.js';
 import { getConversation } from './conversations.js';
 import type { Db } from './db.js';

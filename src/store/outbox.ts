@@ -1,20 +1,8 @@
 import { stmt } from './statements.js';
-import type { Address } from '../domain/types.js';
+import type { OutgoingEmail } from '../domain/outgoing-email.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
 import { applyMessage } from './ingest.js';
-
-/** Everything needed to build the same email again after a restart. */
-export interface OutgoingEmail {
-  messageId: string;
-  from: Address;
-  to: Address[];
-  subject: string;
-  text: string;
-  inReplyTo: string | null;
-  references: string[];
-  date: number;
-}
 
 /** queued → sending → accepted (SMTP said yes) → sent (copy in Sent, \Answered set). failed is final. */
 export type OutboxState = 'queued' | 'sending' | 'accepted' | 'sent' | 'failed';

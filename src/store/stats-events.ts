@@ -1,19 +1,13 @@
 // What `attend stats` reads from the event log: the events that count, for the conversations active
 // in the period — with their earlier history, because a first response needs the conversation's
 // first message and a resolution its creation, both possibly before the period starts.
+import type { LoggedEvent } from '../domain/event.js';
 import type { Channel } from '../domain/types.js';
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
 
-export interface LogEvent {
-  type: string;
-  conversationId: number | null;
-  at: number;
-  data: Record<string, unknown>;
-}
-
 export interface StatsEvents {
-  events: LogEvent[];
+  events: LoggedEvent[];
   channels: Map<number, Channel>;
 }
 
@@ -24,17 +18,17 @@ export function statsEvents(db: Db, types: readonly string[], from: number, to: 
   const TYPES = types.map((t) => `'${t}'`).join(', ');
   const rows = stmt(
     db,
-    `SELECT e.type, e.conversation_id, e.at, e.data_json, c.channel
+    `SELECT e.seq, e.type, e.conversation_id, e.at, e.data_json, c.channel
        FROM events e LEFT JOIN conversations c ON c.id = e.conversation_id
       WHERE e.type IN (${TYPES}) AND e.at <= ?
         AND (e.conversation_id IN (SELECT conversation_id FROM events WHERE at >= ? AND at <= ? AND conversation_id IS NOT NULL)
              OR (e.conversation_id IS NULL AND e.at >= ?))
       ORDER BY e.seq`,
-  ).all(to, from, to, from) as Array<{ type: string; conversation_id: number | null; at: number; data_json: string; channel: Channel | null }>;
+  ).all(to, from, to, from) as Array<{ seq: number; type: string; conversation_id: number | null; at: number; data_json: string; channel: Channel | null }>;
   const channels = new Map<number, Channel>();
   const events = rows.map((r) => {
     if (r.conversation_id !== null && r.channel) channels.set(r.conversation_id, r.channel);
-    return { type: r.type, conversationId: r.conversation_id, at: r.at, data: parseData(r.data_json) };
+    return { seq: r.seq, type: r.type, conversationId: r.conversation_id, at: r.at, data: parseData(r.data_json) };
   });
   return { events, channels };
 }

@@ -1,5 +1,5 @@
 import { stmt } from './statements.js';
-import type { SyncCursor } from '../domain/types.js';
+import type { SyncCursor } from '../domain/sync-cursor.js';
 import type { Db } from './db.js';
 
 export function getCursor(db: Db, account: string, mailbox: string): SyncCursor | undefined {

@@ -62,6 +62,11 @@ export interface DovecotInstance {
    * next command ("IMAP session state is inconsistent, please relogin"). Returns the new value.
    */
   changeUidValidity(user: string, mailbox?: string): Promise<number>;
+  /**
+   * Resolves once an IMAP session of `user` is in IDLE — from then on new mail is pushed to it —
+   * or fails after `ms`. A readiness signal for watchers, instead of a guessed pause.
+   */
+  waitForIdle(user: string, ms?: number): Promise<void>;
   /** SIGKILL the whole process group (a crash). Mail stays; restart() brings it back. */
   kill(): Promise<void>;
   /** Stops (or finds stopped) and starts again on the same port with the same mail. */
@@ -176,6 +181,9 @@ ${id.internalGroup ? `default_internal_group = ${id.internalGroup}\n` : ''}first
 mail_max_userip_connections = 200
 mail_location = maildir:~/Maildir
 mail_fsync = never
+# The imap processes' titles name the command running ("dovecot/imap [agent 127.0.0.1 IDLE]"): waitForIdle reads them.
+verbose_proctitle = yes
+verbose_proctitle = yes
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%n ${dir}/users
@@ -473,6 +481,32 @@ class Dovecot implements DovecotInstance {
     const after = await this.mailboxStatus(user, mailbox);
     if (after.uidvalidity === before.uidvalidity) throw new Error('UIDVALIDITY did not change');
     return after.uidvalidity;
+  }
+
+  async waitForIdle(user: string, ms = 15_000): Promise<void> {
+    const name = user.split('@')[0] ?? user;
+    const deadline = Date.now() + ms;
+    while (!this.idling(name)) {
+      if (Date.now() > deadline) throw new Error(`no IMAP session of ${name} entered IDLE within ${ms} ms`);
+      await sleep(20);
+    }
+  }
+
+  /** Whether one of this instance's imap processes (children of its master) is serving IDLE for `user`. */
+  private idling(user: string): boolean {
+    const master = this.masterPid();
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // "pid (comm) state ppid ...": comm may contain spaces, so count from its closing paren.
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid !== master) continue;
+        const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (title.includes(`[${user} `) && title.includes(' IDLE]')) return true;
+      } catch {} // the process ended meanwhile
+    }
+    return false;
   }
 }
 

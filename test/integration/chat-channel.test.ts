@@ -1,8 +1,8 @@
 // The console's chat channel through the built CLI: a real relay, a visitor over a real socket,
 // `attend sync/list/show/reply/resolve` on the agent side.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type Cli, makeCli } from '../helpers/cli.js';
+import { type Cli, makeCli } from '../helpers/cli.js';
+import { follow, until } from '../helpers/follow.js';
 import { freePort } from '../helpers/net.js';
 import { type Client, key, startTestRelay, type TestRelay, visitor } from '../helpers/relay.js';
 
@@ -27,9 +27,12 @@ describe('chat channel from the CLI', () => {
   let port: number;
   let v: Client;
   let visitorToken: string;
+  /** The relay's log: an agent that completed its hello is logged `agent "NAME" connected`. */
+  const relayLog: string[] = [];
+  const agentConnects = () => relayLog.filter((l) => l.startsWith('agent "Dana" connected')).length;
 
   beforeAll(async () => {
-    t = await startTestRelay();
+    t = await startTestRelay({ log: (line) => relayLog.push(line) });
     port = t.relay.port;
     cli = makeCli({ ATTEND_TEST_TOKEN: t.relay.agentToken });
     const added = await cli.run(['account', 'add', 'chat', 'web', '--url', `ws://127.0.0.1:${port}`, '--token-env', 'ATTEND_TEST_TOKEN', '--agent-name', 'Dana']);
@@ -153,9 +156,11 @@ describe('chat channel from the CLI', () => {
   });
 
   it('the watcher resumes after the relay restarts: messages sent meanwhile arrive, none twice', async () => {
-    const watcher = spawn(process.execPath, [BIN, 'sync', '--watch', '--account', 'web'], { env: cli.env, stdio: 'ignore' });
+    const connects = agentConnects();
+    const watcher = follow(cli, ['sync', '--watch', '--account', 'web']);
     try {
-      await new Promise((res) => setTimeout(res, 1000));
+      // Ready when the relay has welcomed it (live from then on), not after a guessed pause.
+      await until('the watcher to connect to the relay', () => agentConnects() > connects, 15_000);
       v.send({ t: 'send', id: key('v'), d: { body: 'one' } });
       await v.next('sent');
       v.close();
@@ -168,7 +173,7 @@ describe('chat channel from the CLI', () => {
         await v.next('sent');
       }
       const [c] = await chats();
-      const deadline = Date.now() + 15_000;
+      const deadline = Date.now() + 30_000; // reconnecting backs off (full jitter), more so under load
       let texts: string[] = [];
       while (Date.now() < deadline) {
         texts = (await cli.json<Shown>(['show', String(c?.id)])).messages.map((m) => m.text);
@@ -178,8 +183,7 @@ describe('chat channel from the CLI', () => {
       expect(texts.slice(-3)).toEqual(['one', 'two', 'three']);
       expect(new Set(texts).size).toBe(texts.length);
     } finally {
-      watcher.kill('SIGTERM');
-      await new Promise((res) => watcher.once('close', res));
+      await watcher.stop();
     }
   });
 

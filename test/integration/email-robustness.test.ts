@@ -231,7 +231,7 @@ describeWithDovecot('email: bad input and bad days', () => {
       const ready = Date.now();
       while (!out.includes('"ready":true') && Date.now() - ready < 30_000) await new Promise((res) => setTimeout(res, 50));
       expect(out).toContain('"ready":true');
-      await new Promise((res) => setTimeout(res, 300)); // into IDLE
+      await dovecot.waitForIdle('idle'); // new mail is pushed from here on
       const t = Date.now();
       await dovecot.fillInbox('idle', [makeEmail({ from: 'c@example.test', to: 'idle@example.test', subject: 'Pushed', body: 'hi', messageId: 'push1@x' })]);
       while (!out.includes('"added":1') && Date.now() - t < 20_000) await new Promise((res) => setTimeout(res, 50));

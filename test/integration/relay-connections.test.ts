@@ -56,9 +56,18 @@ describe('relay connections', () => {
     await until(() => over.closedAt() !== null, 5000, 'the connection over the cap closed');
     expect(over.data()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*relay busy: too many connections/);
     for (const c of held.slice(0, 5)) c.socket.destroy();
-    await new Promise((r) => setTimeout(r, 100));
-    const v = await visitor(t.relay.url, { name: 'Vera' });
-    v.client.close();
+    // In as soon as the relay has seen those sockets close (503 until then), with a deadline.
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const v = await visitor(t.relay.url, { name: 'Vera' }).catch((err: { status?: number }) => {
+        if (err.status !== 503 || Date.now() > deadline) throw err;
+      });
+      if (v) {
+        v.client.close();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
   });
 
   it('the default cap stays under the process file limit', () => {

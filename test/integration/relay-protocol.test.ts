@@ -344,9 +344,15 @@ describe('relay: rate limits and liveness', () => {
       const a = await agent(t.relay);
       expect(a.welcome.heartbeatMs).toBe(100);
       const v = await visitor(t.relay.url);
-      // A paused socket reads nothing, so it answers no ping: the relay must cut it.
+      // A message opens the conversation, so the agent is told when the visitor's socket goes.
+      v.client.send({ t: 'send', id: key(), d: { body: 'still there?' } });
+      await v.client.next('sent');
+      const conversation = v.welcome.conversation;
+      expect((await a.client.next('presence')).d).toEqual({ conversation, online: true });
+      // A paused socket reads nothing, so it answers no ping: the relay must cut it (the agent
+      // hears of it), whenever its heartbeat comes round.
       v.client.ws.pause();
-      await new Promise((r) => setTimeout(r, 400));
+      expect((await a.client.next('presence', 5000)).d).toEqual({ conversation, online: false });
       v.client.ws.resume();
       expect((await v.client.waitClose()).code).toBe(1006);
       // The agent answers pings by itself and stays.

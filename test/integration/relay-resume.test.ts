@@ -74,7 +74,7 @@ describe('relay: resume', () => {
     }
     const seenUpTo = ((await first.client.next('event')) as Ev).seq as number; // 'one'
     first.client.close();
-    await sleep(20);
+    await first.client.waitClose();
 
     const a = await agent(t.relay);
     a.client.send({ t: 'send', id: key(), d: { conversation: first.welcome.conversation, body: 'three (while away)' } });

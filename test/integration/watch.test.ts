@@ -63,7 +63,7 @@ describeWithDovecot('attend watch', () => {
     let firstEvents: PublicEvent[];
     try {
       await until('both channels connected', () => parse(first).filter((e) => e.type === 'channel.connected').length === 2);
-      await sleep(300); // into IDLE
+      await dovecot.waitForIdle('agent'); // new mail is pushed from here on
       await mail('Kettle leaks', 'It leaks since Monday.');
       await say('Is the blue kettle in stock?');
       await until('two messages', () => received(parse(first)).length >= 2);

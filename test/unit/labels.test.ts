@@ -5,7 +5,7 @@ import { claimLine, customerLabel, customerLine, emailText, rowText, visitorTag,
 import { checkPage } from '../../src/relay/validate.js';
 import { emptyText, whoCell } from '../../src/ui/components/QueuePane.js';
 import { focusIdleText } from '../../src/ui/components/SplitView.js';
-import type { ConversationSummary } from '../../src/store/conversations.js';
+import type { ConversationSummary } from '../../src/domain/conversation.js';
 
 const chat = (over: Partial<WhoFacts> = {}): WhoFacts => ({
   channel: 'chat',

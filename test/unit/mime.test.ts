@@ -8,7 +8,7 @@ import {
   listAttachments,
   parseFullMessage,
 } from '../../src/adapters/email/mime.js';
-import type { DisplayPart, MimeNode } from '../../src/domain/types.js';
+import type { DisplayPart, MimeNode } from '../../src/adapters/email/mime-types.js';
 
 const plain = (part: string | undefined, extra: Partial<MimeNode> = {}): MimeNode => ({
   ...(part === undefined ? {} : { part }),

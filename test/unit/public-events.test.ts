@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelEventLog } from '../../src/app/channels/channel-events.js';
 import { eventLine } from '../../src/cli/commands/watch.js';
-import { type LoggedEvent, PUBLIC_EVENT_TYPES, type PublicEvent, publicTypeOf, toPublicEvent } from '../../src/domain/public-events.js';
+import type { LoggedEvent } from '../../src/domain/event.js';
+import { PUBLIC_EVENT_TYPES, type PublicEvent, publicTypeOf, toPublicEvent } from '../../src/domain/public-events.js';
 import type { IncomingEmail } from '../../src/domain/types.js';
 import { assign, setStatus } from '../../src/store/conversations.js';
 import { openDb } from '../../src/store/db.js';

@@ -2,9 +2,10 @@
 // " Bcc: …" is dropped, not copied into In-Reply-To/References, and a 1 MB subject does not go out
 // as one 1 MB line (RFC 5322: 998 at most). Built by the real nodemailer composer.
 import { describe, expect, it } from 'vitest';
-import { buildRaw, type MailToSend, validMsgId } from '../../src/adapters/email/smtp-send.js';
+import { buildRaw, validMsgId } from '../../src/adapters/email/smtp-send.js';
+import type { OutgoingEmail } from '../../src/domain/outgoing-email.js';
 
-const base: MailToSend = {
+const base: OutgoingEmail = {
   messageId: 'reply-1@attend.invalid',
   from: { name: 'Support', email: 'support@shop.test' },
   to: [{ name: 'Ann', email: 'ann@cust.test' }],

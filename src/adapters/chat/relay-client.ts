@@ -3,22 +3,11 @@
 // with the same key until `sent`, and reconnects with exponential backoff and full jitter.
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import {
-  type AgentHello,
-  CLIENT_PING_MS,
-  type ErrorData,
-  type Frame,
-  type HistoryReply,
-  type HistoryRequest,
-  MAX_PAYLOAD,
-  parseFrame,
-  type PresenceData,
-  type RelayEvent,
-  SUBPROTOCOL,
-  type SentData,
-  type TypingData,
-  type Welcome,
-} from '../../protocol/wire.js';
+import { CLOSE } from '../../protocol/close-codes.js';
+import type { AgentHello, ErrorData, Frame, HistoryReply, HistoryRequest, PresenceData, RelayEvent, SentData, TypingData, Welcome } from '../../protocol/frames.js';
+import { parseFrame } from '../../protocol/parse-frame.js';
+import { ACK_AFTER_MS, ACK_EVERY_EVENTS, CLIENT_PING_MS, RECONNECT_BACKOFF_MAX_MS, RECONNECT_BACKOFF_MIN_MS } from '../../protocol/timing.js';
+import { AGENT_PATH, MAX_PAYLOAD, SUBPROTOCOL } from '../../protocol/transport.js';
 
 export interface RelayClientOptions {
   /** ws:// or wss:// base URL of the relay. */
@@ -55,7 +44,7 @@ interface Pending {
 export class RelayClient extends EventEmitter {
   private ws: WebSocket | null = null;
   private closed = false;
-  private backoff = 1000;
+  private backoff = RECONNECT_BACKOFF_MIN_MS;
   private epoch: string | null;
   /** Highest seq received (to drop repeats) and highest seq the caller stored (what we ack and resume from). */
   private lastSeq: number;
@@ -104,7 +93,7 @@ export class RelayClient extends EventEmitter {
 
   private open(): void {
     if (this.closed) return;
-    const url = `${this.opts.url.replace(/\/+$/, '')}/ws/agent`;
+    const url = `${this.opts.url.replace(/\/+$/, '')}${AGENT_PATH}`;
     const ws = new WebSocket(url, SUBPROTOCOL, {
       headers: { Authorization: `Bearer ${this.opts.token}` },
       perMessageDeflate: false,
@@ -139,7 +128,7 @@ export class RelayClient extends EventEmitter {
     this.stopTimers();
     this.ws = null;
     this.emit('state', 'disconnected', code);
-    if (code === 4401) this.fail(new RelayError('the relay refused the agent token', 'unauthorized'), true);
+    if (code === CLOSE.unauthorized) this.fail(new RelayError('the relay refused the agent token', 'unauthorized'), true);
     if (this.closed || !this.opts.reconnect) {
       for (const p of this.pending.values()) p.reject(new RelayError('disconnected from the relay', 'network'));
       this.pending.clear();
@@ -147,7 +136,7 @@ export class RelayClient extends EventEmitter {
       return;
     }
     const delay = Math.random() * this.backoff; // full jitter
-    this.backoff = Math.min(this.backoff * 2, 60_000);
+    this.backoff = Math.min(this.backoff * 2, RECONNECT_BACKOFF_MAX_MS);
     setTimeout(() => this.open(), delay).unref();
   }
 
@@ -167,7 +156,7 @@ export class RelayClient extends EventEmitter {
             // Not stored (disk full?): do not ack; drop the connection so the relay replays it.
             this.emit('problem', err);
             this.lastSeq = this.storedSeq;
-            this.ws?.close(4001, 'could not store an event');
+            this.ws?.close(CLOSE.sequenceGap, 'could not store an event');
             return;
           }
           this.storedSeq = e.seq;
@@ -180,7 +169,7 @@ export class RelayClient extends EventEmitter {
         this.eventChain.then(() => {
           this.epoch = w.epoch;
           this.ready = true;
-          this.backoff = 1000;
+          this.backoff = RECONNECT_BACKOFF_MIN_MS;
           this.startPing();
           this.emit('state', 'connected');
           this.emit('welcome', w);
@@ -234,11 +223,11 @@ export class RelayClient extends EventEmitter {
   }
 
   private scheduleAck(): void {
-    if (this.storedSeq - this.ackedUpTo >= 20) {
+    if (this.storedSeq - this.ackedUpTo >= ACK_EVERY_EVENTS) {
       this.flushAck();
       return;
     }
-    this.ackTimer ??= setTimeout(() => this.flushAck(), 1000);
+    this.ackTimer ??= setTimeout(() => this.flushAck(), ACK_AFTER_MS);
   }
 
   private flushAck(): void {
@@ -254,7 +243,7 @@ export class RelayClient extends EventEmitter {
   private startPing(): void {
     this.pingTimer = setInterval(() => {
       if (this.awaitingPong) {
-        this.ws?.close(4000, 'no pong');
+        this.ws?.close(CLOSE.heartbeatTimeout, 'no pong');
         return;
       }
       this.awaitingPong = true;

@@ -1,6 +1,7 @@
 // The only module that imports imapflow. It converts imapflow's objects to our own shapes at this edge.
 import { ImapFlow, type FetchMessageObject, type MessageAddressObject, type MessageStructureObject } from 'imapflow';
-import type { Address, MimeNode } from '../../domain/types.js';
+import type { Address } from '../../domain/types.js';
+import type { MimeNode } from './mime-types.js';
 import type { ServerSettings } from '../../config/settings.js';
 
 export interface ImapLogin {

@@ -3,9 +3,10 @@
 // and hands each batch, with the cursor that covers it, to a sink that commits both together —
 // so a crash at any point resumes exactly after the last committed batch. Fetching the next batch
 // overlaps with storing the previous one.
-import type { DisplayPart, SyncCursor } from '../../domain/types.js';
+import type { SyncCursor } from '../../domain/sync-cursor.js';
 import { type ImapSession, type MessageMeta, toUidSet } from './imap-session.js';
 import { chooseDisplayPart, type ParsedMessage, parseFullMessage } from './mime.js';
+import type { DisplayPart } from './mime-types.js';
 
 export interface SyncTarget {
   account: string;
@@ -18,8 +19,6 @@ export interface SyncTarget {
    */
   historyBefore?: number;
 }
-
-export type { SyncCursor };
 
 /** One fetched batch: metadata, the raw display-text part of each message, full parses where the server gave no structure. */
 export interface FetchedBatch {

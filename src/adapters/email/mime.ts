@@ -13,7 +13,8 @@ import type LibMime from 'libmime';
 import type LibCharset from 'libmime/lib/charset.js';
 import type { AddressObject, EmailAddress } from 'mailparser';
 import { safeFilename, safeLine, safeText } from '../../domain/sanitize.js';
-import type { Address, AttachmentMeta, DisplayPart, MimeNode } from '../../domain/types.js';
+import type { Address, AttachmentMeta } from '../../domain/types.js';
+import type { DisplayPart, MimeNode } from './mime-types.js';
 
 const requireCjs = createRequire(import.meta.url);
 

@@ -1,5 +1,6 @@
 // The only module that imports nodemailer — on demand, so a sync with an empty outbox never loads it.
 import type { ServerSettings } from '../../config/settings.js';
+import type { OutgoingEmail } from '../../domain/outgoing-email.js';
 import type { Address } from '../../domain/types.js';
 
 export interface SmtpLogin {
@@ -7,17 +8,6 @@ export interface SmtpLogin {
   server: ServerSettings;
   user: string;
   password: string;
-}
-
-export interface MailToSend {
-  messageId: string;
-  from: Address;
-  to: Address[];
-  subject: string;
-  text: string;
-  inReplyTo: string | null;
-  references: string[];
-  date: number;
 }
 
 /** Why a send did not complete: `transient` may succeed later; `ambiguous` means the server may have accepted it. */
@@ -51,7 +41,7 @@ export function validMsgId(id: string): string | null {
 }
 
 /** Headers built only from valid tokens, each within the line limits. */
-export function safeThreadHeaders(mail: Pick<MailToSend, 'inReplyTo' | 'references' | 'subject'>): { inReplyTo?: string; references?: string; subject: string } {
+export function safeThreadHeaders(mail: Pick<OutgoingEmail, 'inReplyTo' | 'references' | 'subject'>): { inReplyTo?: string; references?: string; subject: string } {
   const parent = mail.inReplyTo === null ? null : validMsgId(mail.inReplyTo);
   const refs = mail.references.map(validMsgId).filter((r): r is string => r !== null).slice(-MAX_REFERENCES);
   const subject = [...mail.subject.replace(/[\r\n]+/g, ' ')].slice(0, MAX_SUBJECT).join('');
@@ -63,7 +53,7 @@ export function safeThreadHeaders(mail: Pick<MailToSend, 'inReplyTo' | 'referenc
 }
 
 /** Builds the exact RFC 5322 bytes once, so the copy in Sent is the message that went out. */
-export async function buildRaw(mail: MailToSend): Promise<Buffer> {
+export async function buildRaw(mail: OutgoingEmail): Promise<Buffer> {
   const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   const thread = safeThreadHeaders(mail);
   const composer = new MailComposer({
@@ -80,7 +70,7 @@ export async function buildRaw(mail: MailToSend): Promise<Buffer> {
   return composer.compile().build();
 }
 
-export async function sendRaw(login: SmtpLogin, mail: MailToSend, raw: Buffer): Promise<void> {
+export async function sendRaw(login: SmtpLogin, mail: OutgoingEmail, raw: Buffer): Promise<void> {
   const { server } = login;
   const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({

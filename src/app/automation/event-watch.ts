@@ -2,15 +2,15 @@
 // ending and SLA alerts recorded, hooks run: channels/supervisor.ts), and follows the event log in
 // seq order — its own channels' writes and other processes' alike.
 import { accountOf, type PublicEvent } from '../../domain/public-events.js';
-import { readPublicEvents } from '../../store/event-feed.js';
+import { maxSeq, readPublicEvents } from '../../store/event-feed.js';
 import { ChannelSupervisor } from '../channels/supervisor.js';
 import type { AppContext } from '../context.js';
 
 export interface EventWatchOptions {
   /** Only this account: its channels and its events. */
   account?: string;
-  /** Print events after this seq (the log's end at start, or `--since`). */
-  afterSeq: number;
+  /** Print events after this seq (`--since`), or those after the log's end at start. */
+  afterSeq: number | 'end';
   signal: AbortSignal;
   onEvent: (e: PublicEvent) => void;
   pollMs?: number;
@@ -39,11 +39,16 @@ export async function watchEvents(ctx: AppContext, o: EventWatchOptions): Promis
 export class EventFollower {
   private lastError = '';
 
+  private seq: number;
+
+  /** `from`: hand on the events after this seq, or after the log's end now ('end'). */
   constructor(
     private readonly ctx: AppContext,
-    private seq: number,
+    from: number | 'end',
     private readonly onEvent: (e: PublicEvent) => void,
-  ) {}
+  ) {
+    this.seq = from === 'end' ? maxSeq(ctx.db) : from;
+  }
 
   tick(): void {
     try {

@@ -4,16 +4,14 @@
 import path from 'node:path';
 import { resolvePaths } from '../../config/paths.js';
 import type { ChatAccount } from '../../config/settings.js';
+import { DEFAULT_PORT } from '../../protocol/transport.js';
 import type { AppContext } from '../context.js';
 import { chatHoursOf } from './chat-hours.js';
 
-/** The port a relay listens on unless told otherwise (`attend relay --port`, ATTEND_RELAY_PORT). */
-export const DEFAULT_RELAY_PORT = 7357;
-
-/** The built-in relay's address: 127.0.0.1:7357, or the port in ATTEND_RELAY_PORT. */
+/** The built-in relay's address: 127.0.0.1 on the protocol's default port, or the port in ATTEND_RELAY_PORT. */
 export function builtinRelay(env: NodeJS.ProcessEnv): { host: string; port: number } {
   const port = Number(env.ATTEND_RELAY_PORT);
-  return { host: '127.0.0.1', port: Number.isInteger(port) && port > 0 && port < 65536 ? port : DEFAULT_RELAY_PORT };
+  return { host: '127.0.0.1', port: Number.isInteger(port) && port > 0 && port < 65536 ? port : DEFAULT_PORT };
 }
 
 /** When no chat account is configured, the console runs a relay in-process and talks to it as "local". */
@@ -28,7 +26,7 @@ export function builtinChatAccount(env: NodeJS.ProcessEnv): ChatAccount {
 }
 
 export interface BuiltinRelay {
-  /** Where visitors and the demo page reach it, e.g. http://127.0.0.1:7357. */
+  /** Where visitors and the demo page reach it, e.g. http://127.0.0.1:7357 (ATTEND_RELAY_PORT moves it). */
   url: string;
   /** Stops it; a no-op when another process's relay was already listening there. */
   close(): Promise<void>;

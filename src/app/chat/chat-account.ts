@@ -1,7 +1,8 @@
 // Runs the chat channel for one account: resume from the stored cursor, store + ack events,
 // deliver queued replies with their fixed keys, and (long-running) stay connected.
 import { RelayClient, RelayError } from '../../adapters/chat/relay-client.js';
-import type { Welcome } from '../../protocol/wire.js';
+import type { Welcome } from '../../protocol/frames.js';
+import { RECONNECT_BACKOFF_MAX_MS, RECONNECT_BACKOFF_MIN_MS } from '../../protocol/timing.js';
 import { resolveSecret } from '../../config/secrets.js';
 import { chatAccounts } from '../../config/accounts.js';
 import type { ChatAccount } from '../../config/settings.js';
@@ -178,12 +179,12 @@ export interface ChatWatchHooks {
 /** Long-running: stays connected (the client reconnects by itself) and sends what other processes queue. */
 export async function watchChat(ctx: AppContext, account: ChatAccount, signal: AbortSignal, hooks: ChatWatchHooks | (() => void) = {}): Promise<void> {
   const h: ChatWatchHooks = typeof hooks === 'function' ? { onActivity: hooks } : hooks;
-  let backoff = 1000;
+  let backoff = RECONNECT_BACKOFF_MIN_MS;
   while (!signal.aborted) {
     h.onState?.('connecting');
     try {
       const { client } = await connectChat(ctx, account, true);
-      backoff = 1000;
+      backoff = RECONNECT_BACKOFF_MIN_MS;
       h.onState?.('online');
       client.on('state', (s: string) => {
         h.onState?.(s === 'connected' ? 'online' : 'offline', s === 'connected' ? undefined : 'reconnecting');
@@ -218,7 +219,7 @@ export async function watchChat(ctx: AppContext, account: ChatAccount, signal: A
       h.onState?.('offline', (err as Error).message);
       ctx.log(`${(err as Error).message}; retrying in ${Math.round(backoff / 1000)}s`);
       await new Promise((res) => setTimeout(res, Math.random() * backoff));
-      backoff = Math.min(backoff * 2, 60_000);
+      backoff = Math.min(backoff * 2, RECONNECT_BACKOFF_MAX_MS);
     }
   }
 }

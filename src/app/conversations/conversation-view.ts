@@ -1,12 +1,15 @@
 // What the console's conversation pane shows, read from the store in one go: the conversation,
 // its messages, the customer's other conversations, why the last reply failed, and what a chat
 // visitor's typed address claims. The UI reads conversations only through here.
-import { type ConversationSummary, conversationMessages, customerHistory, getConversation, type HistoryItem, type MessageView } from '../../store/conversations.js';
+import type { ConversationSummary, HistoryItem } from '../../domain/conversation.js';
+import type { MessageView } from '../../domain/message.js';
+import { conversationMessages, customerHistory, getConversation } from '../../store/conversations.js';
 import { type ClaimedIdentity, claimedIdentity } from '../../store/customers.js';
 import { lastFailure } from '../../store/outbox.js';
 import type { Runtime } from '../runtime.js';
 
-export type { ClaimedIdentity, ConversationSummary, HistoryItem, MessageView };
+/** What a chat visitor's typed address claims (the store's type, passed on so the UI need not import the store). */
+export type { ClaimedIdentity };
 
 export interface ConversationData {
   conversation: ConversationSummary;

@@ -36,6 +36,17 @@ export interface AccountSyncResult {
   firstSync: FirstSyncSummary | null;
 }
 
+/** Logs in to IMAP and opens the mailbox read-only, then logs out: `account add email --verify`. */
+export async function verifyEmail(ctx: AppContext, account: EmailAccount): Promise<void> {
+  const creds = await credentials(ctx, account);
+  const session = await ImapSession.connect(creds.imap, { timeoutMs: 15_000 });
+  try {
+    await session.open(account.mailbox, true);
+  } finally {
+    await session.logout();
+  }
+}
+
 /** One-shot: connect, sync the mailbox, deliver what waits in the outbox, disconnect. */
 export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, hooks: SyncHooks = {}): Promise<AccountSyncResult> {
   const creds = await credentials(ctx, account);

@@ -2,7 +2,8 @@
 // message (prepareBatch, on the thread that fetched), then ingest idempotently and commit with the
 // cursor (commitBatch, on the thread that owns the store: this one, or the store worker).
 import crypto from 'node:crypto';
-import type { BatchResult, FetchedBatch, SyncCursor, SyncTarget } from '../../adapters/email/imap-sync.js';
+import type { BatchResult, FetchedBatch, SyncTarget } from '../../adapters/email/imap-sync.js';
+import type { SyncCursor } from '../../domain/sync-cursor.js';
 import type { MessageMeta } from '../../adapters/email/imap-session.js';
 import { decodeDisplayText, listAttachments, type ParsedMessage } from '../../adapters/email/mime.js';
 import { cleanMessageId, parseIdList } from '../../domain/threading.js';

@@ -2,7 +2,8 @@
 // them on its own SQLite connection (WAL), so the thread that parses IMAP — CPU-bound, and the
 // slowest part of a cold sync — never waits for SQLite. Batches arrive one at a time, in order.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SyncCursor, SyncTarget } from '../../adapters/email/imap-sync.js';
+import type { SyncTarget } from '../../adapters/email/imap-sync.js';
+import type { SyncCursor } from '../../domain/sync-cursor.js';
 import type { PolicySettings } from '../../config/policy-settings.js';
 import { openDb } from '../../store/db.js';
 import { commitBatch, type PreparedBatch } from './email-batch.js';

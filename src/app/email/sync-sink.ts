@@ -2,7 +2,8 @@
 // thousand messages or more — on a store worker, so parsing IMAP and writing SQLite use both cores.
 // (A very long backfill parses IMAP on a worker instead and stores here: see backfill.ts.)
 import { Worker } from 'node:worker_threads';
-import type { BatchResult, SyncCursor, SyncSink, SyncTarget } from '../../adapters/email/imap-sync.js';
+import type { BatchResult, SyncSink, SyncTarget } from '../../adapters/email/imap-sync.js';
+import type { SyncCursor } from '../../domain/sync-cursor.js';
 import type { PolicySettings } from '../../config/policy-settings.js';
 import type { Db } from '../../store/db.js';
 import type { RankOfNew } from '../../store/ranks.js';

@@ -5,6 +5,10 @@ import { timeLeft as businessTimeLeft } from '../../policy/business-hours.js';
 import { calendarOf, type SlaSettings } from '../../policy/sla.js';
 import type { Db } from '../../store/db.js';
 import { type RankedRow as Row, rankedRow, waitingRows } from '../../store/ranked-rows.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
+import { getConversation, type ListFilter, listConversations, wakeSnoozed } from '../../store/conversations.js';
+import type { AppContext } from '../context.js';
+import { prepareQueue } from './policy.js';
 
 function toRanked(r: Row, now: number, sla?: SlaSettings): Ranked<QueueFacts> {
   const timeLeft = r.due_at === null ? null : r.due_at - now;
@@ -52,4 +56,21 @@ export function rankedOne(db: Db, id: number, now: number, sla?: SlaSettings): R
 export function dueLabel(dueAt: string | number | null, now: number): string {
   if (dueAt === null) return '';
   return timeLeftLabel((typeof dueAt === 'number' ? dueAt : Date.parse(dueAt)) - now);
+}
+
+/** Snoozes that ended by the clock reopen (a cron `attend sync` records them too, not only watchers). */
+export function wakeSnoozedNow(ctx: Pick<AppContext, 'db' | 'now'>): void {
+  wakeSnoozed(ctx.db, ctx.now());
+}
+
+/** `attend list`: brings the queue up to date (snoozes, ranks, backlog), then reads it in queue order. */
+export async function listQueue(ctx: AppContext, filter: Omit<ListFilter, 'offset'>): Promise<ConversationSummary[]> {
+  wakeSnoozedNow(ctx);
+  await prepareQueue(ctx);
+  return listConversations(ctx.db, { ...filter, now: ctx.now() });
+}
+
+/** How a conversation's customer is shown in one line (a name, an address, or a visitor tag). */
+export function conversationLabel(ctx: Pick<AppContext, 'db'>, id: number): string | undefined {
+  return getConversation(ctx.db, id)?.label;
 }

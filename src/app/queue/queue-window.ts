@@ -3,13 +3,11 @@
 // The console reads the queue only through this module (and starts its focus sessions here), so
 // the UI never imports the store.
 import type { Channel, Status } from '../../domain/types.js';
-import { type ConversationSummary, countConversations, listConversations, positionInQueue } from '../../store/conversations.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
+import { countConversations, listConversations, positionInQueue } from '../../store/conversations.js';
 import type { Db } from '../../store/db.js';
 import type { Runtime } from '../runtime.js';
 import { FocusSession } from './focus-session.js';
-
-/** A queue row as the console shows it. */
-export type { ConversationSummary };
 
 export interface QueueFilter {
   status: Status | 'all';

@@ -5,6 +5,7 @@ import type { Account, ChatAccount, EmailAccount, SecretSource, Security } from 
 import { findAccount } from '../../config/accounts.js';
 import { CliError, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
+import { DEFAULT_PORT } from '../../protocol/transport.js';
 import { DEFAULT_OPEN_WINDOW, describeOpenWindow, normalizeOpenWindow, openWindowMs, parseOpenWindow } from '../../domain/open-window.js';
 
 const DEFAULT_PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
@@ -120,15 +121,8 @@ export function registerAccount(program: Command): void {
         if (findAccount(ctx.settings, name)) throw new CliError(`account ${name} exists already (remove it first)`);
         if (o.verify) {
           // Loaded on demand: the network libraries are heavy and most commands never need them.
-          const { ImapSession } = await import('../../adapters/email/imap-session.js');
-          const { credentials } = await import('../../app/email/email-account.js');
-          const creds = await credentials(ctx, acc);
-          const session = await ImapSession.connect(creds.imap, { timeoutMs: 15_000 });
-          try {
-            await session.open(acc.mailbox, true);
-          } finally {
-            await session.logout();
-          }
+          const { verifyEmail } = await import('../../app/email/email-account.js');
+          await verifyEmail(ctx, acc);
         }
         ctx.settings.set('accounts', [...ctx.settings.get('accounts'), acc]);
         makeOutput(Boolean(o.json)).data(describeAccount(acc), () => `added account ${name} (${acc.email})`);
@@ -139,7 +133,7 @@ export function registerAccount(program: Command): void {
     .command('chat')
     .description('add a chat account: attend connects to a relay as an agent')
     .argument('<name>', 'a short name, e.g. "website"')
-    .requiredOption('--url <url>', 'the relay, e.g. ws://127.0.0.1:7357 or wss://chat.example.com')
+    .requiredOption('--url <url>', `the relay, e.g. ws://127.0.0.1:${DEFAULT_PORT} or wss://chat.example.com`)
     .option('--token-env <VAR>', 'read the agent token from this environment variable')
     .option('--token-command <cmd>', 'run this command and use the first line it prints (e.g. "attend relay token" on the relay host)')
     .option('--agent-name <name>', 'the name visitors see on your replies')
@@ -213,9 +207,8 @@ export function registerAccount(program: Command): void {
         const updated: EmailAccount = { ...acc, openWindow: window };
         ctx.settings.set('accounts', all.map((a) => (a.name === name ? updated : a)));
         const ms = openWindowMs(window);
-        const now = ctx.now();
-        const { reapplyOpenWindow } = await import('../../store/history.js');
-        const moved = reapplyOpenWindow(ctx.db, name, ms === 0 ? null : now - ms, now);
+        const { reapplyOpenWindow } = await import('../../app/email/open-window.js');
+        const moved = reapplyOpenWindow(ctx, name, window);
         makeOutput(Boolean(o.json)).data(describeAccount(updated), () => {
           const what = ms === 0 ? 'everything open' : `history older than ${describeOpenWindow(ms)}`;
           return `${name}: open window ${window} (${what}): ${moved.toOpen} conversation(s) joined the queue, ${moved.toHistory} moved to history`;

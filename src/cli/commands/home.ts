@@ -1,13 +1,12 @@
 // `attend` with no command: the full-screen console on a terminal; a plain live feed of new customer
 // messages when stdin/stdout are not a terminal (a pipe, a service). Either way every channel runs
-// live, and with no chat account configured the relay starts in-process on 127.0.0.1:7357, so a new
+// live, and with no chat account configured the built-in relay starts in-process (app/chat/builtin-relay.ts), so a new
 // user can open the demo page and chat with themselves.
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { emailAccounts } from '../../config/accounts.js';
 import { safeLine } from '../../domain/sanitize.js';
-import { maxSeq } from '../../store/event-feed.js';
-import { getConversation } from '../../store/conversations.js';
+import { conversationLabel } from '../../app/queue/queue-view.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { stopOnSignals } from '../run.js';
 
@@ -47,9 +46,9 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
   ctx.log('waiting for customers… new messages appear below; answer with `attend reply ID --body …`. Ctrl-C quits.');
 
   // Each event's own message (not the conversation's latest: three quick messages are three lines).
-  const follow = new EventFollower(ctx, maxSeq(ctx.db), (e) => {
+  const follow = new EventFollower(ctx, 'end', (e) => {
     if (e.type !== 'message.received' || e.conversation === null || e.message === null) return;
-    const who = safeLine(getConversation(ctx.db, e.conversation.id)?.label ?? e.conversation.customer.name);
+    const who = safeLine(conversationLabel(ctx, e.conversation.id) ?? e.conversation.customer.name);
     process.stdout.write(`#${e.conversation.id} ${e.conversation.channel.padEnd(5)} ${who}: ${safeLine(e.message.text).slice(0, 100)}\n`);
   });
   const feed = setInterval(() => follow.tick(), 300);

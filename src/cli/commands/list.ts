@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { type ConversationSummary, listConversations, wakeSnoozed } from '../../store/conversations.js';
 import type { Channel, Status } from '../../domain/types.js';
 import { UsageError } from '../exit-codes.js';
 import { age, cell, makeOutput, terminalWidth } from '../output.js';
 import { withContext } from '../run.js';
-import { prepareQueue } from '../../app/queue/policy.js';
+import { listQueue } from '../../app/queue/queue-view.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
 import { timeLeftCell } from '../../policy/queue.js';
 import { fitLabel, rowText } from '../../domain/labels.js';
 
@@ -25,13 +25,10 @@ export function registerList(program: Command): void {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
       await withContext(async (ctx) => {
-        wakeSnoozed(ctx.db, ctx.now());
-        await prepareQueue(ctx);
-        const items = listConversations(ctx.db, {
+        const items = await listQueue(ctx, {
           status: o.status as Status | 'all',
           ...(o.channel ? { channel: o.channel as Channel } : {}),
           limit,
-          now: ctx.now(),
         });
         makeOutput(Boolean(o.json)).data(items, () => renderTable(items, ctx.now()));
       }, { settings: false });

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../exit-codes.js';
+import { AGENT_PATH, DEFAULT_PORT } from '../../protocol/transport.js';
 
 interface RelayFlags {
   host: string;
@@ -56,7 +57,7 @@ export function registerRelay(program: Command): void {
     .command('relay')
     .description('run the chat relay: the website widget and the WebSocket endpoints for visitors and agents (Ctrl-C stops)')
     .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', '7357')
+    .option('--port <port>', 'port to listen on', String(DEFAULT_PORT))
     .option('--allowed-origin <url>', 'a website allowed to embed the chat, e.g. https://shop.example (repeatable; http://host:* for any port)', collect, [])
     .option('--public-url <url>', 'the address websites reach the relay at, when it is behind a proxy (https://chat.example.com)')
     .option('--trust-proxy <addr>', 'a reverse proxy whose X-Forwarded-For names the visitor (repeatable; e.g. 127.0.0.1): limits then count per visitor, not per proxy', collect, [])
@@ -108,7 +109,7 @@ export function registerRelay(program: Command): void {
         `demo:    ${base}/demo`,
         `paste this before </body> on your website:`,
         `  <script src="${base}/widget.js" async></script>`,
-        `agents connect to ${base.replace(/^http/, 'ws')}/ws/agent with the token from \`attend relay token\``,
+        `agents connect to ${base.replace(/^http/, 'ws')}${AGENT_PATH} with the token from \`attend relay token\``,
         describeChatHours(chatHours, Date.now()),
       ];
       if (!publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) {

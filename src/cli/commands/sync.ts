@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { describeFirstSync, type FirstSyncSummary } from '../../app/email/first-sync.js';
 import type { ChatAccount, EmailAccount } from '../../config/settings.js';
-import { wakeSnoozed } from '../../store/conversations.js';
+import { wakeSnoozedNow } from '../../app/queue/queue-view.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput, type Output } from '../output.js';
 import { stopOnSignals, withContext } from '../run.js';
@@ -35,7 +35,7 @@ export function registerSync(program: Command): void {
         const { channelsToRun } = await import('../../app/channels/accounts.js');
         const { email, chat, builtin } = channelsToRun(ctx, 'join', o.account);
         if (email.length + chat.length === 0) throw new CliError('no accounts yet: add one with `attend account add email NAME …` or `attend account add chat NAME …`');
-        wakeSnoozed(ctx.db, ctx.now());
+        wakeSnoozedNow(ctx);
         if (o.watch) return watch(ctx, o.account, out);
 
         const reports: Report[] = [];

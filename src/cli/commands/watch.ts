@@ -21,13 +21,12 @@ export function registerWatch(program: Command): void {
       await withContext(async (ctx) => {
         const { channelsToRun } = await import('../../app/channels/accounts.js');
         const { email, chat } = channelsToRun(ctx, 'join', o.account);
-        const { maxSeq } = await import('../../store/event-feed.js');
         const { watchEvents } = await import('../../app/automation/event-watch.js');
         const stopped = stopOnSignals();
         const names = [...email.map((a) => `${a.name} (email)`), ...chat.map((a) => `${a.name} (chat)`)];
         ctx.log(names.length ? `watching ${names.join(', ')}; Ctrl-C stops` : 'no accounts to connect: printing what other attend processes record; Ctrl-C stops');
         await watchEvents(ctx, {
-          afterSeq: o.since !== undefined ? Number(o.since) : maxSeq(ctx.db),
+          afterSeq: o.since !== undefined ? Number(o.since) : 'end',
           ...(o.account ? { account: o.account } : {}),
           signal: stopped,
           onEvent: (e) => process.stdout.write(`${o.json ? jsonStringify(e) : eventLine(e)}\n`),

@@ -7,14 +7,32 @@
   // A tag manager and a hand-written tag may both load us; one widget is enough.
   if (window.AttendChat) return;
 
-  const PROTOCOL = 'attend.chat.v1';
-  const MAX_BODY = 8000; // the relay's limit, enforced in the UI
-  const PING_MS = 30000; // client ping period; no pong by the next ping = dead socket
-  const TYPING_EVERY_MS = 3000; // at most one typing:on per 3 s (protocol)
+  // The protocol's constants, copied from src/protocol/ by hand: this file is served as written,
+  // with no build step. `npm run build` compares the block below with src/protocol/ and fails on
+  // any difference (src/relay/widget/protocol-block.ts), so keep it one `const NAME = literal;`
+  // per line, named as in src/protocol/ (CLOSE.sessionReplaced is CLOSE_SESSION_REPLACED).
+  /* ---------- attend.chat.v1 constants (checked by the build) ---------- */
+  const SUBPROTOCOL = 'attend.chat.v1';
+  const VISITOR_PATH = '/ws/visitor';
+  const MAX_BODY_CHARS = 8000; // enforced in the UI
+  const MAX_NAME_CHARS = 100;
+  const MAX_EMAIL_CHARS = 254;
+  const MAX_PAGE_CHARS = 200;
+  const MAX_HISTORY_LIMIT = 100; // the most one history request returns
+  const CLIENT_PING_MS = 30000; // no pong by the next ping = dead socket
+  const TYPING_ON_INTERVAL_MS = 3000; // at most one typing:on per 3 s
+  const TYPING_EXPIRES_MS = 6000; // an agent's typing:on expires after 6 s
+  const RECONNECT_BACKOFF_MIN_MS = 1000;
+  const RECONNECT_BACKOFF_MAX_MS = 60000;
+  const ACK_EVERY_EVENTS = 20;
+  const ACK_AFTER_MS = 1000;
+  const VISITOR_SEND_REFILL_MS = 2000; // after a burst, one send per 2 s
+  const CLOSE_HEARTBEAT_TIMEOUT = 4000;
+  const CLOSE_SESSION_REPLACED = 4409;
+  const CLOSE_RATE_LIMITED = 4429;
+  /* ---------- end of attend.chat.v1 constants ---------- */
+
   const TYPING_IDLE_MS = 5000; // a pause this long ends "typing"
-  const AGENT_TYPING_TTL_MS = 6000; // an agent's typing:on expires after 6 s (protocol)
-  const BACKOFF_BASE_MS = 1000;
-  const BACKOFF_MAX_MS = 60000;
   const WELCOME_TIMEOUT_MS = 10000; // a socket that connects but never welcomes us is dead too
   const KEEP_MESSAGES = 200; // kept in localStorage
 
@@ -27,7 +45,7 @@
   const scriptUrl = new URL(script.src, location.href);
   const relayOrigin = scriptUrl.origin;
   // Relative to the script, so a relay under a path prefix (/chat/widget.js) works too.
-  const wsUrl = new URL('ws/visitor', scriptUrl).href.replace(/^http/, 'ws');
+  const wsUrl = new URL(VISITOR_PATH.slice(1), scriptUrl).href.replace(/^http/, 'ws');
   const title = script.getAttribute('data-title') || 'Chat with us';
   // data-ask-contact="before" asks for a name and email before the first message, "during" after
   // it; anything else (the default) never asks. Both are optional for the visitor.
@@ -452,18 +470,18 @@ textarea:focus-visible{outline-offset:0}
     input.style.height = '';
     if (input.value && input.isConnected) input.style.height = `${Math.min(input.scrollHeight + 2, 140)}px`;
     const n = input.value.length;
-    const over = n > MAX_BODY;
+    const over = n > MAX_BODY_CHARS;
     ui.send.disabled = !input.value.trim() || over;
-    ui.count.hidden = n < MAX_BODY - 1000;
+    ui.count.hidden = n < MAX_BODY_CHARS - 1000;
     ui.count.classList.toggle('over', over);
-    ui.count.textContent = `${n.toLocaleString()} / ${MAX_BODY.toLocaleString()} characters${over ? ' — too long to send' : ''}`;
+    ui.count.textContent = `${n.toLocaleString()} / ${MAX_BODY_CHARS.toLocaleString()} characters${over ? ' — too long to send' : ''}`;
     input.setAttribute('aria-invalid', String(over));
     input.setAttribute('aria-describedby', over ? 'attend-hint attend-count' : 'attend-hint');
   }
 
   function submit() {
     const body = ui.input.value.trim();
-    if (!body || body.length > MAX_BODY) return;
+    if (!body || body.length > MAX_BODY_CHARS) return;
     ui.input.value = '';
     S.draft = '';
     typingOff();
@@ -483,7 +501,7 @@ textarea:focus-visible{outline-offset:0}
   // a retry after a drop instead of posting it twice.
   let inflight = new Set(); // keys sent on the current socket
   let paced = false; // after rate_limited: one at a time, paceMs apart, until the outbox drains
-  let paceMs = 2000;
+  let paceMs = VISITOR_SEND_REFILL_MS;
   let pauseUntil = 0;
   let flushTimer = 0;
   function flushOutbox() {
@@ -535,7 +553,7 @@ textarea:focus-visible{outline-offset:0}
   function onError(key, d) {
     const code = d?.code;
     if (code === 'rate_limited') {
-      const wait = Math.max(500, Number(d.retryAfterMs) || 2000);
+      const wait = Math.max(500, Number(d.retryAfterMs) || VISITOR_SEND_REFILL_MS);
       pauseUntil = Date.now() + wait;
       paceMs = Math.min(wait, 10000);
       if (key && inflight.delete(key)) {
@@ -578,7 +596,7 @@ textarea:focus-visible{outline-offset:0}
   let typingIdle = 0;
   function typingOn() {
     const now = Date.now();
-    if (!typingIsOn || now - typingSentAt >= TYPING_EVERY_MS) {
+    if (!typingIsOn || now - typingSentAt >= TYPING_ON_INTERVAL_MS) {
       if (sendFrame({ t: 'typing', d: { on: true } })) {
         typingIsOn = true;
         typingSentAt = now;
@@ -601,7 +619,7 @@ textarea:focus-visible{outline-offset:0}
     ui.typing.hidden = !on;
     if (on) {
       ui.typingText.textContent = `${typeof name === 'string' && name ? name.slice(0, 60) : 'Agent'} is typing…`;
-      agentTypingTimer = setTimeout(() => showAgentTyping(false), AGENT_TYPING_TTL_MS);
+      agentTypingTimer = setTimeout(() => showAgentTyping(false), TYPING_EXPIRES_MS);
       stick(near);
     }
   }
@@ -702,12 +720,12 @@ textarea:focus-visible{outline-offset:0}
     ui.form.hidden = want && askContact === 'before';
     if (!want) return;
     const field = (id, label, attrs) => [h('label', { for: id, text: label }), h('input', { id, ...attrs })];
-    const [nameLabel, name] = field('attend-contact-name', 'Your name', { type: 'text', name: 'name', autocomplete: 'name', maxlength: '100', value: S.name });
+    const [nameLabel, name] = field('attend-contact-name', 'Your name', { type: 'text', name: 'name', autocomplete: 'name', maxlength: String(MAX_NAME_CHARS), value: S.name });
     const [emailLabel, email] = field('attend-contact-email', 'Your email', {
       type: 'email',
       name: 'email',
       autocomplete: 'email',
-      maxlength: '254',
+      maxlength: String(MAX_EMAIL_CHARS),
       placeholder: 'you@example.com',
       value: S.email,
     });
@@ -726,7 +744,7 @@ textarea:focus-visible{outline-offset:0}
     skip.addEventListener('click', done);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      const n = name.value.trim().slice(0, 100);
+      const n = name.value.trim().slice(0, MAX_NAME_CHARS);
       const m = email.value.trim();
       if (m && !email.checkValidity()) {
         line.textContent = 'Please enter a valid email address, or leave it empty.';
@@ -811,17 +829,17 @@ textarea:focus-visible{outline-offset:0}
     reconnectTimer = 0;
     let sock;
     try {
-      sock = new WebSocket(wsUrl, PROTOCOL);
+      sock = new WebSocket(wsUrl, SUBPROTOCOL);
     } catch {
       return scheduleReconnect();
     }
     ws = sock;
     welcomed = false;
     inflight = new Set();
-    welcomeTimer = setTimeout(() => drop(4000), WELCOME_TIMEOUT_MS);
+    welcomeTimer = setTimeout(() => drop(CLOSE_HEARTBEAT_TIMEOUT), WELCOME_TIMEOUT_MS);
     sock.onopen = () => {
       // Where the visitor is, for the agent's queue ("visitor 7f3a · /pricing"): the path only.
-      const d = { page: location.pathname.slice(0, 200) };
+      const d = { page: location.pathname.slice(0, MAX_PAGE_CHARS) };
       if (S.token) {
         d.token = S.token;
         d.resume = { afterSeq: S.lastSeq };
@@ -834,10 +852,10 @@ textarea:focus-visible{outline-offset:0}
     sock.onclose = (e) => {
       if (sock !== ws) return;
       lost();
-      if (e.code === 4409) {
+      if (e.code === CLOSE_SESSION_REPLACED) {
         dormant = true;
         renderConn();
-      } else scheduleReconnect(e.code === 4429 ? BACKOFF_MAX_MS / 2 : 0);
+      } else scheduleReconnect(e.code === CLOSE_RATE_LIMITED ? RECONNECT_BACKOFF_MAX_MS / 2 : 0);
     };
     renderStatus();
   }
@@ -874,7 +892,7 @@ textarea:focus-visible{outline-offset:0}
   // Exponential backoff with full jitter: a relay restart is not met by every widget at once.
   function scheduleReconnect(atLeast) {
     if (reconnectTimer || !wantConnection || dormant) return;
-    const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempts);
+    const cap = Math.min(RECONNECT_BACKOFF_MAX_MS, RECONNECT_BACKOFF_MIN_MS * 2 ** attempts);
     attempts++;
     const delay = Math.max(atLeast || 0, Math.random() * cap);
     reconnectTimer = setTimeout(() => {
@@ -965,7 +983,7 @@ textarea:focus-visible{outline-offset:0}
     setPresence(d);
     awaitingPong = false;
     clearInterval(pingTimer);
-    pingTimer = setInterval(ping, PING_MS);
+    pingTimer = setInterval(ping, CLIENT_PING_MS);
     renderConn();
     if (historyWanted) requestHistory();
     if (unacked) ackNow();
@@ -976,7 +994,7 @@ textarea:focus-visible{outline-offset:0}
   }
 
   function ping() {
-    if (awaitingPong) return drop(4000);
+    if (awaitingPong) return drop(CLOSE_HEARTBEAT_TIMEOUT);
     awaitingPong = true;
     sendFrame({ t: 'ping' });
   }
@@ -987,8 +1005,8 @@ textarea:focus-visible{outline-offset:0}
     S.lastSeq = seq;
     applyEvent(seq, d, true);
     save();
-    if (++unacked >= 20) ackNow();
-    else if (!ackTimer) ackTimer = setTimeout(ackNow, 1000);
+    if (++unacked >= ACK_EVERY_EVENTS) ackNow();
+    else if (!ackTimer) ackTimer = setTimeout(ackNow, ACK_AFTER_MS);
   }
 
   function ackNow() {
@@ -1009,7 +1027,7 @@ textarea:focus-visible{outline-offset:0}
   function requestHistory() {
     historyWanted = false;
     historyKey = newKey();
-    sendFrame({ t: 'history', id: historyKey, d: { limit: 100 } });
+    sendFrame({ t: 'history', id: historyKey, d: { limit: MAX_HISTORY_LIMIT } });
   }
 
   function onHistory(key, d) {

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
-import type { ConversationSummary, QueueFilter } from '../../app/queue/queue-window.js';
+import type { QueueFilter } from '../../app/queue/queue-window.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
 import { dueLabel } from '../../app/queue/queue-view.js';
 import { timeLeftCell } from '../../policy/queue.js';
 import type { Theme } from '../theme.js';

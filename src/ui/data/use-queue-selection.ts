@@ -3,7 +3,8 @@
 // on) the row that slid under the cursor. The refs are a read model (what was last shown), not
 // state: changing them never needs a new frame.
 import { type Dispatch, useRef } from 'react';
-import { type ConversationSummary, type QueueWindow, queueWindowOf } from '../../app/queue/queue-window.js';
+import { type QueueWindow, queueWindowOf } from '../../app/queue/queue-window.js';
+import type { ConversationSummary } from '../../domain/conversation.js';
 import type { Runtime } from '../../app/runtime.js';
 import { type ConsoleAction, type ConsoleState, clampCursor } from '../state/console-state.js';
 import { windowTop } from '../state/layout.js';

@@ -1,6 +1,7 @@
 // A conversation laid out for the terminal: its transcript as toned lines, and the context the
 // editor shows under a reply. Pure: the data comes from app/conversations/conversation-view.ts.
-import type { ConversationData, MessageView } from '../../app/conversations/conversation-view.js';
+import type { ConversationData } from '../../app/conversations/conversation-view.js';
+import type { MessageView } from '../../domain/message.js';
 import { quoteOriginal } from '../../domain/reply.js';
 import { humanSize, safeLine, safeText, when, wrap } from '../text.js';
 

@@ -2,7 +2,8 @@
 // `error bad_frame` and the connection stays up: one bad frame from a buggy client must not
 // cost the visitor their chat. Floods do: rate-limit violations count as strikes, and enough
 // strikes close the socket 4429.
-import { type Frame, parseFrame } from '../protocol/wire.js';
+import type { Frame } from '../protocol/frames.js';
+import { parseFrame } from '../protocol/parse-frame.js';
 import { onHistory, onIdentify, onSend, onStatus } from './commands.js';
 import type { RelayCore } from './core.js';
 import { onHello } from './handshake.js';
