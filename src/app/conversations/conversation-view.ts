@@ -8,9 +8,6 @@ import { type ClaimedIdentity, claimedIdentity } from '../../store/customers.js'
 import { lastFailure } from '../../store/outbox.js';
 import type { Runtime } from '../runtime.js';
 
-/** What a chat visitor's typed address claims (the store's type, passed on so the UI need not import the store). */
-export type { ClaimedIdentity };
-
 export interface ConversationData {
   conversation: ConversationSummary;
   messages: MessageView[];
