@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { type ReactNode, useMemo } from 'react';
-import { type ConversationData, type Line, transcriptLines } from '../model/conversation-view.js';
+import type { ConversationData } from '../../app/conversations/conversation-view.js';
+import { type Line, transcriptLines } from '../model/transcript.js';
 import type { Theme } from '../theme.js';
 import { clip, safeLine } from '../text.js';
 import { reasonsLine } from './QueuePane.js';

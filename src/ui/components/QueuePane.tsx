@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
+import type { QueueFilter } from '../../app/queue/queue-window.js';
 import type { ConversationSummary } from '../../domain/conversation.js';
 import { dueLabel } from '../../app/queue/queue-view.js';
 import { timeLeftCell } from '../../policy/queue.js';
-import type { QueueFilter } from '../model/queue-window.js';
 import type { Theme } from '../theme.js';
 import { clip, pad, safeLine } from '../text.js';
 import { fitLabel, rowText } from '../../domain/labels.js';

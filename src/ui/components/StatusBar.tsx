@@ -1,8 +1,10 @@
 import { Text } from 'ink';
-import type { ChannelStatus } from '../../app/runtime.js';
-import type { OutboxCounts } from '../../store/outbox.js';
+import type { ChannelStatus, Runtime } from '../../app/runtime.js';
 import type { Theme } from '../theme.js';
 import { clock, clip, safeLine } from '../text.js';
+
+/** What the outbox holds, as the runtime counts it. */
+type OutboxCounts = ReturnType<Runtime['outbox']>;
 
 export interface StatusBarProps {
   channels: ChannelStatus[];

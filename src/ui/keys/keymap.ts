@@ -1,5 +1,6 @@
 // Key bindings are data: command id → keys, per context. The help overlay is generated from this
-// table, and the App asks `commandFor` which command a key press means. Keys are spelled as the
+// table, the console asks `commandFor` which command a key press means, and the `Command` type is
+// derived from it: a misspelt command id anywhere is a type error. Keys are spelled as the
 // help shows them: "j", "G", "enter", "tab", "esc", "up", "ctrl+d", "space". Nothing here is a key
 // that terminals, tmux or SSH swallow (no ctrl+s/q flow control, no ctrl+b/ctrl+a prefixes, no alt).
 import type { Key } from 'ink';
@@ -7,12 +8,12 @@ import type { Key } from 'ink';
 export type Context = 'queue' | 'conversation' | 'focus';
 
 export interface Binding {
-  command: string;
-  keys: string[];
-  help: string;
+  readonly command: string;
+  readonly keys: readonly string[];
+  readonly help: string;
 }
 
-const common: Binding[] = [
+const common = [
   { command: 'reply', keys: ['r'], help: 'reply (chat: inline; email: $EDITOR)' },
   { command: 'reply-editor', keys: ['e'], help: 'reply in $EDITOR (either channel)' },
   { command: 'resolve', keys: ['R'], help: 'resolve' },
@@ -27,9 +28,9 @@ const common: Binding[] = [
   { command: 'retry', keys: ['X'], help: 'retry a failed reply' },
   { command: 'help', keys: ['?'], help: 'this help' },
   { command: 'quit', keys: ['q'], help: 'quit (drafts are kept)' },
-];
+] as const satisfies readonly Binding[];
 
-export const KEYMAP: Record<Context, Binding[]> = {
+export const KEYMAP = {
   queue: [
     { command: 'down', keys: ['j', 'down'], help: 'next conversation' },
     { command: 'up', keys: ['k', 'up'], help: 'previous conversation' },
@@ -68,7 +69,12 @@ export const KEYMAP: Record<Context, Binding[]> = {
     { command: 'leave', keys: ['f', 'esc'], help: 'leave focus and see the digest' },
     ...common,
   ],
-};
+} as const satisfies Record<Context, readonly Binding[]>;
+
+/** Every command a key can mean, in any context. */
+export type Command = (typeof KEYMAP)[Context][number]['command'];
+
+const bindings = (context: Context): readonly Binding[] => KEYMAP[context];
 
 /** The key's name as the keymap spells it, or null for keys we never bind. */
 export function keyName(input: string, key: Key): string | null {
@@ -90,13 +96,13 @@ export function keyName(input: string, key: Key): string | null {
   return null;
 }
 
-export function commandFor(context: Context, input: string, key: Key): string | null {
+export function commandFor(context: Context, input: string, key: Key): Command | null {
   const name = keyName(input, key);
   if (name === null) return null;
-  return KEYMAP[context].find((b) => b.keys.includes(name))?.command ?? null;
+  return (bindings(context).find((b) => b.keys.includes(name))?.command as Command | undefined) ?? null;
 }
 
 /** The keys of a command as shown in hints ("r", "j/down"). */
-export function keysOf(context: Context, command: string): string {
-  return KEYMAP[context].find((b) => b.command === command)?.keys.join('/') ?? '';
+export function keysOf(context: Context, command: Command): string {
+  return bindings(context).find((b) => b.command === command)?.keys.join('/') ?? '';
 }

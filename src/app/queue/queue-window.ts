@@ -1,9 +1,13 @@
 // The queue as the console scrolls it: only a page of rows around the cursor is read from the
 // store (an index scan), so 100,000 conversations scroll like 10. Re-read when the store changes.
+// The console reads the queue only through this module (and starts its focus sessions here), so
+// the UI never imports the store.
 import type { Channel, Status } from '../../domain/types.js';
 import type { ConversationSummary } from '../../domain/conversation.js';
 import { countConversations, listConversations, positionInQueue } from '../../store/conversations.js';
 import type { Db } from '../../store/db.js';
+import type { Runtime } from '../runtime.js';
+import { FocusSession } from './focus-session.js';
 
 export interface QueueFilter {
   status: Status | 'all';
@@ -67,4 +71,14 @@ export class QueueWindow {
   indexOf(f: QueueFilter, id: number): number | null {
     return positionInQueue(this.db, id, { ...this.filterArgs(f), now: this.now() });
   }
+}
+
+/** The console's queue window over the runtime's store and clock. */
+export function queueWindowOf(runtime: Runtime): QueueWindow {
+  return new QueueWindow(runtime.ctx.db, runtime.ctx.now);
+}
+
+/** Starts a focus session on the runtime's store, with its current policy and clock. */
+export function openFocusSession(runtime: Runtime): FocusSession {
+  return new FocusSession(runtime.ctx.db, runtime.policy, runtime.ctx.now);
 }

@@ -1,33 +1,9 @@
-// What the conversation pane shows, read from the store, and its transcript laid out as lines.
-import type { ConversationSummary, HistoryItem } from '../../domain/conversation.js';
+// A conversation laid out for the terminal: its transcript as toned lines, and the context the
+// editor shows under a reply. Pure: the data comes from app/conversations/conversation-view.ts.
+import type { ConversationData } from '../../app/conversations/conversation-view.js';
 import type { MessageView } from '../../domain/message.js';
-import { conversationMessages, customerHistory, getConversation } from '../../store/conversations.js';
-import type { Db } from '../../store/db.js';
-import { lastFailure } from '../../store/outbox.js';
-import { type ClaimedIdentity, claimedIdentity } from '../../store/customers.js';
 import { quoteOriginal } from '../../domain/reply.js';
 import { humanSize, safeLine, safeText, when, wrap } from '../text.js';
-
-export interface ConversationData {
-  conversation: ConversationSummary;
-  messages: MessageView[];
-  history: HistoryItem[];
-  failedReason: string | null;
-  /** What a chat visitor's typed address claims (unverified), and that address's email history. */
-  claim: ClaimedIdentity | null;
-}
-
-export function readConversation(db: Db, id: number): ConversationData | null {
-  const conversation = getConversation(db, id);
-  if (!conversation) return null;
-  return {
-    conversation,
-    messages: conversationMessages(db, id),
-    history: conversation.customer.id === null ? [] : customerHistory(db, conversation.customer.id, id),
-    failedReason: lastFailure(db, id),
-    claim: claimedIdentity(db, conversation.customer.id),
-  };
-}
 
 export type Tone = 'in' | 'out' | 'note' | 'meta' | 'failed';
 

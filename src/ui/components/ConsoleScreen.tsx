@@ -1,0 +1,39 @@
+// The whole console screen: focus's banner, the body, focus's breakthrough line, the message line
+// and the status bar.
+import { Box, Text } from 'ink';
+import { safeLine } from '../text.js';
+import { BreakthroughLine } from './BreakthroughLine.js';
+import { type ConsoleBodyProps, ConsoleBody } from './ConsoleBody.js';
+import { FocusBanner } from './SplitView.js';
+import { StatusBar } from './StatusBar.js';
+
+export function ConsoleScreen(p: ConsoleBodyProps & { message: string }) {
+  const { state, layout, runtime, theme, now } = p;
+  const inFocus = state.mode === 'focus';
+  const facts = p.focus.facts;
+  const b = facts?.breakthrough;
+  return (
+    <Box flexDirection="column" width={layout.width} height={layout.height}>
+      {inFocus ? <FocusBanner id={state.focusId} label={p.data?.conversation.label} width={layout.width} /> : null}
+      <ConsoleBody {...p} />
+      {inFocus ? (
+        b ? (
+          <BreakthroughLine item={b} who={runtime.customerName(b.item.id)} more={facts.moreBreakthroughs} width={layout.width} now={now} theme={theme} />
+        ) : (
+          <Text> </Text>
+        )
+      ) : null}
+      <Text wrap="truncate-end" color={theme.accent}>
+        {safeLine(p.message) || ' '}
+      </Text>
+      <StatusBar
+        channels={[...runtime.channels.values()]}
+        outbox={runtime.outbox()}
+        waiting={inFocus ? (facts?.deferredCount ?? 0) : null}
+        now={now}
+        width={layout.width}
+        theme={theme}
+      />
+    </Box>
+  );
+}
