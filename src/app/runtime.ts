@@ -114,6 +114,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       .catch((err) => this.log(`channels: ${(err as Error).message}`));
   }
 
+  /** The console's clock (tests fix it). */
+  now(): number {
+    return this.ctx.now();
+  }
+
   /** Each account's connection, for the status bar. */
   get channels(): ReadonlyMap<string, ChannelStatus> {
     return this.supervisor?.channels ?? NO_CHANNELS;
@@ -141,7 +146,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       kick: this.kick,
       onChange: () => this.emit('channels'),
       onSynced: () => this.check(),
-      // Shown on the console's message line (App listens for 'notice').
+      // Shown on the console's message line (ui/effects/use-runtime-notices.ts listens for 'notice').
       onFirstSync: (line) => this.emit('notice', line),
       onActivity: () => this.check(),
       onTyping: (a, relayConversation, on) => this.onTyping(a.name, relayConversation, on),

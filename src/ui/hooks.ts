@@ -6,14 +6,14 @@ import type { Runtime } from '../app/runtime.js';
 export function useRuntime(runtime: Runtime): { version: number; now: number } {
   const [version, setVersion] = useState(runtime.version);
   const [, setPing] = useState(0);
-  const [now, setNow] = useState(runtime.ctx.now());
+  const [now, setNow] = useState(runtime.now());
   useEffect(() => {
     const onChange = (v: number) => setVersion(v);
     const onPing = () => setPing((n) => n + 1);
     runtime.on('change', onChange);
     runtime.on('channels', onPing);
     runtime.on('typing', onPing);
-    const tick = setInterval(() => setNow(runtime.ctx.now()), 1000);
+    const tick = setInterval(() => setNow(runtime.now()), 1000);
     return () => {
       runtime.off('change', onChange);
       runtime.off('channels', onPing);

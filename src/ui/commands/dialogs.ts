@@ -22,7 +22,7 @@ export function submitPrompt(o: Extract<Overlay, { kind: 'prompt' }>, value: str
   if (o.purpose === 'tag') return void act(env, id, { kind: 'tag', ...runtime.parseTags(value) });
   if (o.purpose === 'note') return value.trim() ? void act(env, id, { kind: 'note', text: value.trim() }) : undefined;
   if (o.purpose === 'snooze-custom') {
-    const until = snoozeUntil(value, runtime.ctx.now());
+    const until = snoozeUntil(value, runtime.now());
     return until === null ? say(env, `cannot read "${value}" (try 2h, 3d or 2026-12-01T09:00)`) : void act(env, id, { kind: 'snooze', until }, 'snoozed');
   }
 }
@@ -40,7 +40,7 @@ export function chooseOption(o: Choice, option: { value: string }, env: CommandE
   if (id === null) return;
   if (o.purpose === 'snooze') {
     if (option.value === 'custom') return dispatch({ type: 'open-overlay', overlay: promptFor('snooze-custom', '') });
-    const until = snoozeUntil(option.value, runtime.ctx.now());
+    const until = snoozeUntil(option.value, runtime.now());
     if (until !== null) void act(env, id, { kind: 'snooze', until }, 'snoozed');
     return;
   }

@@ -1,0 +1,103 @@
+// The layering rules of the design, checked on every import in src/ (static, dynamic and
+// type-only alike): dependencies point inward — ui and cli use app; app uses store, policy,
+// domain, the adapters and the relay; domain, policy and protocol are pure — and each network or
+// storage library is imported in the one place that owns it.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = path.resolve(import.meta.dirname, '../../src');
+
+/** Which parts of src/ each part may import (itself always). */
+const MAY_IMPORT: Record<string, string[]> = {
+  domain: [],
+  policy: ['domain'],
+  protocol: ['domain'],
+  config: ['domain', 'policy'],
+  store: ['domain', 'config'],
+  adapters: ['domain', 'config', 'protocol'],
+  relay: ['protocol', 'domain', 'policy', 'config'],
+  app: ['store', 'policy', 'domain', 'config', 'adapters', 'protocol', 'relay'],
+  ui: ['app', 'domain', 'policy', 'config'],
+  cli: ['app', 'domain', 'policy', 'config', 'protocol', 'relay', 'ui'],
+};
+
+/** Packages (besides node:*) each part may import; a package absent from every list may be imported nowhere. */
+const PACKAGES: Record<string, string[]> = {
+  domain: [],
+  policy: [],
+  protocol: [],
+  config: ['conf', 'env-paths'],
+  store: ['better-sqlite3'],
+  adapters: ['imapflow', 'nodemailer', 'ws', 'mailparser', 'libmime', 'html-to-text'],
+  relay: ['ws', 'better-sqlite3'],
+  app: [],
+  ui: ['ink', 'ink-text-input', 'react'],
+  cli: ['commander'],
+};
+
+/** The one file that may import each network library. */
+const ONLY_IN: Record<string, string[]> = {
+  imapflow: ['adapters/email/imap-session.ts'],
+  nodemailer: ['adapters/email/smtp-send.ts'],
+};
+
+/** Parts that import no Node module either: they run anywhere and take the clock as an argument. */
+const PURE = ['domain', 'policy', 'protocol'];
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return /\.tsx?$/.test(e.name) ? [p] : [];
+  });
+}
+
+interface Import {
+  file: string;
+  spec: string;
+}
+
+function importsOf(file: string): Import[] {
+  const text = readFileSync(file, 'utf8');
+  const found: Import[] = [];
+  for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\s$]+)\1/gm)) found.push({ file: path.relative(SRC, file), spec: m[2] as string });
+  return found;
+}
+
+const partOf = (rel: string) => rel.split(path.sep)[0]?.replace(/\.tsx?$/, '') ?? '';
+const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec));
+
+const all = sources(SRC).flatMap(importsOf);
+
+describe('layers', () => {
+  it('reads the imports of every source file', () => {
+    expect(all.length).toBeGreaterThan(300);
+    // Every part of src/ has its rule: a new folder must say what it may import.
+    expect([...new Set(all.map((i) => partOf(i.file)))].sort()).toEqual(Object.keys(MAY_IMPORT).sort());
+  });
+
+  it('points every import inward', () => {
+    const wrong = all
+      .filter((i) => i.spec.startsWith('.'))
+      .map((i) => ({ ...i, to: partOf(path.relative(SRC, path.resolve(SRC, path.dirname(i.file), i.spec))) }))
+      .filter((i) => i.to !== partOf(i.file) && !(MAY_IMPORT[partOf(i.file)] ?? []).includes(i.to))
+      .map((i) => `${i.file} imports ${i.spec}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps each library where it belongs, and the pure parts free of Node', () => {
+    const wrong = all
+      .filter((i) => !i.spec.startsWith('.'))
+      .filter((i) => {
+        const part = partOf(i.file);
+        if (i.spec.startsWith('node:')) return PURE.includes(part);
+        const pkg = packageOf(i.spec);
+        const only = ONLY_IN[pkg];
+        if (only && !only.includes(i.file)) return true;
+        return !(PACKAGES[part] ?? []).includes(pkg);
+      })
+      .map((i) => `${i.file} imports ${i.spec}`);
+    expect(wrong).toEqual([]);
+  });
+});
