@@ -3,6 +3,7 @@
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
 import type { CommandEnv } from '../../src/ui/commands/command-env.js';
+import { promptHandlers } from '../../src/ui/commands/prompt-handlers.js';
 import { runCommand } from '../../src/ui/commands/run-command.js';
 import type { FocusControl } from '../../src/ui/effects/use-focus-session.js';
 import { alertBreakthrough } from '../../src/ui/effects/terminal-alert.js';
@@ -294,5 +295,30 @@ describe('the breakthrough alert', () => {
     out.length = 0;
     alertBreakthrough({ bell: false, notify: false }, b, (s) => out.push(s));
     expect(out).toEqual([]);
+  });
+});
+
+describe('the composer as it closes', () => {
+  it('a key that reaches the closing text input is no edit: the sent text does not come back as a draft', () => {
+    const drafts: Array<[number, string]> = [];
+    const actions: ConsoleAction[] = [];
+    let state: ConsoleState = consoleReducer(initialState, { type: 'compose', id: 7, value: 'Yes, I am here' });
+    const env = {
+      runtime: { putDraft: (id: number, body: string) => drafts.push([id, body]), reply: async () => ({ state: 'queued', error: null }) },
+      dispatch: (a: ConsoleAction) => {
+        actions.push(a);
+        state = consoleReducer(state, a);
+      },
+    } as unknown as CommandEnv;
+    const h = promptHandlers(env, () => state);
+    h.composerChange(7, 'Yes, I am here!');
+    expect(drafts).toEqual([[7, 'Yes, I am here!']]);
+    h.composerSubmit(); // Enter: the reply goes, its draft is cleared, the composer closes
+    expect(state.composer).toBe(null);
+    expect(drafts.at(-1)).toEqual([7, '']);
+    // The next key ("r" to reply again) reaches the old text input before Ink drops it.
+    h.composerChange(7, 'Yes, I am here!r');
+    expect(drafts.at(-1)).toEqual([7, '']);
+    expect(state.composer).toBe(null);
   });
 });

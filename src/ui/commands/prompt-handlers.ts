@@ -21,6 +21,10 @@ export function promptHandlers(env: CommandEnv, latest: () => Pick<ConsoleState,
   const { dispatch, runtime } = env;
   return {
     composerChange: (id, value) => {
+      // A key typed just as the composer closes (Enter sent the reply) can still reach its text
+      // input before Ink drops its handler: that is no edit, and must not bring the sent text
+      // back as a draft (nor open the next composer with it).
+      if (latest().composer?.id !== id) return;
       // Saved as it is typed: a dropped SSH session or a crash loses nothing.
       runtime.putDraft(id, value);
       dispatch({ type: 'composer-input', id, value });
