@@ -78,6 +78,23 @@ describe('the queue', () => {
     ui.unmount();
   });
 
+  it('a key that lands with a store change still moves the cursor (the queue re-read does not undo it)', async () => {
+    home = await consoleHome();
+    const now = Date.now();
+    const first = home.chat({ relayId: 1, name: 'Cleo', text: 'Hello?', at: now - 1 * MIN });
+    const second = home.email({ id: 'b@x', from: 'bob@cust.test', subject: 'Where is my parcel', at: now - 10 * MIN });
+    const { ui, frame, until, rt } = await start(home);
+    expect(frame()).toContain(`▸#${first}`);
+    // The key and a store change (another process wrote, the clock moved backlog) in one batch.
+    ui.stdin.write('j');
+    rt.version++;
+    rt.emit('change', rt.version);
+    await until(`▸#${second}`);
+    await settle(100);
+    expect(frame()).toContain(`▸#${second}`);
+    ui.unmount();
+  });
+
   it('shows every key from the keymap on ?', async () => {
     home = await consoleHome();
     const { ui, frame, until } = await start(home);

@@ -38,6 +38,7 @@ export function useQueueSelection(
   const { filter } = state;
   const followedAt = useRef({ version, filter });
   const followId = useRef<number | null>(null);
+  const shownCursor = useRef(state.cursor);
   const top = useRef(0);
   // Focus shows one conversation: the queue is not read at all while it lasts.
   const focus = state.mode === 'focus';
@@ -46,12 +47,16 @@ export function useQueueSelection(
   if (!focus && (followedAt.current.version !== version || followedAt.current.filter !== filter)) {
     const sameFilter = followedAt.current.filter === filter;
     followedAt.current = { version, filter };
-    const at = sameFilter && followId.current !== null ? win.indexOf(filter, followId.current) : null;
+    // A key that moved the cursor since the last frame wins: the agent aimed at what that frame
+    // showed, and a store change landing in the same render must not undo the move.
+    const moved = cursor !== shownCursor.current;
+    const at = sameFilter && !moved && followId.current !== null ? win.indexOf(filter, followId.current) : null;
     if (at !== null && at !== cursor) {
       cursor = at;
       dispatch({ type: 'follow', at }); // a render-phase update: React re-renders before committing
     }
   }
+  shownCursor.current = cursor;
   const selected = clampCursor(cursor, total);
   top.current = windowTop(top.current, selected, visibleRows, total);
   const rows = focus ? [] : win.rows(version, filter, top.current, visibleRows);
