@@ -2,7 +2,7 @@
 // type-only alike): dependencies point inward — ui and cli use app; app uses store, policy,
 // domain, the adapters and the relay; domain, policy and protocol are pure — and each network or
 // storage library is imported in the one place that owns it.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -70,6 +70,45 @@ const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slic
 
 const all = sources(SRC).flatMap(importsOf);
 
+/**
+ * What loading `entries` loads before anything it imports on demand (`import()`): the static,
+ * non-type imports, followed through src/. Each file found maps to the file that imported it.
+ */
+function loadedBy(entries: string[]): Map<string, string | null> {
+  const seen = new Map<string, string | null>();
+  const next: Array<[string, string | null]> = entries.map((e) => [e, null]);
+  for (let item = next.shift(); item; item = next.shift()) {
+    const [rel, from] = item;
+    if (seen.has(rel)) continue;
+    seen.set(rel, from);
+    if (!rel.startsWith('src/')) continue;
+    const text = readFileSync(path.resolve(SRC, '..', rel), 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)\s+(?!type\s)[^'";]*?\bfrom\s*(['"])([^'"]+)\1/gm)) {
+      const spec = m[2] as string;
+      if (!spec.startsWith('.')) {
+        next.push([`package ${packageOf(spec)}`, rel]);
+        continue;
+      }
+      const base = path.join(path.dirname(rel), spec).replace(/\.js$/, '');
+      const file = [`${base}.ts`, `${base}.tsx`].find((f) => existsSync(path.resolve(SRC, '..', f)));
+      if (file) next.push([file, rel]);
+    }
+  }
+  return seen;
+}
+
+/** Each unwanted module that `entries` load, with the chain of imports that brings it in. */
+function unwanted(entries: string[], wrong: RegExp): string[] {
+  const loaded = loadedBy(entries);
+  return [...loaded.keys()]
+    .filter((m) => wrong.test(m))
+    .map((m) => {
+      const chain = [m];
+      for (let by = loaded.get(m); by; by = loaded.get(by)) chain.push(by);
+      return chain.join(' ← ');
+    });
+}
+
 describe('layers', () => {
   it('reads the imports of every source file', () => {
     expect(all.length).toBeGreaterThan(300);
@@ -99,5 +138,15 @@ describe('layers', () => {
       })
       .map((i) => `${i.file} imports ${i.spec}`);
     expect(wrong).toEqual([]);
+  });
+
+  it('keeps the network and the mail parser off the console\'s first frame and off `attend list`', () => {
+    // What loads later (a reply sent, the channels started) is imported on demand.
+    const network = /^src\/adapters\/|^src\/relay\/|^package (imapflow|nodemailer|ws|mailparser|html-to-text)$/;
+    expect(unwanted(['src/ui/run.tsx', 'src/ui/App.tsx'], network)).toEqual([]);
+    expect(unwanted(['src/cli/main.ts', 'src/cli/commands/list.ts'], network)).toEqual([]);
+    expect(unwanted(['src/cli/main.ts', 'src/cli/commands/list.ts'], /^src\/ui\/|^package (ink|react)$/)).toEqual([]);
+    // The check follows imports: the console does load the app layer and Ink.
+    expect(loadedBy(['src/ui/run.tsx', 'src/ui/App.tsx']).has('src/app/runtime.ts')).toBe(true);
   });
 });

@@ -32,6 +32,17 @@ export function channelsToRun(ctx: Pick<AppContext, 'settings' | 'env'>, use: Bu
   return { email, chat, builtin: chat.includes(local) ? local : null };
 }
 
+/** Configured chat accounts, or the built-in one when there are none. */
+export function activeChatAccounts(ctx: Pick<AppContext, 'settings' | 'env'>): ChatAccount[] {
+  const configured = chatAccounts(ctx.settings);
+  return configured.length > 0 ? configured : [builtinChatAccount(ctx.env)];
+}
+
+/** The chat account a conversation belongs to, by name ("local": the built-in relay's). */
+export function findChatAccount(ctx: Pick<AppContext, 'settings' | 'env'>, name: string): ChatAccount | undefined {
+  return activeChatAccounts(ctx).find((a) => a.name === name) ?? (name === 'local' ? builtinChatAccount(ctx.env) : undefined);
+}
+
 /** The accounts of `c`, in the order they start. */
 export function allAccounts(c: Channels): Account[] {
   return [...c.email, ...c.chat];

@@ -4,26 +4,14 @@ import { RelayClient, RelayError } from '../../adapters/chat/relay-client.js';
 import type { Welcome } from '../../protocol/frames.js';
 import { RECONNECT_BACKOFF_MAX_MS, RECONNECT_BACKOFF_MIN_MS } from '../../protocol/timing.js';
 import { resolveSecret } from '../../config/secrets.js';
-import { chatAccounts } from '../../config/accounts.js';
 import type { ChatAccount } from '../../config/settings.js';
 import { getChatCursor, ingestChatEvent, putChatCursor } from '../../store/chat-ingest.js';
 import { relayConversationOf } from '../../store/conversation-refs.js';
 import { markChatFailed, markChatSent, pendingChat } from '../../store/outbox.js';
 import type { AppContext } from '../context.js';
 import { recountAnswers } from '../conversations/failed-reply.js';
-import { builtinChatAccount } from './builtin-relay.js';
+import { findChatAccount } from '../channels/accounts.js';
 
-export { builtinChatAccount, builtinRelay } from './builtin-relay.js';
-
-/** Configured chat accounts, or the built-in one when there are none. */
-export function activeChatAccounts(ctx: AppContext): ChatAccount[] {
-  const configured = chatAccounts(ctx.settings);
-  return configured.length > 0 ? configured : [builtinChatAccount(ctx.env)];
-}
-
-export function findChatAccount(ctx: AppContext, name: string): ChatAccount | undefined {
-  return activeChatAccounts(ctx).find((a) => a.name === name) ?? (name === 'local' ? builtinChatAccount(ctx.env) : undefined);
-}
 
 export interface ChatSession {
   client: RelayClient;

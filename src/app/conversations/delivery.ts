@@ -3,7 +3,7 @@
 // replies to the connection it keeps open. The reply sequence (service.ts) is the same for both.
 import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import type { AppContext } from '../context.js';
-import { type SendResult, sendChatNow, sendNow } from './send-now.js';
+import type { SendResult } from './send-now.js';
 
 /** Replies already in the outbox, of one account, to be tried now. */
 export type DeliveryTarget = { channel: 'email'; account: EmailAccount; outboxIds: number[] } | { channel: 'chat'; account: ChatAccount; outboxIds: number[] };
@@ -19,6 +19,8 @@ export interface DeliveryRoute {
 export function directDelivery(ctx: AppContext): DeliveryRoute {
   return {
     async deliver(target) {
+      // Loaded when a reply goes out: IMAP, SMTP and ws are not on the console's first frame.
+      const { sendChatNow, sendNow } = await import('./send-now.js');
       const results: SendResult[] = [];
       for (const id of target.outboxIds) {
         results.push(target.channel === 'chat' ? await sendChatNow(ctx, target.account, id) : await sendNow(ctx, target.account, id));

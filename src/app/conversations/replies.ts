@@ -5,7 +5,7 @@ import { findAccount } from '../../config/accounts.js';
 import { type OutboxItem, type QueuedItem, enqueueChat, enqueueEmail } from '../../store/outbox.js';
 import { conversationChannel, relayConversationOf } from '../../store/conversation-refs.js';
 import { newestCustomerMessage, threadMessageIds } from '../../store/reply-context.js';
-import { findChatAccount } from '../chat/chat-account.js';
+import { findChatAccount } from '../channels/accounts.js';
 import type { AppContext } from '../context.js';
 
 export class NotFoundError extends Error {}

@@ -8,7 +8,7 @@
 import { emailAccounts } from '../../config/accounts.js';
 import { queuedOutboxIds, requeueFailed } from '../../store/outbox.js';
 import { conversationChannel } from '../../store/conversation-refs.js';
-import { findChatAccount } from '../chat/chat-account.js';
+import { findChatAccount } from '../channels/accounts.js';
 import type { AppContext } from '../context.js';
 import { type ActionResult, type ConversationAction, applyAction } from './actions.js';
 import { type DeliveryRoute, type DeliveryTarget, directDelivery } from './delivery.js';
