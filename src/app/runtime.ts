@@ -269,10 +269,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Queues durably, then sends now (chat: by the live connection; email: a fresh SMTP session). */
   async reply(conversationId: number, body: string): Promise<{ state: 'queued' | 'sent' | 'failed'; error: string | null }> {
-    // Called from the key that sent it: let the console commit that key's render (the composer
-    // closing) first. Queued in the same tick, the store's change re-rendered ahead of it, and a
-    // key typed right then still went into the composer that was being closed.
-    await new Promise((resolve) => setImmediate(resolve));
     const r = await this.conversations.reply({ conversationId, content: { text: body } });
     if (!r.ok) throw new Error(r.message);
     if (r.channel === 'email' && r.error && r.state !== 'sent') this.log(`reply to #${conversationId}: ${r.error}`);
