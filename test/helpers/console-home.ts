@@ -23,25 +23,26 @@ export interface ConsoleHome {
 let uid = 0;
 let seq = 0;
 
+/** The email account of a console home: its servers are at a port where nothing listens. */
+export const UNREACHABLE_EMAIL_ACCOUNT = {
+  type: 'email',
+  name: 'support',
+  email: ME,
+  user: ME,
+  imap: { host: '127.0.0.1', port: 1, security: 'none' },
+  smtp: { host: '127.0.0.1', port: 1, security: 'none' },
+  password: { env: 'ATTEND_TEST_PASSWORD' },
+  mailbox: 'INBOX',
+  sentMailbox: 'Sent',
+  allowInsecure: false,
+};
+
 export async function consoleHome(settings: Record<string, unknown> = {}): Promise<ConsoleHome> {
   const dir = mkdtempSync(path.join(tmpdir(), 'attend-console-'));
   writeFileSync(
     path.join(dir, 'config.json'),
     JSON.stringify({
-      accounts: [
-        {
-          type: 'email',
-          name: 'support',
-          email: ME,
-          user: ME,
-          imap: { host: '127.0.0.1', port: 1, security: 'none' },
-          smtp: { host: '127.0.0.1', port: 1, security: 'none' },
-          password: { env: 'ATTEND_TEST_PASSWORD' },
-          mailbox: 'INBOX',
-          sentMailbox: 'Sent',
-          allowInsecure: false,
-        },
-      ],
+      accounts: [UNREACHABLE_EMAIL_ACCOUNT],
       agent: { name: 'Sam' },
       ...settings,
     }),

@@ -10,7 +10,7 @@ import { ConversationService } from '../../src/app/conversations/service.js';
 import { Runtime } from '../../src/app/runtime.js';
 import { conversationMessages, getConversation } from '../../src/store/conversations.js';
 import { queuedOutboxIds } from '../../src/store/outbox.js';
-import { type ConsoleHome, consoleHome, ME } from '../helpers/console-home.js';
+import { type ConsoleHome, consoleHome, ME, UNREACHABLE_EMAIL_ACCOUNT } from '../helpers/console-home.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,18 +25,7 @@ afterEach(async () => {
   smtp = null;
 });
 
-const emailAccount = {
-  type: 'email',
-  name: 'support',
-  email: ME,
-  user: ME,
-  imap: { host: '127.0.0.1', port: 1, security: 'none' },
-  smtp: { host: '127.0.0.1', port: 1, security: 'none' },
-  password: { env: 'ATTEND_TEST_PASSWORD' },
-  mailbox: 'INBOX',
-  sentMailbox: 'Sent',
-  allowInsecure: false,
-};
+const emailAccount = UNREACHABLE_EMAIL_ACCOUNT;
 /** The chat account the test conversations belong to, at a port where nothing listens. */
 const deadRelay = { type: 'chat', name: 'local', url: 'ws://127.0.0.1:1', token: { env: 'ATTEND_TEST_PASSWORD' } };
 
