@@ -15,8 +15,9 @@ import { conversationId } from './ids.js';
 async function act(idArg: string, json: boolean | undefined, action: ConversationAction): Promise<void> {
   const id = conversationId(idArg);
   await withContext(async (ctx) => {
-    const { ConversationService } = await import('../../app/conversations/service.js');
-    const r = await new ConversationService(ctx).act(id, action);
+    // The service's actions alone: the reply machinery (templates, senders) is not loaded for them.
+    const { applyAction } = await import('../../app/conversations/actions.js');
+    const r = await applyAction(ctx, id, action);
     if (!r.ok) throw r.failure === 'no-such-conversation' ? new CliError(r.message, EXIT.noSuchConversation) : new UsageError(r.message);
     for (const w of r.warnings) process.stderr.write(`attend: ${w}\n`);
     makeOutput(Boolean(json)).data(r.conversation, () => r.message);
