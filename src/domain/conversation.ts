@@ -4,7 +4,10 @@ import type { Channel, Priority, Status } from './types.js';
 
 /** A conversation with its customer and its place in the queue. Times are ISO strings. */
 export interface ConversationSummary {
+  /** The store's own id: what the app passes around. Never shown: people see `number` (domain/team.ts conversationRef). */
   id: number;
+  /** The number people use: the id when working alone, the hub's number in a team (null until numbered). */
+  number: number | null;
   channel: Channel;
   account: string;
   subject: string;

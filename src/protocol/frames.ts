@@ -1,8 +1,9 @@
 // Frame shapes of attend.chat.v1 (PROTOCOL.md; additions in docs/protocol-notes.md): what the
 // relay, the agent client and the widget put in `{"t", "id"?, "seq"?, "d"?}`. Types only.
 import type { EventData } from '../domain/chat.js';
+import type { ConversationAction, TeamState } from '../domain/team.js';
 
-export type ErrorCode = 'bad_frame' | 'not_found' | 'rate_limited' | 'too_long' | 'forbidden' | 'internal';
+export type ErrorCode = 'bad_frame' | 'not_found' | 'rate_limited' | 'too_long' | 'forbidden' | 'internal' | 'claimed';
 
 /** Any frame on the wire. */
 export interface Frame<T extends string = string, D = unknown> {
@@ -110,4 +111,69 @@ export interface IdentifyData {
 
 export interface AckData {
   upTo: number;
+}
+
+// ---- Team mode (docs/protocol-notes.md, "Team"): agents only; a visitor never sees any of it. ----
+
+export type { ConversationAction, TeamChangeEvent, TeamState } from '../domain/team.js';
+
+/** Added to an agent's `welcome`: who the token says this agent is, and whether the relay is a team hub. */
+export interface AgentWelcome extends Welcome {
+  agent?: string;
+  team?: boolean;
+}
+
+/** agent → hub `team.register` (id: request id): numbers for conversations, at most 500 per frame. */
+export interface TeamRegister {
+  conversations: Array<{ key: string; state?: TeamState }>;
+}
+
+/** hub → agent `team.registered` (same id). `seq`: the last event that changed it (0: none yet). */
+export interface TeamRegistered {
+  conversations: Array<{ key: string; number: number; state: TeamState; seq: number }>;
+}
+
+/**
+ * agent → hub `team.change` (id: idempotency key, kept 24 h like `send`'s). The hub numbers the
+ * conversation if it has not yet. `claim`: an assign that fails with `claimed` when someone else
+ * holds it (unless `take`). `ifAssignee`: applied only while the assignee is this (else applied:false).
+ */
+export interface TeamChange {
+  key: string;
+  action: ConversationAction;
+  claim?: { take: boolean };
+  ifAssignee?: string | null;
+}
+
+/** hub → agent `ok` (same id) for a team.change. */
+export interface TeamChangeOk {
+  seq: number;
+  number: number;
+  applied: boolean;
+  state: TeamState;
+}
+
+/** Ephemeral, agent → hub `activity`: what this agent is looking at (team number) and whether it is replying. */
+export interface ActivityReport {
+  conversation: number | null;
+  replying: boolean;
+}
+
+/** Ephemeral, hub → other agents `activity`, and each entry of `roster` (sent right after `welcome`). */
+export interface AgentActivity {
+  agent: string;
+  online: boolean;
+  conversation: number | null;
+  replying: boolean;
+  /** Epoch ms of the last change. */
+  since: number;
+}
+
+export interface Roster {
+  agents: AgentActivity[];
+}
+
+/** `error` code `claimed` carries who holds the conversation. */
+export interface ClaimedError extends ErrorData {
+  holder: string;
 }

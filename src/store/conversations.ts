@@ -10,6 +10,7 @@ import { customerLabel } from '../domain/labels.js';
 
 interface ConversationRow {
   id: number;
+  number: number | null;
   channel: Channel;
   account: string;
   subject: string;
@@ -37,7 +38,7 @@ interface ConversationRow {
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
 const SELECT_CONVERSATION = `
-  SELECT c.id, c.channel, c.account, c.subject, c.customer_id, cu.name AS customer_name,
+  SELECT c.id, c.number, c.channel, c.account, c.subject, c.customer_id, cu.name AS customer_name,
          (SELECT email FROM customer_emails e WHERE e.customer_id = c.customer_id ORDER BY email LIMIT 1) AS customer_email,
          c.status, c.priority, c.assignee, c.snoozed_until, c.waiting_since, c.first_response_at, c.last_message_at,
          c.message_count, c.preview, c.due_at, c.vip, c.rank_reasons, c.backlog_slot, cu.claimed_email, c.external_ref, c.page
@@ -55,6 +56,7 @@ function toSummary(db: Db, r: ConversationRow): ConversationSummary {
   };
   return {
     id: r.id,
+    number: r.number,
     channel: r.channel,
     account: r.account,
     subject: r.subject,

@@ -195,4 +195,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE outbox ADD COLUMN claimed_by TEXT;                        -- host:pid:nonce of the process working on it; null: nobody
   ALTER TABLE outbox ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0; -- ms: the claim lapses then (a hung or dead claimer loses it)
   `,
+  /* 10: team mode — one number across the team, the hub's state mirrored, changes waiting for the hub */ `
+  -- The number people use ("#41"): the local id when working alone; in a team, the hub's number
+  -- (NULL until the hub numbered it: shown as ~<id>). meta 'team.agent' is set while in a team.
+  ALTER TABLE conversations ADD COLUMN number INTEGER;
+  ALTER TABLE conversations ADD COLUMN team_key TEXT;      -- email:<mailbox>:<thread root> | chat:<relay id> (domain/team.ts)
+  ALTER TABLE conversations ADD COLUMN thread_root TEXT;   -- email: References[0] ?? In-Reply-To ?? Message-ID of the first message stored
+  UPDATE conversations SET number = id;
+  CREATE UNIQUE INDEX conversations_number ON conversations(number) WHERE number IS NOT NULL;
+  CREATE UNIQUE INDEX conversations_team_key ON conversations(team_key) WHERE team_key IS NOT NULL;
+  CREATE TRIGGER conversations_number_solo AFTER INSERT ON conversations
+    WHEN NEW.number IS NULL AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'team.agent')
+    BEGIN UPDATE conversations SET number = NEW.id WHERE id = NEW.id; END;
+  -- The hub's team state, as its events told it (the newest seq per conversation wins).
+  CREATE TABLE team_state (
+    number INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    state_json TEXT NOT NULL,
+    seq INTEGER NOT NULL
+  );
+  -- Changes made here that the hub has not confirmed yet, replayed in order with the same key.
+  CREATE TABLE team_outbox (
+    id INTEGER PRIMARY KEY,
+    change_id TEXT NOT NULL UNIQUE,    -- the idempotency key
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    frame_json TEXT NOT NULL,          -- the team.change "d"
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];

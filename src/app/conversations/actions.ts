@@ -4,21 +4,14 @@
 // told to the visitor, best effort: a relay that cannot be reached is a warning, not a failure.
 import { safeLine } from '../../domain/sanitize.js';
 import type { Priority } from '../../domain/types.js';
+import type { ConversationAction } from '../../domain/team.js';
 import { appendEvent } from '../../store/events.js';
 import type { ConversationSummary } from '../../domain/conversation.js';
 import { addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
 import { setExplicitPriority } from '../../store/ranks.js';
 import type { AppContext } from '../context.js';
 
-export type ConversationAction =
-  | { kind: 'resolve' }
-  | { kind: 'reopen' }
-  | { kind: 'pending' }
-  | { kind: 'snooze'; until: number }
-  | { kind: 'assign'; to: string | null }
-  | { kind: 'tag'; add: string[]; remove: string[] }
-  | { kind: 'note'; text: string }
-  | { kind: 'priority'; priority: Priority | null };
+export type { ConversationAction } from '../../domain/team.js';
 
 /** The name the console has always used. */
 export type Action = ConversationAction;
