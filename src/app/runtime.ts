@@ -22,6 +22,7 @@ import { type DeliveryRoute, directDelivery } from './conversations/delivery.js'
 import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './conversations/templates.js';
 import { getConversation } from '../store/conversations.js';
 import { type ChannelStatus, ChannelSupervisor } from './channels/supervisor.js';
+import { SOLO_TEAM, type TeamPort } from './team/port.js';
 
 export type { ChannelStatus, ConnectionState } from './channels/supervisor.js';
 
@@ -122,6 +123,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Each account's connection, for the status bar. */
   get channels(): ReadonlyMap<string, ChannelStatus> {
     return this.supervisor?.channels ?? NO_CHANNELS;
+  }
+
+  /** Team mode: who I am at the hub, what teammates do, claims (SOLO_TEAM working alone). */
+  get team(): TeamPort {
+    return SOLO_TEAM;
   }
 
   log(line: string): void {
