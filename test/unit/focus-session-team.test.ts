@@ -66,3 +66,31 @@ it('a claim that throws counts as refused (logged), and the next one is tried', 
   s.end();
   expect(t.released).toEqual([]);
 });
+
+it('one the hub refused is not asked for again for a while; then, free in this store, it is', async () => {
+  home = await consoleHome();
+  const start = Date.now();
+  let clock = start;
+  const first = home.chat({ relayId: 1, name: 'Ann', text: 'hello', at: start - 100_000 });
+  const second = home.chat({ relayId: 2, name: 'Ben', text: 'hi', at: start - 60_000 });
+  await prepareQueue(home.ctx);
+  const asked: number[] = [];
+  const t = routing(async (id) => {
+    asked.push(id);
+    return id === first && clock === start ? { ok: false, holder: 'sam' } : { ok: true };
+  });
+  const s = new FocusSession(home.ctx.db, policyFromSettings(() => undefined), () => clock, t.r);
+  await tick();
+  expect(s.currentId).toBe(second);
+  s.skip('later'); // lets the second go; the first was refused a moment ago: nothing to show
+  await tick();
+  expect(t.released).toEqual([second]);
+  expect(s.currentId).toBe(null);
+  expect(asked).toEqual([first, second]);
+  expect(s.idle()).toMatchObject({ held: 1, skipped: 1, claiming: false });
+  clock = start + 31_000;
+  s.facts(); // the console's tick: nothing shown, so focus looks again
+  await tick();
+  expect(asked).toEqual([first, second, first]);
+  expect(s.currentId).toBe(first);
+});

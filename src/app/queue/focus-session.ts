@@ -29,6 +29,12 @@ import { rankedOne, waitingQueue } from './queue-view.js';
 /** Claims refused in a row (teammates hold them) before focus stops trying and says so. */
 export const MAX_CLAIM_ATTEMPTS = 10;
 
+/**
+ * A conversation the hub refused is not asked for again this long, even when this store still
+ * shows it free (the change that assigned it may not have arrived yet); after that, the store decides.
+ */
+export const REFUSED_FOR_MS = 30_000;
+
 /** Team mode: the hub to claim at, and where the console hears what focus shows once claimed. */
 export interface FocusRouting {
   team: Pick<TeamPort, 'enabled' | 'me' | 'claim' | 'release'>;
@@ -72,8 +78,8 @@ export class FocusSession {
   private readonly noticed = new Set<number>();
   /** Breakthroughs already announced by bell/notification (each once). */
   private readonly announced = new Set<number>();
-  /** Team mode: held by a teammate (by name), not offered again until N reconsiders. */
-  private readonly heldElsewhere = new Map<number, string>();
+  /** Team mode: refused at the hub (when), not asked for again for REFUSED_FOR_MS or until N reconsiders. */
+  private readonly refused = new Map<number, number>();
   /** Team mode: what focus assigned to me, with the message mark at that moment (to tell whether I replied since). */
   private readonly claimed = new Map<number, number>();
   private routing: Promise<void> | null = null;
@@ -250,7 +256,7 @@ export class FocusSession {
     let held = 0;
     for (const r of waiting) {
       if (!this.exclude.has(r.item.id)) {
-        if (this.heldElsewhere.has(r.item.id)) held++;
+        if (this.heldByTeammate(r.item.id)) held++;
         continue;
       }
       if (skippedIds.has(r.item.id)) skipped++;
@@ -264,7 +270,7 @@ export class FocusSession {
   reconsider(): number | null {
     this.exclude.clear();
     this.handledIds.clear();
-    this.heldElsewhere.clear();
+    this.refused.clear();
     this.gaveUp = false;
     return this.advance();
   }
@@ -295,17 +301,22 @@ export class FocusSession {
     return { ...d, minutes: Math.round((now - this.startedAt) / 60_000) };
   }
 
-  /** The next by policy that no teammate holds here (assigned to someone else: the claim would be refused). */
+  /** Team mode: assigned to someone else here (the claim would be refused), or refused at the hub a moment ago. */
+  private heldByTeammate(id: number): boolean {
+    if (!this.teamMode) return false;
+    const at = this.refused.get(id);
+    if (at !== undefined && this.now() - at < REFUSED_FOR_MS) return true;
+    const assignee = assigneeOf(this.db, id);
+    return Boolean(assignee) && assignee !== (this.team?.team.me ?? null);
+  }
+
+  /** The next by policy that no teammate holds. */
   private pickUnheld(): Ranked<QueueFacts> | null {
-    const me = this.team?.team.me ?? null;
-    const exclude = new Set([...this.exclude, ...this.heldElsewhere.keys()]);
+    const exclude = new Set(this.exclude);
     const queue = waitingQueue(this.db, this.now(), 1000, this.policy.sla);
     for (;;) {
       const next = pickNext(queue, exclude, this.policy.focus);
-      if (!next) return null;
-      const assignee = assigneeOf(this.db, next.item.id);
-      if (!assignee || assignee === me) return next;
-      this.heldElsewhere.set(next.item.id, assignee);
+      if (!next || !this.heldByTeammate(next.item.id)) return next;
       exclude.add(next.item.id);
     }
   }
@@ -327,7 +338,7 @@ export class FocusSession {
         routing.onShow(id, null);
         return;
       }
-      this.heldElsewhere.set(id, r.holder);
+      this.refused.set(id, this.now());
       holders.push(r.holder);
       if (holders.length >= MAX_CLAIM_ATTEMPTS) {
         this.gaveUp = true;
@@ -346,7 +357,7 @@ export class FocusSession {
     const r = await this.claimOne(id);
     if (this.ended) return;
     if (!r.ok) {
-      this.heldElsewhere.set(id, r.holder);
+      this.refused.set(id, this.now());
       routing.onShow(this.currentId, `#${id} is held by ${r.holder}`);
       return;
     }

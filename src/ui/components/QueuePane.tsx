@@ -55,7 +55,8 @@ export function QueuePane(p: QueuePaneProps) {
         const rest = Math.max(0, p.width - [...fixed].length);
         const team = p.markOf?.(c.id) ?? '';
         const teamCell = team ? `${team} ` : ''; // before the customer: on 80 columns the subject is cut first
-        const whoW = Math.max(0, Math.min(28, Math.floor(rest * 0.55)) - [...teamCell].length);
+        const fullWhoW = Math.min(28, Math.floor(rest * 0.55));
+        const whoW = Math.max(Math.min(5, fullWhoW), fullWhoW - [...teamCell].length);
         const line = `${fixed}${teamCell}${pad(whoCell(c, whoW), whoW)} ${subject}`;
         return (
           <Text

@@ -23,7 +23,8 @@ export function rowMark(on: readonly TeammateActivity[] | undefined): string {
   const first = on?.[0];
   if (!first) return '';
   const more = on.length > 1 ? `+${on.length - 1}` : '';
-  return first.replying ? `${name(first, 8)} replying${more}` : `@${name(first, 8)}${more}`;
+  // Short: on 80 columns the queue pane is 34 wide, and the customer keeps a few columns too.
+  return first.replying ? `${name(first, 6)} replying${more}` : `@${name(first, 8)}${more}`;
 }
 
 /** The conversation pane's line: "sam is replying · kim is viewing"; null when nobody. */
