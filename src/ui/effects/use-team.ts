@@ -31,23 +31,30 @@ export function useTeammates(runtime: Runtime): TeamView {
   return view;
 }
 
+/** A cursor running down the queue is told where it settles, not every row it passes (at most this often). */
+export const VIEW_SETTLE_MS = 150;
+
 /**
- * What I do, as the team sees it: sent only when it changed. The editor takes the terminal (and
- * the event loop) while it runs, so opening it is told right away, not on the next render.
+ * What I do, as the team sees it: sent only when it changed. Replying (composer, editor) is told at
+ * once; the editor takes the terminal (and the event loop) while it runs, so it is told before it
+ * starts, not on the next render. What I view is told within VIEW_SETTLE_MS.
  */
 export class ActivityReporter {
   private viewing: number | null = null;
   private composing: number | null = null;
   private editing: number | null = null;
   private last = 'null|false';
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly team: () => TeamPort) {}
 
   /** The conversation on screen and the open composer's, each render. */
   screen(viewing: number | null, composing: number | null): void {
+    const composerMoved = composing !== this.composing;
     this.viewing = viewing;
     this.composing = composing;
-    this.flush();
+    if (composerMoved) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), VIEW_SETTLE_MS);
   }
 
   /** $EDITOR opened on a conversation (or closed: null). */
@@ -56,7 +63,17 @@ export class ActivityReporter {
     this.flush();
   }
 
+  /** The console closes: I view nothing and reply to nothing. */
+  close(): void {
+    this.viewing = null;
+    this.composing = null;
+    this.editing = null;
+    this.flush();
+  }
+
   private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const replyingTo = this.editing ?? this.composing;
     const conversation = replyingTo ?? this.viewing;
     const replying = replyingTo !== null;
@@ -73,12 +90,6 @@ export function useActivityReport(runtime: Runtime, viewing: number | null, comp
   ref.current ??= new ActivityReporter(() => runtime.team);
   const reporter = ref.current;
   useEffect(() => reporter.screen(viewing, composing), [reporter, viewing, composing]);
-  useEffect(
-    () => () => {
-      reporter.editor(null);
-      reporter.screen(null, null);
-    },
-    [reporter],
-  );
+  useEffect(() => () => reporter.close(), [reporter]);
   return reporter;
 }
