@@ -6,6 +6,7 @@ import { conversationRef } from '../../domain/team.js';
 import { conversationIdByNumber, conversationIdExists, conversationNumberOf } from '../../store/conversation-refs.js';
 import { getMeta } from '../../store/ranks.js';
 import type { AppContext } from '../context.js';
+import type { TeamPort } from '../team/port.js';
 
 /** The local id of the conversation a typed reference names; undefined when there is none. */
 export function resolveConversationRef(ctx: Pick<AppContext, 'db'>, r: ConversationRefInput): number | undefined {
@@ -26,6 +27,20 @@ export function refOf(ctx: Pick<AppContext, 'db'>, id: number): string {
  */
 export async function myAgentName(ctx: AppContext): Promise<string> {
   return getMeta(ctx.db, 'team.agent') ?? (await ctx.loadSettings()).get('agent').name;
+}
+
+/**
+ * The same, without waiting (the console's "mine" view): the team port's name once linked, the
+ * store's, else the settings' when loaded, else $USER (the settings' default).
+ */
+export function myAgentNameNow(ctx: AppContext, team?: Pick<TeamPort, 'me'>): string {
+  const fromTeam = team?.me ?? getMeta(ctx.db, 'team.agent');
+  if (fromTeam) return fromTeam;
+  try {
+    return ctx.settings.get('agent').name;
+  } catch {
+    return ctx.env.USER ?? 'agent'; // the settings are not loaded yet (the console's first frame)
+  }
 }
 
 /** The local id behind a ref string as events and `--json` print it ("41" or "~12"). */

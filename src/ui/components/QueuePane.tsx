@@ -28,7 +28,7 @@ function dueCell(c: ConversationSummary, now: number): string {
 }
 
 export function QueuePane(p: QueuePaneProps) {
-  const filterText = [p.filter.status, p.filter.channel ?? 'all channels', p.filter.search ? `“${safeLine(p.filter.search)}”` : ''].filter(Boolean).join(' · ');
+  const filterText = [viewText(p.filter), p.filter.status, p.filter.channel ?? 'all channels', p.filter.search ? `“${safeLine(p.filter.search)}”` : ''].filter(Boolean).join(' · ');
   const head = `${p.active ? '▌' : ' '}QUEUE (${p.total}) ${filterText}`;
   const bodyHeight = Math.max(1, p.height - 1);
   const idW = Math.max(3, ...p.rows.map((r) => shownRef(r).length));
@@ -72,8 +72,12 @@ export function QueuePane(p: QueuePaneProps) {
 }
 
 /** What an empty queue says: a search that found nothing says so, with the query — not the first-run hint. */
+/** The view in the header when it is not everyone's (v cycles it). */
+const viewText = (f: QueueFilter): string => (f.view === 'mine' ? 'mine' : f.view === 'unassigned' ? 'unassigned' : '');
+
 export function emptyText(f: QueueFilter): string {
   if (f.search) return ` no match for “${safeLine(f.search)}” — esc clears the search`;
+  if (viewText(f)) return ` nothing ${f.view === 'mine' ? 'assigned to you' : 'unassigned'} here — v shows everyone's`;
   if (f.status !== 'open' || f.channel) return ' nothing matches these filters — F/c change them';
   return ' nothing waiting. New mail and chats appear here.';
 }
