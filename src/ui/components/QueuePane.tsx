@@ -77,7 +77,7 @@ const viewText = (f: QueueFilter): string => (f.view === 'mine' ? 'mine' : f.vie
 
 export function emptyText(f: QueueFilter): string {
   if (f.search) return ` no match for “${safeLine(f.search)}” — esc clears the search`;
-  if (viewText(f)) return ` nothing ${f.view === 'mine' ? 'assigned to you' : 'unassigned'} here — v shows everyone's`;
+  if (viewText(f)) return ` nothing ${f.view === 'mine' ? 'assigned to you' : 'unassigned'} — v shows all`;
   if (f.status !== 'open' || f.channel) return ' nothing matches these filters — F/c change them';
   return ' nothing waiting. New mail and chats appear here.';
 }
