@@ -92,14 +92,15 @@ describe('conversation numbers in the CLI', () => {
   });
 
   it('assign … me|NAME|none and list --assignee me|none|NAME|any', async () => {
-    cli = makeCli({ USER: 'casey' }); // no settings file: "me" is the settings' default agent name, $USER
-    const ids = await storeWith(cli, ['alpha', 'beta', 'gamma']);
+    const c = makeCli({ USER: 'casey' }); // no settings file: "me" is the settings' default agent name, $USER
+    cli = c;
+    const ids = await storeWith(c, ['alpha', 'beta', 'gamma']);
     const mine = await cli.run(['assign', String(ids.alpha), 'me', '--json']);
     expect(mine.code).toBe(0);
     expect(JSON.parse(mine.stdout).assignee).toBe('casey');
     expect((await cli.run(['assign', `#${ids.beta}`, 'kim'])).stdout.trim()).toBe(`#${ids.beta} assigned to kim`);
     const subjects = async (...args: string[]) => {
-      const rows = await cli!.json<Row[]>(['list', ...args]);
+      const rows = await c.json<Row[]>(['list', ...args]);
       check('list', rows);
       return rows.map((r) => r.subject).sort();
     };

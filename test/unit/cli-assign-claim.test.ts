@@ -47,6 +47,11 @@ afterEach(() => {
   home = null;
 });
 
+function h(): ConsoleHome {
+  if (!home) throw new Error('no home');
+  return home;
+}
+
 async function attend(...args: string[]): Promise<void> {
   const { registerActions } = await import('../../src/cli/commands/actions.js');
   const program = new Command('attend').exitOverride();
@@ -57,7 +62,7 @@ async function attend(...args: string[]): Promise<void> {
 
 describe('assign', () => {
   it('"me" is my agent name, "none" unassigns, a name is that name; --take goes with the action', async () => {
-    const id = home!.email({ id: 'a@x', from: 'ann@cust.test', subject: 'A', at: Date.now() });
+    const id = h().email({ id: 'a@x', from: 'ann@cust.test', subject: 'A', at: Date.now() });
     await attend('assign', String(id), 'me');
     await attend('assign', `#${id}`, 'kim', '--take');
     await attend('assign', `~${id}`, 'none');
@@ -69,11 +74,11 @@ describe('assign', () => {
       [id, { kind: 'assign', to: '' }],
     ]);
     const { getConversation } = await import('../../src/store/conversations.js');
-    expect(getConversation(home!.ctx.db, id)?.assignee).toBe(null);
+    expect(getConversation(h().ctx.db, id)?.assignee).toBe(null);
   });
 
   it('someone else holds it: exit 4 with "#41 is assigned to sam", and the refusal as JSON with --json', async () => {
-    const id = home!.email({ id: 'a@x', from: 'ann@cust.test', subject: 'A', at: Date.now() });
+    const id = h().email({ id: 'a@x', from: 'ann@cust.test', subject: 'A', at: Date.now() });
     answer = (n) => ({ ok: false, failure: 'claimed', holder: 'sam', message: `#${n} is assigned to sam` });
     const text = await attend('assign', String(id), 'me').catch((e: unknown) => e);
     expect(text).toBeInstanceOf(CliError);

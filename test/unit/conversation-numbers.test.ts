@@ -134,8 +134,9 @@ describe('the queue by assignee', () => {
   it('filters mine, unassigned, someone’s, everyone’s — with status, counts and positions', async () => {
     const t = await threeAssigned();
     home = t.h;
+    const ctx = t.h.ctx;
     const ids = async (assignee?: string | null, status: 'open' | 'all' = 'open') =>
-      (await listQueue(home!.ctx, { status, limit: 50, ...(assignee !== undefined ? { assignee } : {}) })).map((c) => c.id).sort();
+      (await listQueue(ctx, { status, limit: 50, ...(assignee !== undefined ? { assignee } : {}) })).map((c) => c.id).sort();
     expect(await ids('Sam')).toEqual([t.mine]);
     expect(await ids('Sam', 'all')).toEqual([t.mine, t.mineResolved].sort());
     expect(await ids(null)).toEqual([t.nobodys]);
@@ -169,9 +170,10 @@ describe('the queue by assignee', () => {
   });
 
   it('reads an index, as the whole queue does (cost does not grow with the other agents’ conversations)', async () => {
-    home = await consoleHome();
+    const h = await consoleHome();
+    home = h;
     const plan = (sql: string, ...args: unknown[]) =>
-      (home!.ctx.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      (h.ctx.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
     const order = 'ORDER BY c.queue_key, c.priority_rank, c.waiting_since, c.id LIMIT 50';
     expect(plan(`SELECT c.id FROM conversations c WHERE c.status = ? AND c.assignee = ? AND c.backlog_slot = 0 AND c.queue_key <= ? ${order}`, 'open', 'Sam', 1)).toMatch(
       /USING (COVERING )?INDEX conversations_order_assignee \(assignee=\? AND status=\? AND backlog_slot=\? AND queue_key<\?\)/,
