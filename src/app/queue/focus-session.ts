@@ -24,6 +24,7 @@ import { conversationChannel } from '../../store/conversation-refs.js';
 import { maxSeq } from '../../store/event-feed.js';
 import { assigneeOf, lastMessageRowId, outgoingSince } from '../../store/reply-marks.js';
 import type { ClaimResult, TeamPort } from '../team/port.js';
+import { shownRefOf } from '../conversations/conversation-ref.js';
 import { rankedOne, waitingQueue } from './queue-view.js';
 
 /** Claims refused in a row (teammates hold them) before focus stops trying and says so. */
@@ -358,7 +359,7 @@ export class FocusSession {
     if (this.ended) return;
     if (!r.ok) {
       this.refused.set(id, this.now());
-      routing.onShow(this.currentId, `#${id} is held by ${r.holder}`);
+      routing.onShow(this.currentId, `${shownRefOf({ db: this.db }, id)} is held by ${r.holder}`);
       return;
     }
     if (left !== id) this.letGo(left);
@@ -379,7 +380,7 @@ export class FocusSession {
     try {
       r = await routing.team.claim(id);
     } catch (err) {
-      routing.log(`focus: claiming #${id}: ${(err as Error).message}`);
+      routing.log(`focus: claiming ${shownRefOf({ db: this.db }, id)}: ${(err as Error).message}`);
       return { ok: false, holder: 'no answer from the hub' };
     }
     if (r.ok && !mine) this.claimed.set(id, mark);
@@ -395,6 +396,6 @@ export class FocusSession {
     this.claimed.delete(id);
     if (outgoingSince(this.db, id, mark).some((m) => m.own)) return;
     const routing = this.team;
-    void routing.team.release(id).catch((err: unknown) => routing.log(`focus: releasing #${id}: ${(err as Error).message}`));
+    void routing.team.release(id).catch((err: unknown) => routing.log(`focus: releasing ${shownRefOf({ db: this.db }, id)}: ${(err as Error).message}`));
   }
 }

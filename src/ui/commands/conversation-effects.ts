@@ -6,12 +6,12 @@ import { readConversation } from '../../app/conversations/conversation-view.js';
 import { replyMark, repliesFromElsewhere } from '../../app/conversations/reply-collisions.js';
 import type { Runtime } from '../../app/runtime.js';
 import type { MessageView } from '../../domain/message.js';
-import { conversationRef } from '../../domain/team.js';
+import { shownRef } from '../../domain/conversation-ref.js';
 import { replyQuestion } from '../model/overlays.js';
 import { replyingTeammate } from '../model/team-marks.js';
 import { editorContext } from '../model/transcript.js';
 import { clock, safeLine } from '../text.js';
-import { type CommandEnv, say } from './command-env.js';
+import { type CommandEnv, refOf, say } from './command-env.js';
 
 type Deps = Pick<CommandEnv, 'runtime' | 'dispatch' | 'focus' | 'editor' | 'state' | 'activity'>;
 export type ConversationAction = Parameters<Runtime['act']>[1];
@@ -30,20 +30,21 @@ export async function sendReply(env: Deps, id: number, body: string, andNext = f
   if (body.trim() === '') return;
   const { runtime } = env;
   runtime.putDraft(id, '');
-  say(env, `#${id}: reply queued…`);
+  const ref = refOf(env, id);
+  say(env, `${ref}: reply queued…`);
   try {
     const r = await runtime.reply(id, body);
     if (r.state === 'failed') {
       // Refused for good: the customer got nothing, so focus stays here; the pane shows the
       // whole reason after the failed reply (this line is cut to the terminal's width).
-      say(env, `#${id}: reply FAILED, not sent — the reason is in the conversation · X retries`);
+      say(env, `${ref}: reply FAILED, not sent — the reason is in the conversation · X retries`);
       return;
     }
-    say(env, r.state === 'queued' ? (r.error ? `#${id}: reply queued (${r.error})` : `#${id}: reply queued → sending`) : `#${id}: reply ${r.state}`);
+    say(env, r.state === 'queued' ? (r.error ? `${ref}: reply queued (${r.error})` : `${ref}: reply queued → sending`) : `${ref}: reply ${r.state}`);
     if (andNext) env.focus.handled(id, 'replied');
   } catch (err) {
     runtime.putDraft(id, body);
-    say(env, `#${id}: not sent, kept as draft: ${(err as Error).message}`);
+    say(env, `${ref}: not sent, kept as draft: ${(err as Error).message}`);
   }
 }
 
@@ -79,7 +80,7 @@ export async function openEditor(env: Deps, id: number): Promise<void> {
  */
 function askSendAnyway(env: Deps, c: { id: number; number: number | null }, text: string, beaten: MessageView[], andNext: boolean): void {
   env.runtime.putDraft(c.id, text);
-  const ref = `#${conversationRef(c)}`;
+  const ref = shownRef(c);
   const body = beaten.slice(-2).flatMap((m) => [`── ${safeLine(m.from.name || m.from.email)} · ${clock(Date.parse(m.sentAt))}`, m.text, '']);
   const title = `${ref}: ${beaten.length === 1 ? 'a reply' : `${beaten.length} replies`} went out while you wrote yours — send yours anyway?`;
   const overlay = replyQuestion('send-anyway', title, 'yes, send mine too', 'no, keep mine as a draft', { id: c.id, viaEditor: true, text, andNext }, body);
@@ -92,7 +93,7 @@ export function reply(env: Deps, id: number, viaEditor: boolean, anyway = false)
   if (!d) return;
   const teammate = anyway ? null : replyingTeammate(env.runtime.team.teammates(), id);
   if (teammate !== null) {
-    const title = `${teammate} is replying to #${conversationRef(d.conversation)} — reply anyway? y/n`;
+    const title = `${teammate} is replying to ${shownRef(d.conversation)} — reply anyway? y/n`;
     env.dispatch({ type: 'open-overlay', overlay: replyQuestion('reply-anyway', title, 'yes, reply anyway', 'no', { id, viaEditor }) });
     return;
   }
@@ -118,7 +119,7 @@ export function insertTemplate(env: Deps, id: number, name: string): void {
 }
 
 export function retry(env: Deps, id: number): void {
-  void env.runtime.retry(id).then((n) => say(env, n ? `#${id}: retrying ${n} failed repl${n === 1 ? 'y' : 'ies'}` : `#${id}: no failed reply`));
+  void env.runtime.retry(id).then((n) => say(env, n ? `${refOf(env, id)}: retrying ${n} failed repl${n === 1 ? 'y' : 'ies'}` : `${refOf(env, id)}: no failed reply`));
 }
 
 export function showStats(env: Deps, width: number): void {
