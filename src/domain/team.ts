@@ -9,7 +9,8 @@ export type ConversationAction =
   | { kind: 'reopen' }
   | { kind: 'pending' }
   | { kind: 'snooze'; until: number }
-  | { kind: 'assign'; to: string | null }
+  /** In a team, assigning is a claim at the hub; `take` assigns even when someone else holds it. */
+  | { kind: 'assign'; to: string | null; take?: boolean }
   | { kind: 'tag'; add: string[]; remove: string[] }
   | { kind: 'note'; text: string }
   | { kind: 'priority'; priority: Priority | null };

@@ -80,14 +80,16 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
       stmt(db, 
           `INSERT INTO conversations (channel, account, subject, customer_id, status, waiting_since, last_out_at, first_response_at,
              first_message_at, last_message_at, message_count, preview, created_at, updated_at,
-             priority, priority_rank, due_at, queue_key, vip, rank_reasons, backlog_at, backlog_lead, rank_dirty)
-           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             priority, priority_rank, due_at, queue_key, vip, rank_reasons, backlog_at, backlog_lead, rank_dirty, thread_root)
+           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           msg.account, a.subject ?? '', customerId, a.status, a.waitingSince, a.lastOutAt, a.firstResponseAt, a.firstMessageAt, a.lastMessageAt, a.preview ?? '', now, now,
           // Unranked: the columns' defaults, and marked for refreshRanks.
           r?.priority ?? 'normal', r?.priorityRank ?? 2, r?.dueAt ?? null, r?.queueKey ?? NOT_WAITING_KEY, r?.vip ? 1 : 0, r?.reasonsJson ?? '[]',
           r?.backlogAt ?? null, r?.backlogLead ?? 0, r ? 0 : 1,
+          // The thread's root, the same for every agent whichever message their sync saw first (team key).
+          msg.references[0] ?? msg.inReplyTo[0] ?? msg.messageId,
         )
         .lastInsertRowid,
     );

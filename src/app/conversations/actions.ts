@@ -2,13 +2,16 @@
 // for every front end (the CLI's commands, the console's keys, a template's actions after a
 // reply): one validation, one store write, one message. Resolving or reopening a chat is also
 // told to the visitor, best effort: a relay that cannot be reached is a warning, not a failure.
+import { randomUUID } from 'node:crypto';
 import { safeLine } from '../../domain/sanitize.js';
 import type { Priority } from '../../domain/types.js';
-import type { ConversationAction } from '../../domain/team.js';
+import { type ConversationAction, conversationRef } from '../../domain/team.js';
 import { appendEvent } from '../../store/events.js';
 import type { ConversationSummary } from '../../domain/conversation.js';
 import { addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
 import { setExplicitPriority } from '../../store/ranks.js';
+import { teamAgent } from '../../store/team-numbers.js';
+import { addTeamNote, teamNoteId } from '../../store/team-state.js';
 import type { AppContext } from '../context.js';
 
 export type { ConversationAction } from '../../domain/team.js';
@@ -16,8 +19,8 @@ export type { ConversationAction } from '../../domain/team.js';
 /** The name the console has always used. */
 export type Action = ConversationAction;
 
-/** Why an action was not applied: the CLI maps these to its exit codes (3 and 2). */
-export type ActionFailure = 'no-such-conversation' | 'invalid';
+/** Why an action was not applied: the CLI maps these to its exit codes (3, 2 and 4). */
+export type ActionFailure = 'no-such-conversation' | 'invalid' | 'claimed';
 
 export type ActionResult =
   | {
@@ -30,8 +33,17 @@ export type ActionResult =
       summary: string;
       /** Done, but something beside it did not work (the chat visitor could not be told). */
       warnings: string[];
+      /** Team mode: done here, but the hub could not be reached; the team hears of it when the hub is back. */
+      teamQueued?: boolean;
     }
-  | { ok: false; failure: ActionFailure; message: string };
+  | {
+      ok: false;
+      failure: ActionFailure;
+      /** "#41 is assigned to sam". */
+      message: string;
+      /** `claimed`: who holds the conversation at the hub (a safe line). */
+      holder?: string;
+    };
 
 const PRIORITIES: readonly Priority[] = ['urgent', 'high', 'normal', 'low'];
 
@@ -77,8 +89,28 @@ export async function applyAction(ctx: AppContext, id: number, action: Conversat
   if (typeof a === 'string') return { ok: false, failure: 'invalid', message: a };
   const before = getConversation(ctx.db, id);
   if (!before) return { ok: false, failure: 'no-such-conversation', message: `no conversation ${id}` };
-  write(ctx, id, a);
+  const me = teamAgent(ctx.db);
+  const team = me === null ? null : { me, changeId: randomUUID() };
+  write(ctx, id, a, team);
   const warnings: string[] = [];
+  let teamQueued = false;
+  if (team) {
+    // Team mode: the hub orders it and tells the others. Assigning someone is a claim there.
+    const take = action.kind === 'assign' && action.take === true;
+    const claim = a.kind === 'assign' && a.to !== null ? { take } : undefined;
+    const { QUEUED_WARNING, shareChange } = await import('../team/team-changes.js');
+    const outcome = await shareChange(ctx, id, a, { changeId: team.changeId, ...(claim ? { claim } : {}) });
+    if (outcome?.kind === 'claimed') {
+      const holder = safeLine(outcome.holder);
+      const now = getConversation(ctx.db, id) ?? before;
+      return { ok: false, failure: 'claimed', holder, message: `#${conversationRef(now)} is assigned to ${holder}` };
+    }
+    if (outcome?.kind === 'queued') {
+      teamQueued = true;
+      warnings.push(QUEUED_WARNING);
+    }
+    if (outcome?.kind === 'rejected') warnings.push(`the hub refused it: ${safeLine(outcome.message)}`);
+  }
   const told = a.kind === 'resolve' ? 'resolved' : a.kind === 'reopen' ? 'open' : null;
   if (told && before.channel === 'chat') {
     const { mirrorChatStatus } = await import('../chat/chat-account.js');
@@ -92,10 +124,10 @@ export async function applyAction(ctx: AppContext, id: number, action: Conversat
   }
   const summary = summaryOf(a);
   const message = a.kind === 'note' ? `note added to #${id}` : a.kind === 'pending' ? `#${id} is pending` : `#${id} ${summary}`;
-  return { ok: true, conversation: getConversation(ctx.db, id) ?? before, message, summary, warnings };
+  return { ok: true, conversation: getConversation(ctx.db, id) ?? before, message, summary, warnings, ...(teamQueued ? { teamQueued } : {}) };
 }
 
-function write(ctx: AppContext, id: number, a: ConversationAction): void {
+function write(ctx: AppContext, id: number, a: ConversationAction, team: { me: string; changeId: string } | null): void {
   const now = ctx.now();
   switch (a.kind) {
     case 'resolve':
@@ -118,7 +150,9 @@ function write(ctx: AppContext, id: number, a: ConversationAction): void {
       if (a.remove.length) removeTags(ctx.db, id, a.remove, now);
       break;
     case 'note':
-      addNote(ctx.db, id, ctx.settings.get('agent').name, a.text, now);
+      // In a team, under the id every store gives it: the hub's echo finds it here and adds no second one.
+      if (team) ctx.db.transaction(() => addTeamNote(ctx.db, id, team.me, a.text, teamNoteId(team.me, team.changeId), now)).immediate();
+      else addNote(ctx.db, id, ctx.settings.get('agent').name, a.text, now);
       break;
     case 'priority':
       ctx.db

@@ -1,0 +1,46 @@
+// Numbers for conversations: every conversation the hub has not numbered is registered by its key,
+// 500 to a frame, offering its state here (the hub keeps the first registrant's). The answer gives
+// the team's number and the hub's state, which this store then follows.
+import { randomUUID } from 'node:crypto';
+import type { RelayClient } from '../../adapters/chat/relay-client.js';
+import type { TeamRegister } from '../../protocol/frames.js';
+import { setTeamIdentity, setTeamKey, teamAccountName, unnumberedConversations } from '../../store/team-numbers.js';
+import { ALL_TEAM_FIELDS, applyHubState, localTeamState } from '../../store/team-state.js';
+import type { AppContext } from '../context.js';
+import { teamKeyFor } from './team-keys.js';
+
+/** At most this many keys in one team.register (the wire's limit). */
+export const REGISTER_PAGE = 500;
+
+/** Registers every unnumbered conversation after `afterId`; returns the highest id it went through. */
+export async function registerConversations(ctx: AppContext, client: RelayClient, afterId = 0): Promise<number> {
+  const db = ctx.db;
+  const teamAccount = teamAccountName(db);
+  let cursor = afterId;
+  while (client.connected) {
+    const page = unnumberedConversations(db, cursor, REGISTER_PAGE);
+    if (page.length === 0) break;
+    const byKey = new Map<string, number>();
+    const offer: TeamRegister['conversations'] = [];
+    for (const c of page) {
+      const key = teamKeyFor(ctx, c, teamAccount);
+      // No key (a chat of another relay), or a second local conversation with the same key: not shared.
+      if (key === null || byKey.has(key) || (!c.teamKey && !setTeamKey(db, c.id, key))) continue;
+      byKey.set(key, c.id);
+      offer.push({ key, state: localTeamState(db, c.id) });
+    }
+    if (offer.length > 0) {
+      const reply = await client.register(offer, `register-${randomUUID()}`);
+      db.transaction(() => {
+        for (const r of reply.conversations) {
+          const id = byKey.get(r.key);
+          if (id === undefined || !setTeamIdentity(db, id, r.key, r.number)) continue;
+          applyHubState(db, r, { fields: ALL_TEAM_FIELDS, by: 'hub', now: ctx.now(), orEqual: true, always: true });
+        }
+      }).immediate();
+    }
+    cursor = page[page.length - 1]?.id ?? cursor;
+    if (page.length < REGISTER_PAGE) break;
+  }
+  return cursor;
+}
