@@ -2,6 +2,7 @@
 // agents' tokens) on one relay. A change made in one lands in the other's store; a claim the other
 // holds fails with the holder; a change made while the hub is down applies at once, waits in the
 // team outbox and reaches the teammate once when the hub is back.
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelSupervisor } from '../../src/app/channels/supervisor.js';
 import { applyAction } from '../../src/app/conversations/actions.js';
@@ -10,7 +11,9 @@ import { pendingTeamChanges } from '../../src/store/team-outbox.js';
 import { teamAgent } from '../../src/store/team-numbers.js';
 import { openAgentRegistry } from '../../src/relay/agent-registry.js';
 import { type ConsoleHome, consoleHome, UNREACHABLE_EMAIL_ACCOUNT } from '../helpers/console-home.js';
+import { BIN, makeCli } from '../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../helpers/relay.js';
+import { check } from '../helpers/schemas.js';
 
 const MIN = 60_000;
 
@@ -150,4 +153,34 @@ describe('team sync against the real relay', () => {
     expect(view?.agents.find((m) => m.agent === 'kim')).toMatchObject({ online: true, conversation: number, ref: String(number), replying: false, me: false });
     expect(view?.agents.find((m) => m.agent === 'sam')?.me).toBe(true);
   });
+
+  it('attend team --json (the built CLI) prints the roster by the schema; outside a team it says so and exits 1', async () => {
+    const r = await spawnCli(['team', '--json'], a.env);
+    expect(r.code, r.stderr).toBe(0);
+    const team = JSON.parse(r.stdout);
+    check('team', team);
+    expect(team.agents.map((m: { agent: string }) => m.agent)).toEqual(expect.arrayContaining(['sam', 'kim']));
+    const text = await spawnCli(['team'], a.env);
+    expect(text.stdout).toMatch(/kim\s+online, viewing #\d+/);
+    const alone = makeCli();
+    try {
+      const out = await alone.run(['team']);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toMatch(/not in a team/);
+    } finally {
+      alone.cleanup();
+    }
+  });
 });
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

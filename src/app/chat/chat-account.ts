@@ -8,7 +8,7 @@ import type { ChatAccount } from '../../config/settings.js';
 import { getChatCursor, ingestChatEvent, putChatCursor } from '../../store/chat-ingest.js';
 import { relayConversationOf } from '../../store/conversation-refs.js';
 import { markChatFailed, markChatSent, pendingChat } from '../../store/outbox.js';
-import { enterTeam } from '../../store/team-numbers.js';
+import { enterTeam, teamAccountName } from '../../store/team-numbers.js';
 import type { AppContext } from '../context.js';
 import { recountAnswers } from '../conversations/failed-reply.js';
 import { findChatAccount } from '../channels/accounts.js';
@@ -159,11 +159,25 @@ export async function syncChatOnce(ctx: AppContext, account: ChatAccount): Promi
   }
   try {
     const outbox = await flushChatOutbox(ctx, account, session.client);
+    await syncTeamOnce(ctx, account, session);
     await session.client.drain();
     const after = getChatCursor(ctx.db, account.name)?.lastSeq ?? 0;
     return { events: Math.max(0, after - before), outbox, error: null };
   } finally {
     await session.client.close();
+  }
+}
+
+/** `sync` on the team's account: the team outbox goes out and what the hub has not numbered gets its number. */
+async function syncTeamOnce(ctx: AppContext, account: ChatAccount, session: ChatSession): Promise<void> {
+  if (session.welcome.team !== true || teamAccountName(ctx.db) !== account.name) return;
+  try {
+    const { flushTeamOutbox } = await import('../team/team-changes.js');
+    const { registerConversations } = await import('../team/registration.js');
+    await flushTeamOutbox(ctx, session.client);
+    await registerConversations(ctx, session.client);
+  } catch (err) {
+    ctx.log(`${account.name}: team: ${(err as Error).message}`);
   }
 }
 

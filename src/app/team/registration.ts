@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayClient } from '../../adapters/chat/relay-client.js';
 import type { TeamRegister } from '../../protocol/frames.js';
+import { appendEvent } from '../../store/events.js';
 import { setTeamIdentity, setTeamKey, teamAccountName, unnumberedConversations } from '../../store/team-numbers.js';
 import { ALL_TEAM_FIELDS, applyHubState, localTeamState } from '../../store/team-state.js';
 import type { AppContext } from '../context.js';
@@ -32,11 +33,15 @@ export async function registerConversations(ctx: AppContext, client: RelayClient
     if (offer.length > 0) {
       const reply = await client.register(offer, `register-${randomUUID()}`);
       db.transaction(() => {
+        let numbered = 0;
         for (const r of reply.conversations) {
           const id = byKey.get(r.key);
           if (id === undefined || !setTeamIdentity(db, id, r.key, r.number)) continue;
           applyHubState(db, r, { fields: ALL_TEAM_FIELDS, by: 'hub', now: ctx.now(), orEqual: true, always: true });
+          numbered++;
         }
+        // Internal: a console in this process re-reads on a new event (its own writes move no data_version).
+        if (numbered > 0) appendEvent(db, 'team.numbered', null, ctx.now(), { count: numbered });
       }).immediate();
     }
     cursor = page[page.length - 1]?.id ?? cursor;
