@@ -9,6 +9,9 @@ import { BIN, type Cli, makeCli } from '../helpers/cli.js';
 import { agent, type Client, refusedStatus, startTestRelay, type TestRelay } from '../helpers/relay.js';
 import { check } from '../helpers/schemas.js';
 
+/** The `d` of the next frame of type `t` (which the frame's type leaves optional). */
+const nextD = async <D>(c: Client, t: string): Promise<D> => (await c.next<D>(t)).d as D;
+
 describe('attend relay agent … with a running relay process', () => {
   let cli: Cli;
   let relay: ChildProcess;
@@ -102,8 +105,8 @@ describe('attend relay agent … with a running relay process', () => {
 /** The next `activity` about `who` (others are skipped). */
 async function nextActivity(c: Client, who: string): Promise<AgentActivity> {
   for (;;) {
-    const f = await c.next<AgentActivity>('activity');
-    if (f.d.agent === who) return f.d;
+    const d = await nextD<AgentActivity>(c, 'activity');
+    if (d.agent === who) return d;
   }
 }
 
@@ -125,7 +128,7 @@ describe('relay: roster and activity', () => {
   it('after welcome: every agent with online and activity; then activity to the others, and online:false when the last socket goes', async () => {
     const before = Date.now();
     const sam = await agent(t.relay, { name: 'Sam' }, { token: samToken });
-    const roster = (await sam.client.next<Roster>('roster')).d;
+    const roster = (await nextD<Roster>(sam.client, 'roster'));
     expect(roster.agents).toEqual([
       { agent: 'owner', online: false, conversation: null, replying: false, since: 0 },
       { agent: 'kim', online: false, conversation: null, replying: false, since: 0 },
@@ -134,7 +137,7 @@ describe('relay: roster and activity', () => {
     expect(roster.agents[2]?.since).toBeGreaterThanOrEqual(before);
 
     const kim = await agent(t.relay, { name: 'Kim' }, { token: kimToken });
-    const kimRoster = (await kim.client.next<Roster>('roster')).d;
+    const kimRoster = (await nextD<Roster>(kim.client, 'roster'));
     expect(kimRoster.agents.find((a) => a.agent === 'sam')).toMatchObject({ online: true });
     expect(await nextActivity(sam.client, 'kim')).toMatchObject({ online: true, conversation: null, replying: false });
 
@@ -169,7 +172,7 @@ describe('relay: roster and activity', () => {
 
     // A new roster tells a late joiner what kim is doing.
     const owner = await agent(t.relay, { name: 'Dana' });
-    const ownerRoster = (await owner.client.next<Roster>('roster')).d;
+    const ownerRoster = (await nextD<Roster>(owner.client, 'roster'));
     expect(ownerRoster.agents.find((a) => a.agent === 'kim')).toMatchObject({ online: true, conversation: 50, replying: false });
     expect(ownerRoster.agents.find((a) => a.agent === 'owner')).toMatchObject({ online: true });
 
