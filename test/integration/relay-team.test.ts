@@ -7,8 +7,12 @@ import type { TeamChangeEvent } from '../../src/domain/team.js';
 import { openAgentRegistry } from '../../src/relay/agent-registry.js';
 import { agent, type Client, key, startTestRelay, type TestRelay, visitor } from '../helpers/relay.js';
 
+/** The `d` of the next frame of type `t` (which the frame's type leaves optional). */
+const nextD = async <D>(c: Client, t: string): Promise<D> => (await c.next<D>(t)).d as D;
+
 type TeamEvent = TeamChangeEvent & { conversation: number };
 type Ev = Frame<'event', TeamEvent> & { d: TeamEvent; seq: number };
+type Answer<D> = Frame<string, D> & { d: D };
 
 const OPEN: TeamState = { status: 'open', snoozedUntil: null, assignee: null, priority: null, tags: [] };
 
@@ -40,13 +44,13 @@ describe('relay: team mode', () => {
 
   let ids = 0;
   /** Sends a request and waits for the answer with its id; other frames stay buffered, in order. */
-  const request = async <D>(c: Client, type: string, d: unknown, id = `r-${++ids}`) => {
+  const request = async <D>(c: Client, type: string, d: unknown, id = `r-${++ids}`): Promise<Answer<D>> => {
     c.send({ t: type, id, d });
     const skipped: Frame[] = [];
     try {
       for (;;) {
         const f = await c.nextAny();
-        if (f.id === id) return f as Frame<string, D>;
+        if (f.id === id) return f as Answer<D>;
         skipped.push(f);
       }
     } finally {
@@ -68,16 +72,16 @@ describe('relay: team mode', () => {
     await v.client.next('event');
     const conversation = v.welcome.conversation as number;
     sam.client.send({ t: 'send', id: 'same-key', d: { conversation, body: 'from sam' } });
-    const sent = (await sam.client.next<{ messageId: string }>('sent')).d;
-    const ev = await v.client.next<{ message: { author: string; body: string } }>('event');
-    expect(ev.d.message).toMatchObject({ author: 'owner', body: 'from sam' });
+    const sent = (await nextD<{ messageId: string }>(sam.client, 'sent'));
+    const ev = await nextD<{ message: { author: string; body: string } }>(v.client, 'event');
+    expect(ev.message).toMatchObject({ author: 'owner', body: 'from sam' });
     // Keys are per agent (token), not per display name: the owner's same key is a new message,
     // and sam's same key from another connection with another name is the first one again.
     owner.client.send({ t: 'send', id: 'same-key', d: { conversation, body: 'from dana' } });
-    expect((await owner.client.next<{ messageId: string }>('sent')).d.messageId).not.toBe(sent.messageId);
+    expect((await nextD<{ messageId: string }>(owner.client, 'sent')).messageId).not.toBe(sent.messageId);
     const sam2 = await join(samToken, 'Samuel');
     sam2.client.send({ t: 'send', id: 'same-key', d: { conversation, body: 'again' } });
-    expect((await sam2.client.next<{ messageId: string }>('sent')).d.messageId).toBe(sent.messageId);
+    expect((await nextD<{ messageId: string }>(sam2.client, 'sent')).messageId).toBe(sent.messageId);
   });
 
   it('numbers conversations once for the team: the same key is the same number for every agent', async () => {
@@ -119,7 +123,7 @@ describe('relay: team mode', () => {
     const twin = key('twin');
     sam.client.send({ t: 'team.change', id: twin, d: { key: 'email:support@x.test:c@x', action: { kind: 'note', text: 'called them' } } });
     sam.client.send({ t: 'team.change', id: twin, d: { key: 'email:support@x.test:c@x', action: { kind: 'note', text: 'called them' } } });
-    const [o1, o2] = [await sam.client.next<TeamChangeOk>('ok'), await sam.client.next<TeamChangeOk>('ok')];
+    const [o1, o2] = [(await sam.client.next('ok')) as Answer<TeamChangeOk>, (await sam.client.next('ok')) as Answer<TeamChangeOk>];
     expect(o2.d).toEqual(o1.d);
     expect(((await kim.client.next('event')) as Ev).d).toMatchObject({ action: { kind: 'note', text: 'called them' }, changeId: twin, by: 'sam' });
     await kim.client.none('event', 300);
@@ -205,7 +209,7 @@ describe('relay: team mode', () => {
     const v = await visitor(t.relay.url, { name: 'Vic' });
     clients.push(v.client);
     v.client.send({ t: 'send', id: key(), d: { body: 'hello' } });
-    const sent = (await v.client.next<{ seq: number }>('sent')).d;
+    const sent = (await nextD<{ seq: number }>(v.client, 'sent'));
     await v.client.next('event');
     const sam = await join(samToken);
     const conversation = v.welcome.conversation as number;
@@ -214,8 +218,8 @@ describe('relay: team mode', () => {
     await v.client.none('event', 300);
     // History: the visitor's own conversation only, no team event.
     v.client.send({ t: 'history', id: 'h', d: {} });
-    const h = await v.client.next<{ events: Array<{ d: { kind: string } }> }>('history');
-    expect(h.d.events.map((e) => e.d.kind)).toEqual(['message']);
+    const h = await nextD<{ events: Array<{ d: { kind: string } }> }>(v.client, 'history');
+    expect(h.events.map((e) => e.d.kind)).toEqual(['message']);
     // Resume from before the team events: replay has none of them.
     v.client.close();
     const back = await visitor(t.relay.url, { token: v.welcome.token, resume: { afterSeq: sent.seq - 1 } });
@@ -228,8 +232,8 @@ describe('relay: team mode', () => {
     await back.client.none('history', 200);
     // Agents: in history (all conversations), stored with conversation 0, and on resume.
     sam.client.send({ t: 'history', id: 'ha', d: {} });
-    const ha = await sam.client.next<{ events: Ev[] }>('history');
-    const team = ha.d.events.filter((e) => e.d.kind === 'team.change');
+    const ha = await nextD<{ events: Ev[] }>(sam.client, 'history');
+    const team = ha.events.filter((e) => e.d.kind === 'team.change');
     expect(team.map((e) => e.seq)).toContain(ok.d.seq);
     expect(team.every((e) => e.d.conversation === 0)).toBe(true);
     const resumed = await agent(t.relay, { name: 'S', resume: { epoch: t.relay.epoch, afterSeq: ok.d.seq - 1 } }, { token: samToken });
@@ -248,8 +252,8 @@ describe('relay: team mode', () => {
     const bad = async (frame: unknown, pattern: RegExp) => {
       sam.client.send(frame);
       const e = await sam.client.next<{ code: string; message: string }>('error');
-      expect(e.d.code, JSON.stringify(frame).slice(0, 200)).toBe('bad_frame');
-      expect(e.d.message).toMatch(pattern);
+      expect(e.d?.code, JSON.stringify(frame).slice(0, 200)).toBe('bad_frame');
+      expect(e.d?.message).toMatch(pattern);
     };
     const many = Array.from({ length: 501 }, (_, i) => ({ key: `chat:${i}` }));
     await bad({ t: 'team.register', id: 'r', d: { conversations: many } }, /at most 500/);
@@ -279,7 +283,7 @@ describe('relay: team mode', () => {
     sam.client.send({ t: 'ping', id: 'p' });
     expect((await sam.client.next('pong')).id).toBe('p');
     const reg = await request<TeamRegistered>(sam.client, 'team.register', { conversations: [{ key: 'chat:never' }] });
-    expect(reg.d.conversations[0]?.seq).toBe(0);
+    expect(reg.d?.conversations[0]?.seq).toBe(0);
   });
 });
 
@@ -297,7 +301,7 @@ describe('relay: alone (no agent added)', () => {
       const again = await agent(t.relay, { name: 'Dana', resume: { epoch: a.welcome.epoch, afterSeq: a.welcome.lastSeq } });
       expect(again.welcome).toMatchObject({ agent: 'owner', team: true, resumed: true });
       const roster = await again.client.next<{ agents: Array<{ agent: string; online: boolean }> }>('roster');
-      expect(roster.d.agents.map((x) => [x.agent, x.online])).toEqual([['owner', true], ['sam', false]]);
+      expect(roster.d?.agents.map((x) => [x.agent, x.online])).toEqual([['owner', true], ['sam', false]]);
       again.client.close();
     } finally {
       await t.dispose();
