@@ -1,17 +1,25 @@
 // Team changes made here that the hub has not confirmed yet. Each keeps its idempotency key, so
 // replaying the outbox after a drop, a crash or a day offline never applies a change twice.
-import type { TeamChange } from '../protocol/frames.js';
+import type { ConversationAction } from '../domain/team.js';
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
+
+/** A team.change's `d` as stored (the same shape as protocol/frames.ts TeamChange; the store does not import the wire). */
+export interface StoredTeamChange {
+  key: string;
+  action: ConversationAction;
+  claim?: { take: boolean };
+  ifAssignee?: string | null;
+}
 
 export interface QueuedTeamChange {
   changeId: string;
   conversationId: number;
-  change: TeamChange;
+  change: StoredTeamChange;
   createdAt: number;
 }
 
-export function enqueueTeamChange(db: Db, changeId: string, conversationId: number, change: TeamChange, now: number): void {
+export function enqueueTeamChange(db: Db, changeId: string, conversationId: number, change: StoredTeamChange, now: number): void {
   stmt(db, 'INSERT OR IGNORE INTO team_outbox (change_id, conversation_id, frame_json, created_at) VALUES (?, ?, ?, ?)').run(
     changeId,
     conversationId,
@@ -28,7 +36,7 @@ export function pendingTeamChanges(db: Db, limit = 1000): QueuedTeamChange[] {
     frame_json: string;
     created_at: number;
   }>;
-  return rows.map((r) => ({ changeId: r.change_id, conversationId: r.conversation_id, change: JSON.parse(r.frame_json) as TeamChange, createdAt: r.created_at }));
+  return rows.map((r) => ({ changeId: r.change_id, conversationId: r.conversation_id, change: JSON.parse(r.frame_json) as StoredTeamChange, createdAt: r.created_at }));
 }
 
 export function teamOutboxSize(db: Db): number {
@@ -44,7 +52,7 @@ export function dropTeamChange(db: Db, changeId: string): void {
 }
 
 /** The changes still waiting for the hub on one conversation, oldest first (folded over the hub's state). */
-export function pendingChangesFor(db: Db, conversationId: number): TeamChange[] {
+export function pendingChangesFor(db: Db, conversationId: number): StoredTeamChange[] {
   const rows = stmt(db, 'SELECT frame_json FROM team_outbox WHERE conversation_id = ? ORDER BY id').all(conversationId) as Array<{ frame_json: string }>;
-  return rows.map((r) => JSON.parse(r.frame_json) as TeamChange);
+  return rows.map((r) => JSON.parse(r.frame_json) as StoredTeamChange);
 }
