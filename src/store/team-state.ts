@@ -196,3 +196,15 @@ export function applyTeamEvent(db: Db, e: TeamChangeEvent, seq: number, now: num
     if (id !== undefined) addTeamNote(db, id, e.by, e.action.text, teamNoteId(e.by, e.changeId), now);
   }
 }
+
+/**
+ * The hub started over (a new epoch: its store was reset): its seqs and numbers begin again, so
+ * the mirror's seqs would hide every new event and our numbers would be stale. Forget both; the
+ * next registration numbers every conversation again.
+ */
+export function forgetTeamMirror(db: Db): void {
+  db.transaction(() => {
+    stmt(db, 'DELETE FROM team_state').run();
+    stmt(db, 'UPDATE conversations SET number = NULL WHERE number IS NOT NULL').run();
+  }).immediate();
+}

@@ -16,7 +16,7 @@ import { type Db, openDb } from '../../src/store/db.js';
 import { ingestEmail } from '../../src/store/ingest.js';
 import { enqueueTeamChange, pendingTeamChanges } from '../../src/store/team-outbox.js';
 import { enterTeam, setTeamIdentity, threadRootOf, unnumberedConversations } from '../../src/store/team-numbers.js';
-import { addTeamNote, applyTeamEvent, teamMirror, teamNoteId } from '../../src/store/team-state.js';
+import { addTeamNote, applyTeamEvent, forgetTeamMirror, teamMirror, teamNoteId } from '../../src/store/team-state.js';
 
 const NOW = Date.parse('2026-12-05T10:00:00.000Z');
 
@@ -145,7 +145,17 @@ describe('applying team.change events', () => {
     expect(getConversation(db, id)?.tags).toEqual(['vip']);
   });
 
-  it('through the chat ingest: the event and the cursor commit together', () => {
+  it('a hub that started over (new epoch) is followed from its first seq again, numbers given anew', () => {
+    const { db, id } = teamStore();
+    tx(db, () => applyTeamEvent(db, ev('c1', 'sam', { kind: 'assign', to: 'sam' }, { assignee: 'sam' }), 500, NOW));
+    forgetTeamMirror(db);
+    expect(getConversation(db, id)?.number).toBeNull();
+    setTeamIdentity(db, id, KEY, 1);
+    tx(db, () => applyTeamEvent(db, ev('c2', 'lee', { kind: 'assign', to: 'lee' }, { assignee: 'lee' }, 1), 2, NOW));
+    expect(getConversation(db, id)?.assignee).toBe('lee');
+  });
+
+    it('through the chat ingest: the event and the cursor commit together', () => {
     const { db, id } = teamStore();
     ingestChatEvent(db, 'hub', 'ep', 9, { ...ev('c1', 'sam', { kind: 'priority', priority: 'urgent' }, { priority: 'urgent' }), conversation: 0 }, NOW);
     expect(getChatCursor(db, 'hub')?.lastSeq).toBe(9);

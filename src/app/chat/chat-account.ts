@@ -9,6 +9,7 @@ import { getChatCursor, ingestChatEvent, putChatCursor } from '../../store/chat-
 import { relayConversationOf } from '../../store/conversation-refs.js';
 import { markChatFailed, markChatSent, pendingChat } from '../../store/outbox.js';
 import { enterTeam, teamAccountName } from '../../store/team-numbers.js';
+import { forgetTeamMirror } from '../../store/team-state.js';
 import type { AppContext } from '../context.js';
 import { recountAnswers } from '../conversations/failed-reply.js';
 import { findChatAccount } from '../channels/accounts.js';
@@ -90,6 +91,8 @@ function joinTeam(ctx: AppContext, account: ChatAccount, w: AgentWelcome): void 
   if (w.team !== true || !w.agent) return;
   try {
     if (enterTeam(ctx.db, w.agent, account.name)) ctx.log(`${account.name}: joined the team as ${w.agent}`);
+    const before = getChatCursor(ctx.db, account.name);
+    if (before && before.epoch !== w.epoch && teamAccountName(ctx.db) === account.name) forgetTeamMirror(ctx.db);
   } catch (err) {
     ctx.log(`${account.name}: cannot record the team: ${(err as Error).message}`);
   }
