@@ -4,6 +4,7 @@
 // old news. Changes still waiting in the team outbox are folded on top, so a change made here
 // offline stays visible while teammates' changes arrive, until the hub has it.
 import { type ConversationAction, claimAllowed, foldTeamAction, type TeamChangeEvent, type TeamState, type TeamStatus } from '../domain/team.js';
+import { safeLine } from '../domain/sanitize.js';
 import type { Priority } from '../domain/types.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
@@ -97,7 +98,8 @@ export interface ApplyOptions {
  * Mirrors the hub's state when it is newer than what the mirror has and writes it into the local
  * conversation with that key, if any. Returns whether it was newer. Call inside a transaction.
  */
-export function applyHubState(db: Db, h: HubState, o: ApplyOptions): boolean {
+export function applyHubState(db: Db, hub: HubState, o: ApplyOptions): boolean {
+  const h = { ...hub, state: trusted(hub.state) };
   const mirror = teamMirror(db, h.number);
   const newer = !mirror || h.seq > mirror.seq || (o.orEqual === true && h.seq === mirror.seq);
   if (newer) {
@@ -109,6 +111,24 @@ export function applyHubState(db: Db, h: HubState, o: ApplyOptions): boolean {
   setNumber(db, id, h.number);
   if (newer || o.always) writeTeamColumns(db, id, withPending(db, id, newer || !mirror ? h.state : mirror.state), o.fields, o.by, o.now);
   return newer;
+}
+
+const PRIORITIES: ReadonlySet<string> = new Set(['urgent', 'high', 'normal', 'low']);
+const STATUSES: ReadonlySet<string> = new Set(['open', 'pending', 'snoozed', 'resolved']);
+
+/**
+ * What the hub says is text from outside: names made one safe line, tags one word, anything
+ * unknown left out — a broken or hostile hub cannot put escape sequences or junk into the store.
+ */
+function trusted(s: TeamState): TeamState {
+  const name = typeof s?.assignee === 'string' ? safeLine(s.assignee) : '';
+  return {
+    status: STATUSES.has(s?.status) ? s.status : 'open',
+    snoozedUntil: typeof s?.snoozedUntil === 'number' && Number.isFinite(s.snoozedUntil) ? s.snoozedUntil : null,
+    assignee: name === '' ? null : name,
+    priority: typeof s?.priority === 'string' && PRIORITIES.has(s.priority) ? s.priority : null,
+    tags: Array.isArray(s?.tags) ? [...new Set(s.tags.filter((t): t is string => typeof t === 'string' && t !== '' && !/[\s\p{Cc}]/u.test(t)))].sort() : [],
+  };
 }
 
 /** The hub's state with this store's unconfirmed changes on top (as the hub will fold them). */
@@ -190,10 +210,11 @@ export function addTeamNote(db: Db, id: number, author: string, text: string, ex
  * state when newer than the mirror, the note once (whatever the order, the note's id dedupes it).
  */
 export function applyTeamEvent(db: Db, e: TeamChangeEvent, seq: number, now: number): void {
-  applyHubState(db, { number: e.number, key: e.key, state: e.state, seq }, { fields: fieldsOfAction(e.action), by: e.by, now });
-  if (e.action.kind === 'note') {
+  applyHubState(db, { number: e.number, key: e.key, state: e.state, seq }, { fields: fieldsOfAction(e.action), by: safeLine(String(e.by)), now });
+  if (e.action.kind === 'note' && typeof e.action.text === 'string') {
     const id = conversationIdByKey(db, e.key);
-    if (id !== undefined) addTeamNote(db, id, e.by, e.action.text, teamNoteId(e.by, e.changeId), now);
+    // The id keeps the hub's spelling (it must match the author's own copy); the name shown is a safe line.
+    if (id !== undefined) addTeamNote(db, id, safeLine(String(e.by)), e.action.text, teamNoteId(e.by, e.changeId), now);
   }
 }
 

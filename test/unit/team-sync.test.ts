@@ -155,6 +155,18 @@ describe('applying team.change events', () => {
     expect(getConversation(db, id)?.assignee).toBe('lee');
   });
 
+    it('what the hub says is outside text: names one safe line, tags one word, junk left out', () => {
+    const { db, id } = teamStore();
+    const hostile = { status: 'open', snoozedUntil: null, assignee: 'sam\u001b[31m\nroot', priority: 'bogus', tags: ['ok', 'two words', 'esc\u001b'] } as unknown as TeamState;
+    tx(db, () => applyTeamEvent(db, { ...ev('c1', 'sam\u0007', { kind: 'assign', to: 'x' }, {}), state: hostile }, 1, NOW));
+    tx(db, () => applyTeamEvent(db, { ...ev('c2', 'sam', { kind: 'tag', add: ['ok'], remove: [] }, {}), state: hostile }, 2, NOW));
+    const c = getConversation(db, id);
+    expect(c?.assignee).not.toMatch(/[\u0000-\u001f]/);
+    expect(c?.assignee).toMatch(/^sam.*root$/);
+    expect(c?.tags).toEqual(['ok']);
+    expect(teamMirror(db, 41)?.state.priority).toBeNull();
+  });
+
     it('through the chat ingest: the event and the cursor commit together', () => {
     const { db, id } = teamStore();
     ingestChatEvent(db, 'hub', 'ep', 9, { ...ev('c1', 'sam', { kind: 'priority', priority: 'urgent' }, { priority: 'urgent' }), conversation: 0 }, NOW);
