@@ -7,6 +7,7 @@ import type { RelayClient } from '../../src/adapters/chat/relay-client.js';
 import { RelayError } from '../../src/adapters/chat/relay-client.js';
 import type { AppContext } from '../../src/app/context.js';
 import { flushTeamOutbox } from '../../src/app/team/team-changes.js';
+import { registerConversations } from '../../src/app/team/registration.js';
 import { ensureTeamKey } from '../../src/app/team/team-keys.js';
 import { INITIAL_TEAM_STATE, type TeamChangeEvent, type TeamState } from '../../src/domain/team.js';
 import type { TeamChange, TeamChangeOk } from '../../src/protocol/frames.js';
@@ -239,5 +240,35 @@ describe('team outbox replay', () => {
     expect(out.get('k1')).toEqual({ kind: 'claimed', holder: 'sam' });
     expect(getConversation(db, id)?.assignee).toBe('sam');
     expect(pendingTeamChanges(db)).toEqual([]);
+  });
+});
+
+describe('registration', () => {
+  it('offers every unnumbered conversation by key with its state, in pages of at most 500, and follows the hub\'s answer', async () => {
+    const db = openDb(':memory:');
+    const ids = Array.from({ length: 503 }, (_, i) => mail(db, `t${i}@cust.test`, { from: `c${i}@cust.test` }));
+    db.prepare("UPDATE conversations SET assignee = 'dana' WHERE id = ?").run(ids[0]);
+    enterTeam(db, 'dana', 'hub');
+    const pages: Array<Array<{ key: string; state?: TeamState }>> = [];
+    const client = {
+      connected: true,
+      async register(conversations: Array<{ key: string; state?: TeamState }>) {
+        pages.push(conversations);
+        // The hub knew the first thread already: its state wins; the others are numbered from 1000.
+        return {
+          conversations: conversations.map((c, i) =>
+            c.key.endsWith(':t0@cust.test') ? { key: c.key, number: 7, state: state({ assignee: 'sam', tags: ['vip'] }), seq: 3 } : { key: c.key, number: 1000 + pages.length * 1000 + i, state: c.state ?? INITIAL_TEAM_STATE, seq: 0 },
+          ),
+        };
+      },
+    } as unknown as RelayClient;
+    const upTo = await registerConversations(ctxOf(db), client);
+    expect(pages.map((p) => p.length)).toEqual([500, 3]);
+    expect(pages[0]?.[0]).toEqual({ key: 'email:support@shop.test:t0@cust.test', state: state({ assignee: 'dana' }) });
+    expect(upTo).toBe(Math.max(...ids));
+    expect(getConversation(db, ids[0] as number)).toMatchObject({ number: 7, assignee: 'sam', tags: ['vip'] });
+    expect(unnumberedConversations(db, 0, 600)).toEqual([]);
+    expect(await registerConversations(ctxOf(db), client, upTo)).toBe(upTo);
+    expect(pages).toHaveLength(2); // nothing new: no frame
   });
 });

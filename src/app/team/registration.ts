@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { RelayClient } from '../../adapters/chat/relay-client.js';
 import type { TeamRegister } from '../../protocol/frames.js';
 import { appendEvent } from '../../store/events.js';
-import { setTeamIdentity, setTeamKey, teamAccountName, unnumberedConversations } from '../../store/team-numbers.js';
+import { maxConversationId, setTeamIdentity, setTeamKey, teamAccountName, unnumberedConversations } from '../../store/team-numbers.js';
 import { ALL_TEAM_FIELDS, applyHubState, localTeamState } from '../../store/team-state.js';
 import type { AppContext } from '../context.js';
 import { teamKeyFor } from './team-keys.js';
@@ -13,14 +13,17 @@ import { teamKeyFor } from './team-keys.js';
 /** At most this many keys in one team.register (the wire's limit). */
 export const REGISTER_PAGE = 500;
 
-/** Registers every unnumbered conversation after `afterId`; returns the highest id it went through. */
+/** Registers every unnumbered conversation after `afterId`; returns the highest id it went through (to continue after). */
 export async function registerConversations(ctx: AppContext, client: RelayClient, afterId = 0): Promise<number> {
   const db = ctx.db;
   const teamAccount = teamAccountName(db);
+  // Every conversation up to here is looked at (those with a number need nothing): the caller
+  // continues after it, so a store where all are numbered is not scanned again and again.
+  const upTo = maxConversationId(db);
   let cursor = afterId;
   while (client.connected) {
     const page = unnumberedConversations(db, cursor, REGISTER_PAGE);
-    if (page.length === 0) break;
+    if (page.length === 0) return Math.max(cursor, upTo);
     const byKey = new Map<string, number>();
     const offer: TeamRegister['conversations'] = [];
     for (const c of page) {
@@ -45,7 +48,7 @@ export async function registerConversations(ctx: AppContext, client: RelayClient
       }).immediate();
     }
     cursor = page[page.length - 1]?.id ?? cursor;
-    if (page.length < REGISTER_PAGE) break;
+    if (page.length < REGISTER_PAGE) return Math.max(cursor, upTo);
   }
-  return cursor;
+  return cursor; // the connection dropped: the next welcome starts over
 }
