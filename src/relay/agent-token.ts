@@ -49,13 +49,6 @@ export function loadOrCreateAgentToken(env: NodeJS.ProcessEnv = process.env): st
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Constant-time check of an `Authorization: Bearer …` header. */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = BEARER.exec(header ?? '');
-  if (!m) return false;
-  return timingSafeEqual(digest(m[1] as string), digest(token));
-}
-
 export interface AgentIdentity {
   /** "owner" for the relay token, else the name it was added with. */
   agent: string;

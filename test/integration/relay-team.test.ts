@@ -308,3 +308,35 @@ describe('relay: alone (no agent added)', () => {
     }
   });
 });
+
+describe('relay: team state across a restart', () => {
+  it('keeps numbers, states and the answers to change keys', async () => {
+    const t = await startTestRelay();
+    try {
+      const { registry, close } = openAgentRegistry(t.dbPath);
+      const samToken = registry.add('sam', Date.now());
+      close();
+      const sam = await agent(t.relay, { name: 'Sam' }, { token: samToken });
+      sam.client.send({ t: 'team.register', id: 'r1', d: { conversations: [{ key: 'chat:a' }, { key: 'chat:b' }] } });
+      await sam.client.next('team.registered');
+      sam.client.send({ t: 'team.change', id: 'k1', d: { key: 'chat:b', action: { kind: 'assign', to: 'sam' }, claim: { take: false } } });
+      const first = await sam.client.next<TeamChangeOk>('ok');
+      await t.relay.close();
+      await sam.client.waitClose();
+      await t.restart();
+      const again = await agent(t.relay, { name: 'Sam' }, { token: samToken });
+      expect(again.welcome).toMatchObject({ agent: 'sam', team: true });
+      again.client.send({ t: 'team.change', id: 'k1', d: { key: 'chat:b', action: { kind: 'assign', to: 'sam' }, claim: { take: false } } });
+      expect((await again.client.next<TeamChangeOk>('ok')).d).toEqual(first.d);
+      again.client.send({ t: 'team.register', id: 'r2', d: { conversations: [{ key: 'chat:b' }, { key: 'chat:c' }] } });
+      const reg = await nextD<TeamRegistered>(again.client, 'team.registered');
+      expect(reg.conversations.map((c) => [c.key, c.number, c.state.assignee, c.seq])).toEqual([
+        ['chat:b', 2, 'sam', first.d?.seq],
+        ['chat:c', 3, null, 0],
+      ]);
+      again.client.close();
+    } finally {
+      await t.dispose();
+    }
+  });
+});
