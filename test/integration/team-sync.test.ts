@@ -154,6 +154,23 @@ describe('team sync against the real relay', () => {
     expect(view?.agents.find((m) => m.agent === 'sam')?.me).toBe(true);
   });
 
+  it("the port: release gives it up only while it is mine; claim says who holds it", async () => {
+    supA = await watch(a); // sam's console again: it hears the hub live
+    const port = supB?.team;
+    expect(port?.enabled && port.me).toBe('kim');
+    expect(getConversation(b.ctx.db, convB)?.assignee).toBe('kim'); // taken above
+    await port?.release(convB);
+    await until('released at sam', () => getConversation(a.ctx.db, convA)?.assignee === null);
+    const first = await applyAction(a.ctx, convA, { kind: 'assign', to: 'sam' });
+    expect(first.ok).toBe(true);
+    await until('sam holds it at kim', () => getConversation(b.ctx.db, convB)?.assignee === 'sam');
+    expect(await port?.claim(convB)).toEqual({ ok: false, holder: 'sam' });
+    await port?.release(convB); // not mine: nothing changes
+    await new Promise((r) => setTimeout(r, 300));
+    expect(getConversation(a.ctx.db, convA)?.assignee).toBe('sam');
+    expect(getConversation(b.ctx.db, convB)?.assignee).toBe('sam');
+  });
+
   it('attend team --json (the built CLI) prints the roster by the schema; outside a team it says so and exits 1', async () => {
     const r = await spawnCli(['team', '--json'], a.env);
     expect(r.code, r.stderr).toBe(0);
