@@ -9,7 +9,7 @@ export type ConversationAction =
   | { kind: 'reopen' }
   | { kind: 'pending' }
   | { kind: 'snooze'; until: number }
-  /** In a team, assigning is a claim at the hub; `take` assigns even when someone else holds it. */
+  /** `take`: even when a teammate holds it (else the claim fails naming the holder). */
   | { kind: 'assign'; to: string | null; take?: boolean }
   | { kind: 'tag'; add: string[]; remove: string[] }
   | { kind: 'note'; text: string }

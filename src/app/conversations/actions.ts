@@ -3,9 +3,10 @@
 // reply): one validation, one store write, one message. Resolving or reopening a chat is also
 // told to the visitor, best effort: a relay that cannot be reached is a warning, not a failure.
 import { randomUUID } from 'node:crypto';
+import { shownRef } from '../../domain/conversation-ref.js';
 import { safeLine } from '../../domain/sanitize.js';
 import type { Priority } from '../../domain/types.js';
-import { type ConversationAction, conversationRef } from '../../domain/team.js';
+import type { ConversationAction } from '../../domain/team.js';
 import { appendEvent } from '../../store/events.js';
 import type { ConversationSummary } from '../../domain/conversation.js';
 import { addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
@@ -19,7 +20,7 @@ export type { ConversationAction } from '../../domain/team.js';
 /** The name the console has always used. */
 export type Action = ConversationAction;
 
-/** Why an action was not applied: the CLI maps these to its exit codes (3, 2 and 4). */
+/** Why an action was not applied: the CLI maps these to its exit codes (3, 2, and 4: someone else holds it). */
 export type ActionFailure = 'no-such-conversation' | 'invalid' | 'claimed';
 
 export type ActionResult =
@@ -36,14 +37,8 @@ export type ActionResult =
       /** Team mode: done here, but the hub could not be reached; the team hears of it when the hub is back. */
       teamQueued?: boolean;
     }
-  | {
-      ok: false;
-      failure: ActionFailure;
-      /** "#41 is assigned to sam". */
-      message: string;
-      /** `claimed`: who holds the conversation at the hub (a safe line). */
-      holder?: string;
-    };
+  /** `holder`: with 'claimed', the teammate the conversation is assigned to (a safe line); message "#41 is assigned to sam". */
+  | { ok: false; failure: ActionFailure; message: string; holder?: string };
 
 const PRIORITIES: readonly Priority[] = ['urgent', 'high', 'normal', 'low'];
 
@@ -62,7 +57,7 @@ export function validateAction(a: ConversationAction, now: number): Conversation
       return a;
     case 'assign': {
       const to = a.to?.trim() ?? '';
-      return { kind: 'assign', to: to === '' ? null : to };
+      return { kind: 'assign', to: to === '' ? null : to, ...(a.take ? { take: true } : {}) };
     }
     case 'tag': {
       const clean = (tags: string[]) => [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
@@ -103,7 +98,7 @@ export async function applyAction(ctx: AppContext, id: number, action: Conversat
     if (outcome?.kind === 'claimed') {
       const holder = safeLine(outcome.holder);
       const now = getConversation(ctx.db, id) ?? before;
-      return { ok: false, failure: 'claimed', holder, message: `#${conversationRef(now)} is assigned to ${holder}` };
+      return { ok: false, failure: 'claimed', holder, message: `${shownRef(now)} is assigned to ${holder}` };
     }
     if (outcome?.kind === 'queued') {
       teamQueued = true;
@@ -123,8 +118,10 @@ export async function applyAction(ctx: AppContext, id: number, action: Conversat
     await prepareQueue(ctx); // the cached policy when the settings file did not change
   }
   const summary = summaryOf(a);
-  const message = a.kind === 'note' ? `note added to #${id}` : a.kind === 'pending' ? `#${id} is pending` : `#${id} ${summary}`;
-  return { ok: true, conversation: getConversation(ctx.db, id) ?? before, message, summary, warnings, ...(teamQueued ? { teamQueued } : {}) };
+  const after = getConversation(ctx.db, id) ?? before;
+  const ref = shownRef(after); // the hub may have numbered it just now
+  const message = a.kind === 'note' ? `note added to ${ref}` : a.kind === 'pending' ? `${ref} is pending` : `${ref} ${summary}`;
+  return { ok: true, conversation: after, message, summary, warnings, ...(teamQueued ? { teamQueued } : {}) };
 }
 
 function write(ctx: AppContext, id: number, a: ConversationAction, team: { me: string; changeId: string } | null): void {
