@@ -177,6 +177,16 @@ describeWithDovecot('the Sent mailbox: replies sent from elsewhere', () => {
     expect(await bySubject('About your account')).toMatchObject({ status: 'open', messageCount: 2 });
   });
 
+  it('a new UIDVALIDITY on Sent re-reads it only back to the window, storing nothing twice', async () => {
+    const before = await all();
+    await dovecot.changeUidValidity('agent', 'Sent');
+    const r = await sync();
+    // In Sent: the 39-day-old reply (outside the window: never read), Sam's reply, ours, the new thread, the private mail.
+    expect(r.sent).toEqual({ mailbox: 'Sent', fetched: 4, added: 0 });
+    const after = await all();
+    expect(after.map((c) => [c.id, c.messageCount])).toEqual(before.map((c) => [c.id, c.messageCount]));
+  });
+
   it('sync --watch picks up a reply in Sent while idling on the inbox', { timeout: 60_000 }, async () => {
     await dovecot.fillInbox('agent', [makeEmail({ from: customer, to: agent, subject: 'Live question', body: 'Hello?', messageId: 'ann4@cust' })]);
     await sync();

@@ -52,10 +52,14 @@ export async function findSentMailbox(session: ImapSession, account: EmailAccoun
 /** The Sent mailbox's sync target: outgoing mail, and on its first sync nothing older than the inbox's window. */
 export function sentTarget(ctx: Pick<AppContext, 'db'>, account: EmailAccount, mailbox: string, now: number): SyncTarget {
   const t: SyncTarget = { account: account.name, accountEmail: account.email, mailbox, role: 'sent' };
+  // Used only without a cursor: the first sync, or a re-sync after a new UIDVALIDITY.
+  const cutoff = historyCutoff(openWindowMs(account.openWindow), now);
+  if (cutoff !== undefined) return { ...t, since: cutoff };
+  // Window 0 keeps everything open: back to the oldest message we hold (nothing older can be
+  // answered), or from now. Looked up only for a first sync; a re-sync after a new UIDVALIDITY then
+  // reads all of Sent (rare, and nothing is stored twice: messages are keyed by Message-ID).
   if (getCursor(ctx.db, account.name, mailbox)) return t;
-  // Window 0 keeps everything open: then back to the oldest message we hold (nothing older can be answered), or from now.
-  const since = historyCutoff(openWindowMs(account.openWindow), now) ?? oldestMessageAt(ctx.db, account.name) ?? now;
-  return { ...t, since };
+  return { ...t, since: oldestMessageAt(ctx.db, account.name) ?? now };
 }
 
 /** One incremental sync of the Sent mailbox on an open session (it selects the mailbox). */
