@@ -61,7 +61,8 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
     session = await ImapSession.connect(creds.imap);
     sync = await syncWithSink(ctx, session, account, hooks);
     const sentBox = await findSentMailbox(session, account, ctx.log);
-    if (sentBox) sent = await syncSentMailbox(ctx, session, account, sentBox);
+    // One STATUS first: when Sent has nothing new (the usual case) it is never selected.
+    if (sentBox) sent = (await sentChanged(ctx, session, account, sentBox)) ? await syncSentMailbox(ctx, session, account, sentBox) : unchanged(account, sentBox);
   } catch (err) {
     error = (session ? session.wrap(err) : err instanceof Error ? err : new Error(String(err))).message;
   }
@@ -111,6 +112,11 @@ async function syncWithSink(ctx: AppContext, session: ImapSession, account: Emai
     uidValidityChanged: report.uidValidityChanged || rest.uidValidityChanged,
     firstSync: report.firstSync,
   };
+}
+
+/** The report of a mailbox STATUS showed unchanged: nothing fetched. */
+function unchanged(account: EmailAccount, mailbox: string): SyncReport {
+  return { account: account.name, mailbox, fetched: 0, added: 0, flagUpdates: 0, skipped: 0, uidValidityChanged: false, backfillComplete: true, firstSync: false };
 }
 
 /** @param now when the sync starts: a first sync's history line is drawn from it (see SyncTarget). */
@@ -172,7 +178,7 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
       try {
         while (!opts.signal.aborted && s.usable) {
           const report = await syncWithSink(ctx, s, account, {}, opts.signal);
-          if (sentBox) await syncSentMailbox(ctx, s, account, sentBox);
+          if (sentBox && (await sentChanged(ctx, s, account, sentBox))) await syncSentMailbox(ctx, s, account, sentBox);
           // The console shows it in its log; `sync --watch` and `watch` print it on stderr.
           if (report.firstSync && report.backfillComplete) {
             const line = describeFirstSync(account.name, firstSyncSummary(ctx.db, account));
