@@ -61,7 +61,8 @@ async function agentHello(core: RelayCore, s: Session, f: Frame): Promise<void> 
   // A team's agent learns who else there is and what each is doing; then it follows `activity`.
   if (team) s.frame('roster', core.presence.roster(teamNames(core)));
   core.presence.joined(s);
-  core.log(`agent ${describeAgent(s)} connected from ${s.ip}${resumed ? ` (resumed after ${resume?.afterSeq})` : ''}`);
+  // `agent "NAME" connected` starts the line, as it always did (tests and log readers look for it).
+  core.log(`agent "${s.name}" connected from ${s.ip}${resumed ? ` (resumed after ${resume?.afterSeq})` : ''}${asAgent(s)}`);
 }
 
 async function visitorHello(core: RelayCore, s: Session, f: Frame): Promise<void> {
@@ -137,8 +138,8 @@ async function visitorHello(core: RelayCore, s: Session, f: Frame): Promise<void
   hub.visitorLive(s, conversation.opened);
 }
 
-/** `"Dana" (owner)`: the name it shows, and who its token says it is. */
-export const describeAgent = (s: Session): string => `"${s.name}"${s.name === s.agent ? '' : ` (${s.agent})`}`;
+/** ` as owner`: who its token says it is, when that is not the name it shows. */
+export const asAgent = (s: Session): string => (s.name === s.agent ? '' : ` as ${s.agent}`);
 
 /** Every agent of the team: the owner first, then the added ones by name. */
 export function teamNames(core: RelayCore): string[] {

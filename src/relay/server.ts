@@ -17,7 +17,7 @@ import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';
 import { Hub } from './fanout.js';
 import { onMessage } from './dispatch.js';
-import { describeAgent } from './handshake.js';
+import { asAgent } from './handshake.js';
 import type { Calendar } from '../policy/business-hours.js';
 import { hoursStatus, watchHours } from './hours.js';
 import { handleHttp, requestPath } from './http.js';
@@ -291,6 +291,6 @@ function attach(core: RelayCore, ws: WebSocket, role: Role, ip: string, identity
     core.sessions.delete(s);
     core.hub.leave(s);
     core.presence.left(s);
-    if (role === 'agent' && s.name) core.log(`agent ${describeAgent(s)} disconnected`);
+    if (role === 'agent' && s.name) core.log(`agent "${s.name}" disconnected${asAgent(s)}`);
   });
 }
