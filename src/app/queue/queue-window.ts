@@ -93,7 +93,7 @@ export function queueWindowOf(runtime: Runtime): QueueWindow {
  * conversations are claimed at the hub first; `onShow` hears what it shows once claimed.
  */
 export function openFocusSession(runtime: Runtime, onShow: FocusRouting['onShow'] = () => {}): FocusSession {
-  const team = runtime.team;
-  const routing = team.enabled ? { team, onShow, log: (line: string) => runtime.log(line) } : undefined;
+  // The same port all along: working alone it is disabled (focus as ever), in a team it claims.
+  const routing = { team: runtime.team, onShow, log: (line: string) => runtime.log(line) };
   return new FocusSession(runtime.ctx.db, runtime.policy, runtime.ctx.now, routing);
 }
