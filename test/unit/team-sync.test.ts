@@ -2,6 +2,7 @@
 // in any order and any number of times reach one state, a note lands once, numbers follow the hub,
 // and the team outbox is replayed in order with the same keys (a recording client stands in for
 // the relay connection; test/integration/team-sync.test.ts runs against the real relay).
+import { MAX_PAYLOAD } from '../../src/protocol/transport.js';
 import { describe, expect, it } from 'vitest';
 import type { RelayClient } from '../../src/adapters/chat/relay-client.js';
 import { RelayError } from '../../src/adapters/chat/relay-client.js';
@@ -263,12 +264,34 @@ describe('registration', () => {
       },
     } as unknown as RelayClient;
     const upTo = await registerConversations(ctxOf(db), client);
-    expect(pages.map((p) => p.length)).toEqual([500, 3]);
+    // At most 500 to a frame, and fewer when 500 would not fit in one frame (see the next test).
+    expect(pages.every((p) => p.length <= 500)).toBe(true);
+    expect(pages.flat()).toHaveLength(503);
     expect(pages[0]?.[0]).toEqual({ key: 'email:support@shop.test:t0@cust.test', state: state({ assignee: 'dana' }) });
     expect(upTo).toBe(Math.max(...ids));
     expect(getConversation(db, ids[0] as number)).toMatchObject({ number: 7, assignee: 'sam', tags: ['vip'] });
     expect(unnumberedConversations(db, 0, 600)).toEqual([]);
+    const sent = pages.length;
     expect(await registerConversations(ctxOf(db), client, upTo)).toBe(upTo);
-    expect(pages).toHaveLength(2); // nothing new: no frame
+    expect(pages).toHaveLength(sent); // nothing new: no frame
+  });
+
+  it('keeps every team.register frame within the wire\'s 64 KiB, however long the keys (a bigger frame closes the socket 1009)', async () => {
+    const db = openDb(':memory:');
+    // Message-IDs may be long (up to ~1000 characters in the wild); 500 of 400 characters is ~250 KB.
+    for (let i = 0; i < 500; i++) mail(db, `${'x'.repeat(400)}${i}@cust.test`, { from: `c${i}@cust.test` });
+    enterTeam(db, 'dana', 'hub');
+    const frames: string[] = [];
+    const client = {
+      connected: true,
+      async register(conversations: Array<{ key: string; state?: TeamState }>, id: string) {
+        frames.push(JSON.stringify({ t: 'team.register', id, d: { conversations } }));
+        return { conversations: conversations.map((c, i) => ({ key: c.key, number: frames.length * 1000 + i, state: c.state ?? INITIAL_TEAM_STATE, seq: 0 })) };
+      },
+    } as unknown as RelayClient;
+    await registerConversations(ctxOf(db), client);
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames) expect(Buffer.byteLength(f)).toBeLessThanOrEqual(MAX_PAYLOAD);
+    expect(unnumberedConversations(db, 0, 600)).toEqual([]);
   });
 });

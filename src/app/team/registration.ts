@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayClient } from '../../adapters/chat/relay-client.js';
 import type { TeamRegister } from '../../protocol/frames.js';
+import { MAX_PAYLOAD } from '../../protocol/transport.js';
 import { appendEvent } from '../../store/events.js';
 import { maxConversationId, setTeamIdentity, setTeamKey, teamAccountName, unnumberedConversations } from '../../store/team-numbers.js';
 import { ALL_TEAM_FIELDS, applyHubState, localTeamState } from '../../store/team-state.js';
@@ -12,6 +13,26 @@ import { teamKeyFor } from './team-keys.js';
 
 /** At most this many keys in one team.register (the wire's limit). */
 export const REGISTER_PAGE = 500;
+
+/** Room left in a frame for its envelope (`{"t":"team.register","id":…,"d":{"conversations":[…]}}`). */
+const FRAME_BUDGET = MAX_PAYLOAD - 1024;
+
+/** Splits an offer so each frame fits the wire's limit: a bigger one closes the socket (1009). Keys can be long. */
+function* byFrameSize(offer: TeamRegister['conversations']): Generator<TeamRegister['conversations']> {
+  let chunk: TeamRegister['conversations'] = [];
+  let bytes = 0;
+  for (const entry of offer) {
+    const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+    if (chunk.length > 0 && bytes + size > FRAME_BUDGET) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(entry);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
 
 /** Registers every unnumbered conversation after `afterId`; returns the highest id it went through (to continue after). */
 export async function registerConversations(ctx: AppContext, client: RelayClient, afterId = 0): Promise<number> {
@@ -33,8 +54,8 @@ export async function registerConversations(ctx: AppContext, client: RelayClient
       byKey.set(key, c.id);
       offer.push({ key, state: localTeamState(db, c.id) });
     }
-    if (offer.length > 0) {
-      const reply = await client.register(offer, `register-${randomUUID()}`);
+    for (const chunk of byFrameSize(offer)) {
+      const reply = await client.register(chunk, `register-${randomUUID()}`);
       db.transaction(() => {
         let numbered = 0;
         for (const r of reply.conversations) {
