@@ -17,6 +17,7 @@ import { useSaveOnExit } from './effects/use-save-on-exit.js';
 import { useActivityReport, useTeammates } from './effects/use-team.js';
 import { runEditor, terminalHandover } from './editor.js';
 import { useRuntime, useTerminalSize } from './hooks.js';
+import type { OutputGate } from './output-gate.js';
 import { routeKey, textHasKeys } from './keys/route-key.js';
 import { firstRunHint, messageLine } from './model/message-line.js';
 import { consoleReducer, initialState } from './state/console-state.js';
@@ -30,6 +31,8 @@ export interface AppProps {
   startInFocus?: boolean;
   /** Opens $EDITOR on a draft with context below it; null when the agent left it empty. Injected so tests can fake it. */
   editor?: Editor;
+  /** The gate Ink writes through (run.tsx): with it, the console keeps running while $EDITOR has the terminal. */
+  terminal?: OutputGate;
   /** Called once the app has saved drafts and wants the process to end. */
   onQuit?: () => void;
   size?: { columns: number; rows: number };
@@ -63,7 +66,7 @@ export function App(props: AppProps) {
     dispatch,
     focus,
     state,
-    editor: props.editor ?? (async (initial, below) => runEditor(initial, below, terminalHandover(write))),
+    editor: props.editor ?? (async (initial, below) => runEditor(initial, below, terminalHandover(write, props.terminal))),
     total: queue.total,
     page: layout.page,
     width: layout.width,

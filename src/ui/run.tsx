@@ -2,6 +2,7 @@
 // on every way out (q, Ctrl-C, SIGTERM, SIGHUP when an SSH session drops, an uncaught error).
 import type { AppContext } from '../app/context.js';
 import { Runtime } from '../app/runtime.js';
+import { outputGate } from './output-gate.js';
 import { makeTheme } from './theme.js';
 
 const ENTER = '\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H';
@@ -31,16 +32,20 @@ async function runOn(
   App: typeof import('./App.js').App,
   opts: { focus: boolean; relay: boolean },
 ): Promise<number> {
+  const terminal = outputGate();
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
-    process.stdout.write(LEAVE);
+    // Stopped while $EDITOR has the terminal: it is on the main screen already, and stays the editor's.
+    if (!terminal.held) process.stdout.write(LEAVE);
   };
   process.on('exit', restore);
   process.stdout.write(ENTER);
   let exitCode = 0;
-  const instance = render(<App runtime={runtime} theme={makeTheme()} startInFocus={opts.focus} />, {
+  const instance = render(<App runtime={runtime} theme={makeTheme()} startInFocus={opts.focus} terminal={terminal} />, {
+    stdout: terminal.stdout,
+    stderr: terminal.stderr,
     exitOnCtrlC: false,
     patchConsole: true,
     // Not incrementalRendering: in Ink 6.8 it misplaces lines after the first frame (seen in tmux).
@@ -49,7 +54,11 @@ async function runOn(
   setImmediate(() => runtime.startChannelsLater(opts.relay));
   const stopOnSignal = () => instance.unmount();
   // Ctrl-C is a key in raw mode; a SIGINT from elsewhere (kill -INT) must still restore the terminal.
-  process.on('SIGINT', stopOnSignal);
+  // While $EDITOR has the terminal (cooked mode), a Ctrl-C typed there is the editor's, as in git.
+  const stopOnInterrupt = () => {
+    if (!terminal.held) instance.unmount();
+  };
+  process.on('SIGINT', stopOnInterrupt);
   process.on('SIGTERM', stopOnSignal);
   process.on('SIGHUP', stopOnSignal);
   try {
@@ -59,8 +68,9 @@ async function runOn(
     restore();
     process.stderr.write(`attend: the console stopped: ${(err as Error).message}\n`);
   } finally {
+    terminal.end();
     restore();
-    process.off('SIGINT', stopOnSignal);
+    process.off('SIGINT', stopOnInterrupt);
     process.off('SIGTERM', stopOnSignal);
     process.off('SIGHUP', stopOnSignal);
   }

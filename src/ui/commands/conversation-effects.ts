@@ -57,7 +57,8 @@ export async function openEditor(env: Deps, id: number): Promise<void> {
   try {
     if (env.activity && env.runtime.team.enabled) {
       env.activity.editor(id);
-      // The editor holds the event loop while it runs: let "replying" reach the hub first.
+      // Let "replying" reach the hub first: where the console cannot keep running alongside the
+      // editor (editor.ts: no way to stop reading the keyboard), the editor holds the event loop.
       await new Promise((r) => setTimeout(r, 50));
     }
     const body = await env.editor(env.runtime.getDraft(id) ?? '', editorContext(d));

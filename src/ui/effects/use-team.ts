@@ -36,8 +36,8 @@ export const VIEW_SETTLE_MS = 150;
 
 /**
  * What I do, as the team sees it: sent only when it changed. Replying (composer, editor) is told at
- * once; the editor takes the terminal (and the event loop) while it runs, so it is told before it
- * starts, not on the next render. What I view is told within VIEW_SETTLE_MS.
+ * once; the editor takes the terminal while it runs (and the console draws nothing), so it is told
+ * before it starts, not on the next render. What I view is told within VIEW_SETTLE_MS.
  */
 export class ActivityReporter {
   private viewing: number | null = null;
