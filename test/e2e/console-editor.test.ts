@@ -31,7 +31,8 @@ async function until<T>(what: string, check: () => T | undefined | Promise<T | u
 }
 
 /**
- * The editor: says it is open, copies the first line typed into its terminal to `typed`, waits
+ * The editor: says it is open; once the test creates `read`, copies the line typed into its
+ * terminal before (still in the tty's buffer unless someone else took it) to `typed`; waits
  * until the test creates `go`, then writes the reply above what the console put in the file and
  * exits — with status 1 instead when `fail` exists (the reply is kept as a draft).
  */
@@ -44,6 +45,8 @@ function editorScript(dir: string): string {
       `d='${dir}'`,
       'echo "EDITING $1"',
       'touch "$d/opened"',
+      'while [ ! -f "$d/read" ]; do sleep 0.1; done',
+      'rm -f "$d/read"',
       'IFS= read -r line; printf "%s" "$line" > "$d/typed"',
       'while [ ! -f "$d/go" ]; do sleep 0.1; done',
       'rm -f "$d/go" "$d/opened"',
@@ -122,11 +125,17 @@ describeE2E('the console with $EDITOR open, in a team', () => {
     expect(replying.online).toBe(true);
 
     // While it is open: a line typed in the editor's terminal is the editor's (the console reads no
-    // keys, and cooked mode ends the line at Enter); a chat message is stored by the console.
+    // keys, and cooked mode ends the line at Enter); the hub hears from sam; chat is stored.
     await t.type('no keys for the console q');
     await t.sendKeys('Enter');
+    await sleep(500); // a console still reading its keyboard would take the line now
+    writeFileSync(path.join(tmp, 'read'), '');
     await until('the editor to read its line', () => (existsSync(path.join(tmp, 'typed')) ? true : undefined), 5000);
     expect(readFileSync(path.join(tmp, 'typed'), 'utf8')).toBe('no keys for the console q');
+    // Longer than two heartbeats: the hub would have cut a console that did not answer its pings.
+    await sleep(3 * HEARTBEAT_MS + 500);
+    expect(samSaid.filter((a) => !a.online)).toEqual([]);
+    expect(samSaid.at(-1)).toMatchObject({ online: true, replying: true });
     vera.send({ t: 'send', id: key('v'), d: { body: 'Also: do you ship to Norway?' } });
     await vera.next('sent');
     const stored = await until(
@@ -139,10 +148,6 @@ describeE2E('the console with $EDITOR open, in a team', () => {
     );
     expect(stored).toBe(true);
 
-    // Longer than two heartbeats: the hub would have cut a console that did not answer its pings.
-    await sleep(3 * HEARTBEAT_MS + 500);
-    expect(samSaid.filter((a) => !a.online)).toEqual([]);
-    expect(samSaid.at(-1)).toMatchObject({ online: true, replying: true });
     // Nothing of the console was drawn over the editor meanwhile (new chat, a ticking clock).
     screen = await t.capture();
     expect(screen).toContain('EDITING');
@@ -169,6 +174,7 @@ describeE2E('the console with $EDITOR open, in a team', () => {
     await t.sendKeys('e');
     await t.waitFor('EDITING');
     await t.sendKeys('Enter');
+    writeFileSync(path.join(tmp, 'read'), '');
     writeFileSync(path.join(tmp, 'go'), '');
     screen = await t.waitFor('kept as draft');
     expect(screen).toMatch(/exited with status 1; nothing was sent/);
