@@ -91,6 +91,8 @@ async function select(t: TmuxSession, text: string): Promise<void> {
   await t.sendKeys('Escape');
   await t.sendKeys('/');
   await t.waitFor('search:');
+  // The prompt starts with the current search: erase it.
+  await t.sendKeys(...Array<string>(40).fill('BSpace'));
   await t.type(text);
   await t.sendKeys('Enter');
   // The pane's first line (rows clip subjects and names; the queue's header repeats the search).
@@ -305,15 +307,16 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
     const base = Date.now() + 86_400_000;
     let down = false;
     const whileDown: Issued[] = [];
+    const [tagsN, notesN, snoozeN] = [n('tags'), n('notes'), n('snooze')];
     const loop = async (a: TeamAgent, idx: number) => {
       for (let i = 0; i < ROUNDS; i++) {
         const tag = `t-${a.name}-${i}`;
         const note = `note ${a.name} ${i}`;
         const until_ = new Date(base + (idx * 100 + i) * 60_000).toISOString();
         for (const [what, args, value] of [
-          ['tag', ['tag', n('tags'), tag], tag],
-          ['note', ['note', n('notes'), '--body', note], note],
-          ['snooze', ['snooze', n('snooze'), '--until', until_], String(Date.parse(until_))],
+          ['tag', ['tag', tagsN, tag], tag],
+          ['note', ['note', notesN, '--body', note], note],
+          ['snooze', ['snooze', snoozeN, '--until', until_], String(Date.parse(until_))],
         ] as Array<[Issued['what'], string[], string]>) {
           const wasDown = down;
           const one = { agent: a.name, what, value, r: await a.cli.run(args) };
