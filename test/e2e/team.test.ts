@@ -86,13 +86,26 @@ function expectLive(latencies: Record<string, number>, what: string): void {
   }
 }
 
+/**
+ * Clears the queue's search: Esc, each time waiting for the screen to change (Esc goes back from
+ * the pane first). A key sent right after Esc would reach the console as Alt+key.
+ */
+async function clearSearch(t: TmuxSession): Promise<void> {
+  const searching = (screen: string) => /QUEUE \(\d+\)[^│\n]*“/.test(screen);
+  for (let i = 0; i < 3; i++) {
+    const before = await t.capture();
+    if (!searching(before)) return;
+    await t.sendKeys('Escape');
+    await until('the console takes Esc', 5000, async () => ((await t.capture()) !== before ? true : undefined));
+  }
+  if (searching(await t.capture())) throw new Error(`the search stays after three Esc:\n${await t.capture()}`);
+}
+
 /** Selects the conversation with this text in the console's queue (search), so its pane shows it. */
 async function select(t: TmuxSession, text: string): Promise<void> {
-  await t.sendKeys('Escape');
+  await clearSearch(t);
   await t.sendKeys('/');
   await t.waitFor('search:');
-  // The prompt starts with the current search: erase it.
-  await t.sendKeys(...Array<string>(40).fill('BSpace'));
   await t.type(text);
   await t.sendKeys('Enter');
   // The pane's first line (rows clip subjects and names; the queue's header repeats the search).
@@ -223,7 +236,7 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
     const before = await cy.cli.json<Item[]>(['list', '--assignee', 'any', '--limit', '50']);
     const unassignedBefore = new Set(before.filter((i) => i.assignee === null).map((i) => String(i.id)));
     const [a, b] = [consoles.ana as TmuxSession, consoles.ben as TmuxSession];
-    await Promise.all([a.sendKeys('Escape'), b.sendKeys('Escape')]);
+    await Promise.all([clearSearch(a), clearSearch(b)]);
     await Promise.all([a.sendKeys('f'), b.sendKeys('f')]);
     const shownSubject = async (t: TmuxSession) =>
       until('focus shows one conversation', 10_000, async () => {
