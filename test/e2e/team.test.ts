@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { type DovecotInstance, startDovecot } from '../helpers/dovecot.js';
 import { requireDovecot, requireTmux } from '../helpers/e2e.js';
@@ -110,6 +110,15 @@ async function select(t: TmuxSession, text: string): Promise<void> {
   await t.sendKeys('Enter');
   // The pane's first line (rows clip subjects and names; the queue's header repeats the search).
   await t.waitFor(new RegExp(`│ #\\S+ [^\\n]*${text}`));
+}
+
+/** Leaves focus mode and its digest, back to the queue (nothing to do when not in focus). */
+async function leaveFocus(t: TmuxSession): Promise<void> {
+  if (!/FOCUS ·/.test(await t.capture())) return;
+  await t.sendKeys('f');
+  await t.waitFor('Any key returns');
+  await t.sendKeys('Escape');
+  await t.waitFor(/QUEUE \(\d+\)/);
 }
 
 /** Text of a dump, for a failure message. */
@@ -218,9 +227,14 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
   });
 
   it('two agents claiming the same conversation at once: one wins, the other exits 4 naming the holder', async () => {
-    const [b, c] = await Promise.all([ben.cli.run(['assign', n('race'), 'me']), cy.cli.run(['assign', n('race'), 'me'])]);
+    const started = Date.now();
+    const timed = async (a: TeamAgent) => {
+      const r = await a.cli.run(['assign', n('race'), 'me']);
+      return { ...r, ms: Date.now() - started };
+    };
+    const [b, c] = await Promise.all([timed(ben), timed(cy)]);
     const codes = [b.code, c.code].sort();
-    expect(codes, `ben: ${b.code} ${b.stderr}\ncy: ${c.code} ${c.stderr}`).toEqual([0, 4]);
+    expect(codes, `ben: exit ${b.code} after ${b.ms} ms: ${b.stderr}\ncy: exit ${c.code} after ${c.ms} ms: ${c.stderr}`).toEqual([0, 4]);
     const [winner, loser] = b.code === 0 ? ['ben', c] : ['cy', b];
     expect(loser.stderr).toMatch(new RegExp(`#${n('race')} is assigned to ${winner}\\b`));
     // Everyone agrees on the holder.
@@ -237,6 +251,7 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
     const unassignedBefore = new Set(before.filter((i) => i.assignee === null).map((i) => String(i.id)));
     const [a, b] = [consoles.ana as TmuxSession, consoles.ben as TmuxSession];
     await Promise.all([clearSearch(a), clearSearch(b)]);
+    onTestFinished(() => Promise.all([leaveFocus(a), leaveFocus(b)]).then(() => {}));
     await Promise.all([a.sendKeys('f'), b.sendKeys('f')]);
     const shownSubject = async (t: TmuxSession) =>
       until('focus shows one conversation', 10_000, async () => {
@@ -258,12 +273,7 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
       });
     }
     // Leaving focus (nothing replied) gives back what focus claimed.
-    for (const t of [a, b]) {
-      await t.sendKeys('f');
-      await t.waitFor('Any key returns');
-      await t.sendKeys('Escape');
-      await t.waitFor(/QUEUE \(\d+\)/);
-    }
+    await Promise.all([leaveFocus(a), leaveFocus(b)]);
     for (const [, id] of claimed.filter(([, id]) => unassignedBefore.has(id))) {
       await until(`#${id} is unassigned again after focus`, 5000, async () => {
         const items = await cy.cli.json<Item[]>(['list', '--assignee', 'any', '--limit', '50']);
@@ -279,6 +289,9 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
       await client.next('sent');
       const [a, b] = [consoles.ana as TmuxSession, consoles.ben as TmuxSession];
       await Promise.all([select(a, 'Vera Visitor'), select(b, 'Vera Visitor')]);
+      onTestFinished(async () => {
+        if ((await a.capture()).includes('enter sends')) await a.sendKeys('Escape');
+      });
       await a.sendKeys('r');
       await a.waitFor('enter sends');
       const openedAt = Date.now();
@@ -293,6 +306,7 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
   it("A's email reply (editor open: B sees A replying) appears in B's transcript, from the Sent folder", async () => {
     const [a, b] = [consoles.ana as TmuxSession, consoles.ben as TmuxSession];
     await Promise.all([select(a, MAILS.reply.subject), select(b, MAILS.reply.subject)]);
+    onTestFinished(() => writeFileSync(path.join(tmp, 'editor-go'), '')); // never leave ana's console in the editor
     await a.sendKeys('r');
     const openedAt = await until('ana\'s editor starts', 10_000, () => (existsSync(path.join(tmp, 'editor-open')) ? Date.now() : undefined));
     const replyingOnB = await shownOn([['ben', b]], /ana\b[^\n]{0,40}replying/i, openedAt).catch((err: Error) => err);
