@@ -81,6 +81,7 @@ async function shownOn(sessions: Array<[string, TmuxSession]>, what: RegExp, sin
 }
 
 function expectLive(latencies: Record<string, number>, what: string): void {
+  console.log(`${what} shown after ${Object.entries(latencies).map(([name, ms]) => `${ms} ms (${name})`).join(', ')}`);
   for (const [name, ms] of Object.entries(latencies)) {
     expect(ms, `${what} reached ${name}'s screen ${ms} ms after the command exited (budget ${LIVE_MS} ms)`).toBeLessThanOrEqual(LIVE_MS);
   }
