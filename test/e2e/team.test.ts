@@ -176,7 +176,7 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
     });
     // Rows clip subjects: the count says every mail is in.
     await Promise.all(Object.values(consoles).map((t) => t.waitFor(`QUEUE (${SUBJECTS.length})`, 20_000)));
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all(Object.values(consoles).map((t) => t.kill()));
@@ -434,7 +434,7 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
         tags: hub.tags,
       });
     }
-  });
+  }, 120_000);
 
   it('a removed agent is disconnected at once and refused from then on', async () => {
     const spy: Client = await connect(team.relay.url, '/ws/agent', { token: cy.token });
