@@ -18,6 +18,7 @@ import { chatConversationId } from '../store/conversation-refs.js';
 import { safeLine, safeText } from '../domain/sanitize.js';
 import { type Action, parseTagInput } from './conversations/actions.js';
 import { ConversationService } from './conversations/service.js';
+import { shownRefOf } from './conversations/conversation-ref.js';
 import { type DeliveryRoute, directDelivery } from './conversations/delivery.js';
 import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './conversations/templates.js';
 import { getConversation } from '../store/conversations.js';
@@ -242,8 +243,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     try {
       putDraft(this.ctx.db, conversationId, body, this.ctx.now());
     } catch (err) {
-      this.log(`draft for #${conversationId} not saved: ${(err as Error).message}`);
+      this.log(`draft for ${shownRefOf(this.ctx, conversationId)} not saved: ${(err as Error).message}`);
     }
+  }
+
+  /** How the console names a conversation: "#41", or "~12" while the team's hub has not numbered it. */
+  refOf(conversationId: number): string {
+    return shownRefOf(this.ctx, conversationId);
   }
 
   /** A conversation's customer as one safe line (for the breakthrough line). */
@@ -277,7 +283,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   async reply(conversationId: number, body: string): Promise<{ state: 'queued' | 'sent' | 'failed'; error: string | null }> {
     const r = await this.conversations.reply({ conversationId, content: { text: body } });
     if (!r.ok) throw new Error(r.message);
-    if (r.channel === 'email' && r.error && r.state !== 'sent') this.log(`reply to #${conversationId}: ${r.error}`);
+    if (r.channel === 'email' && r.error && r.state !== 'sent') this.log(`reply to ${shownRefOf(this.ctx, conversationId)}: ${r.error}`);
     for (const w of r.warnings) this.log(w);
     this.check();
     return { state: r.state, error: r.error };

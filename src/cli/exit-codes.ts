@@ -4,6 +4,8 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   noSuchConversation: 3,
+  /** Someone else holds it: `assign ID me` when a teammate has the conversation (without --take). */
+  claimed: 4,
   /** EX_TEMPFAIL: the reply is safely queued and goes out when the server is reachable. */
   queued: 75,
 } as const;

@@ -58,7 +58,9 @@ export async function buildProgram(argv: string[] = process.argv.slice(2)): Prom
       `
 With no command, attend opens the console (--focus: in focus mode; ? lists the keys) and runs every
 channel live, with a chat relay on 127.0.0.1:${DEFAULT_PORT} (demo page: /demo) when no chat account is set up.
-Exit codes: 0 ok · 1 failed · 2 usage error · 3 no such conversation · 75 queued (sent when the server is reachable)
+Conversations are named by number (41 or #41), or ~12 for one the team's hub has not numbered yet.
+Exit codes: 0 ok · 1 failed · 2 usage error · 3 no such conversation · 4 someone else holds it (assign without --take)
+· 75 queued (sent when the server is reachable)
 Settings and the store live in $ATTEND_HOME when set. Data goes to stdout (--json for JSON), messages to stderr.`,
     );
   const first = argv.find((a) => !a.startsWith('-'));

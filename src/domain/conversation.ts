@@ -37,4 +37,4 @@ export interface ConversationSummary {
 }
 
 /** The same customer's other conversations, as the conversation view lists them. */
-export type HistoryItem = Pick<ConversationSummary, 'id' | 'channel' | 'subject' | 'status' | 'lastMessageAt'>;
+export type HistoryItem = Pick<ConversationSummary, 'id' | 'number' | 'channel' | 'subject' | 'status' | 'lastMessageAt'>;

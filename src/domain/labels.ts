@@ -70,9 +70,10 @@ export function rowText(c: { channel: Channel; subject: string; preview: string 
 }
 
 /** "claims to be ann@example.com (unverified) — 3 email conversations": a link to follow, never a merge. */
-export function claimLine(c: { email: string; emailConversations: number; recent?: number[] }): string {
+export function claimLine(c: { email: string; emailConversations: number; recent?: Array<number | string> }): string {
   const n = c.emailConversations;
-  const ids = c.recent?.length ? `: ${c.recent.map((id) => `#${id}`).join(' ')}${n > c.recent.length ? ' …' : ''}` : '';
+  // Numbers people use ("#41"), or "~12" for one the team's hub has not numbered yet.
+  const ids = c.recent?.length ? `: ${c.recent.map((r) => (typeof r === 'number' ? `#${r}` : r)).join(' ')}${n > c.recent.length ? ' …' : ''}` : '';
   const history = n > 0 ? `${n} email conversation${n === 1 ? '' : 's'}${ids}` : 'no email history here';
   return `claims to be ${emailText(c.email, false)} — ${history}`;
 }

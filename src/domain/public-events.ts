@@ -48,10 +48,12 @@ export function publicTypeOf(storedType: string): PublicEventType | null {
 export const isMessageEvent = (t: PublicEventType): boolean => t.startsWith('message.');
 
 /** The conversation an event is about, as it is when the event is printed (not as it was then). */
-export type EventConversation = Pick<
-  ConversationSummary,
-  'id' | 'channel' | 'account' | 'subject' | 'status' | 'priority' | 'assignee' | 'tags' | 'customer' | 'waitingSince' | 'dueAt'
->;
+export type EventConversation = {
+  /** The number people use (domain/team.ts): the store's id working alone; null until the team's hub numbers it. */
+  id: number | null;
+  /** What every command accepts: the number, or "~<local id>" until numbered. */
+  ref: string;
+} & Pick<ConversationSummary, 'channel' | 'account' | 'subject' | 'status' | 'priority' | 'assignee' | 'tags' | 'customer' | 'waitingSince' | 'dueAt'>;
 
 /** The message a message event is about: the public fields of the message noun. */
 export type EventMessage = Pick<MessageView, 'id' | 'direction' | 'from' | 'text' | 'sentAt' | 'deliveryState' | 'attachments'>;

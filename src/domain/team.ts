@@ -9,7 +9,8 @@ export type ConversationAction =
   | { kind: 'reopen' }
   | { kind: 'pending' }
   | { kind: 'snooze'; until: number }
-  | { kind: 'assign'; to: string | null }
+  /** `take`: even when a teammate holds it (else the claim fails naming the holder). */
+  | { kind: 'assign'; to: string | null; take?: boolean }
   | { kind: 'tag'; add: string[]; remove: string[] }
   | { kind: 'note'; text: string }
   | { kind: 'priority'; priority: Priority | null };

@@ -15,6 +15,8 @@ export { DEFAULT_QUEUE_ORDER, type QueueOrder };
 
 export interface QueueFacts extends SlaFacts {
   id: number;
+  /** The number people use (domain/team.ts); null until the team's hub numbers it; absent: the id. */
+  number?: number | null;
   channel: Channel;
   priority: Priority;
   /** Latest activity (epoch ms): orders conversations nobody waits on, most recent first. */

@@ -83,6 +83,8 @@ function toSummary(db: Db, r: ConversationRow): ConversationSummary {
 export interface ListFilter {
   status: Status | 'all';
   channel?: Channel;
+  /** Only conversations assigned to this name; null: only unassigned ones; absent: anyone's (indexes of migration 11). */
+  assignee?: string | null;
   /** Words that must all appear in the subject, the customer's name or address (case-insensitive). */
   search?: string;
   limit: number;
@@ -99,6 +101,11 @@ function whereOf(f: Omit<ListFilter, 'limit' | 'offset'>): { sql: string; args: 
   if (f.channel) {
     where.push('c.channel = ?');
     args.push(f.channel);
+  }
+  if (f.assignee === null) where.push('c.assignee IS NULL');
+  else if (f.assignee !== undefined) {
+    where.push('c.assignee = ?');
+    args.push(f.assignee);
   }
   for (const word of (f.search ?? '').trim().split(/\s+/).filter(Boolean)) {
     const like = `%${word.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -134,7 +141,7 @@ export function listConversations(db: Db, f: ListFilter & { now: number }): Conv
 const fromFor = (f: { search?: string }) => (f.search?.trim() ? 'conversations c LEFT JOIN customers cu ON cu.id = c.customer_id' : 'conversations c');
 
 export function countConversations(db: Db, f: Omit<ListFilter, 'limit' | 'offset'>): number {
-  if (!f.search?.trim()) {
+  if (!f.search?.trim() && f.assignee === undefined) {
     // Kept by triggers (migration 4): no scan of the conversations at all.
     const r = stmt(db, 'SELECT COALESCE(SUM(n), 0) AS n FROM conversation_counts WHERE (? IS NULL OR status = ?) AND (? IS NULL OR channel = ?)').get(
       f.status === 'all' ? null : f.status,
@@ -256,7 +263,7 @@ export function addNote(db: Db, id: number, author: string, text: string, now: n
 export function customerHistory(db: Db, customerId: number, excludeId: number, limit = 5): HistoryItem[] {
   const rows = stmt(
     db,
-    'SELECT id, channel, subject, status, last_message_at FROM conversations WHERE customer_id = ? AND id <> ? ORDER BY last_message_at DESC LIMIT ?',
-  ).all(customerId, excludeId, limit) as Array<{ id: number; channel: Channel; subject: string; status: Status; last_message_at: number | null }>;
-  return rows.map((r) => ({ id: r.id, channel: r.channel, subject: r.subject, status: r.status, lastMessageAt: iso(r.last_message_at) }));
+    'SELECT id, number, channel, subject, status, last_message_at FROM conversations WHERE customer_id = ? AND id <> ? ORDER BY last_message_at DESC LIMIT ?',
+  ).all(customerId, excludeId, limit) as Array<{ id: number; number: number | null; channel: Channel; subject: string; status: Status; last_message_at: number | null }>;
+  return rows.map((r) => ({ id: r.id, number: r.number, channel: r.channel, subject: r.subject, status: r.status, lastMessageAt: iso(r.last_message_at) }));
 }

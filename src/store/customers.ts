@@ -24,8 +24,8 @@ export interface ClaimedIdentity {
   customerId: number | null;
   /** That customer's email conversations. */
   emailConversations: number;
-  /** The newest of them (at most 5), to follow with `attend show ID`. */
-  recent: number[];
+  /** The newest of them (at most 5), to follow with `attend show ID`: their numbers, or "~12" while not numbered. */
+  recent: Array<number | string>;
 }
 
 /**
@@ -39,9 +39,10 @@ export function claimedIdentity(db: Db, customerId: number | null): ClaimedIdent
   const owner = stmt(db, 'SELECT customer_id FROM customer_emails WHERE email = ?').get(row.claimed_email) as { customer_id: number } | undefined;
   if (!owner || owner.customer_id === customerId) return { email: row.claimed_email, customerId: null, emailConversations: 0, recent: [] };
   const n = stmt(db, "SELECT COUNT(*) AS n FROM conversations WHERE customer_id = ? AND channel = 'email'").get(owner.customer_id) as { n: number };
-  const recent = stmt(db, "SELECT id FROM conversations WHERE customer_id = ? AND channel = 'email' ORDER BY last_message_at DESC, id DESC LIMIT 5").all(
+  const recent = stmt(db, "SELECT id, number FROM conversations WHERE customer_id = ? AND channel = 'email' ORDER BY last_message_at DESC, id DESC LIMIT 5").all(
     owner.customer_id,
-  ) as Array<{ id: number }>;
-  return { email: row.claimed_email, customerId: owner.customer_id, emailConversations: n.n, recent: recent.map((r) => r.id) };
+  ) as Array<{ id: number; number: number | null }>;
+  // The numbers people use; "~12" for one the team's hub has not numbered yet (both name it in every command).
+  return { email: row.claimed_email, customerId: owner.customer_id, emailConversations: n.n, recent: recent.map((r) => r.number ?? `~${r.id}`) };
 }
 

@@ -11,6 +11,7 @@ import {
 } from '../domain/public-events.js';
 import type { LoggedEvent } from '../domain/event.js';
 import type { DeliveryState, Direction } from '../domain/types.js';
+import { conversationRef } from '../domain/team.js';
 import { getConversation } from './conversations.js';
 import type { Db } from './db.js';
 import { eventsSince } from './events.js';
@@ -69,7 +70,7 @@ function toPublic(db: Db, rows: LoggedEvent[]): PublicEvent[] {
       if (!conversations.has(row.conversationId)) conversations.set(row.conversationId, eventConversation(db, row.conversationId));
       conversation = conversations.get(row.conversationId) ?? null;
     }
-    const message = isMessageEvent(type) && conversation ? eventMessage(db, row, conversation) : null;
+    const message = isMessageEvent(type) && conversation ? eventMessage(db, row, row.conversationId as number, conversation.account) : null;
     const e = toPublicEvent(row, { conversation, message });
     if (e) out.push(e);
   }
@@ -80,7 +81,8 @@ export function eventConversation(db: Db, id: number): EventConversation | null 
   const c = getConversation(db, id);
   if (!c) return null;
   return {
-    id: c.id,
+    id: c.number,
+    ref: conversationRef(c),
     channel: c.channel,
     account: c.account,
     subject: c.subject,
@@ -111,19 +113,19 @@ const MESSAGE_COLUMNS = 'id, direction, from_name, from_addr, sent_at, text, del
  * The message a message event is about: by the row id newer events record; by external id
  * (Message-ID, relay message id) for older ones; else the newest message of that direction.
  */
-function eventMessage(db: Db, e: LoggedEvent, c: EventConversation): EventMessage | null {
+function eventMessage(db: Db, e: LoggedEvent, conversationId: number, account: string): EventMessage | null {
   let row: MessageRow | undefined;
   if (typeof e.data.messageRowId === 'number') {
-    row = stmt(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND conversation_id = ?`).get(e.data.messageRowId, c.id) as MessageRow | undefined;
+    row = stmt(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? AND conversation_id = ?`).get(e.data.messageRowId, conversationId) as MessageRow | undefined;
   }
   if (!row && typeof e.data.messageId === 'string') {
-    row = stmt(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE account = ? AND external_id = ? AND conversation_id = ?`).get(c.account, e.data.messageId, c.id) as
+    row = stmt(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE account = ? AND external_id = ? AND conversation_id = ?`).get(account, e.data.messageId, conversationId) as
       | MessageRow
       | undefined;
   }
   if (!row) {
     const direction = e.type === 'message.received' ? 'in' : 'out';
-    row = stmt(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND direction = ? ORDER BY sent_at DESC, id DESC LIMIT 1`).get(c.id, direction) as
+    row = stmt(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND direction = ? ORDER BY sent_at DESC, id DESC LIMIT 1`).get(conversationId, direction) as
       | MessageRow
       | undefined;
   }

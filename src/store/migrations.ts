@@ -223,4 +223,8 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  /* 11: the queue by assignee (list --assignee, the console's mine / unassigned views), read from indexes as the whole queue is */ `
+  CREATE INDEX conversations_order_assignee ON conversations(assignee, status, backlog_slot, queue_key, priority_rank, waiting_since, id);
+  CREATE INDEX conversations_order_assignee_any ON conversations(assignee, backlog_slot, queue_key, priority_rank, waiting_since, id);
+  `,
 ];

@@ -7,6 +7,7 @@ import { stmt } from './statements.js';
 
 export interface RankedRow {
   id: number;
+  number: number | null;
   channel: Channel;
   priority: Priority;
   waiting_since: number | null;
@@ -19,7 +20,7 @@ export interface RankedRow {
   backlog_slot: number;
 }
 
-const COLUMNS = 'c.id, c.channel, c.priority, c.waiting_since, c.first_response_at, c.last_message_at, c.due_at, c.vip, c.rank_reasons, c.queue_key, c.backlog_slot';
+const COLUMNS = 'c.id, c.number, c.channel, c.priority, c.waiting_since, c.first_response_at, c.last_message_at, c.due_at, c.vip, c.rank_reasons, c.queue_key, c.backlog_slot';
 
 /** Open conversations someone waits on, in queue order at `now`. */
 export function waitingRows(db: Db, now: number, limit: number): RankedRow[] {

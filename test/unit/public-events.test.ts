@@ -109,6 +109,7 @@ describe('the text line', () => {
       at: '2030-01-01T10:00:00.000Z',
       conversation: {
         id: 3,
+        ref: '3',
         channel: 'email',
         account: 'support',
         subject: 'Hi\u001b]0;pwned\u0007 there',

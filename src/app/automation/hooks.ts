@@ -154,7 +154,7 @@ export class HookPool {
       ...this.env,
       ATTEND_EVENT: event.type,
       ATTEND_EVENT_SEQ: String(event.seq),
-      ATTEND_CONVERSATION_ID: event.conversation ? String(event.conversation.id) : '',
+      ATTEND_CONVERSATION_ID: event.conversation ? event.conversation.ref : '',
     };
     const o = await runHook(spec, `${jsonStringify(event)}\n`, env, this.stop.signal);
     if (!o.ok && !this.stop.signal.aborted) this.log(`hook for ${event.type} (seq ${event.seq}) failed: ${describeFailure(o, spec)}`);

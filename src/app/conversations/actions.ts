@@ -2,6 +2,7 @@
 // for every front end (the CLI's commands, the console's keys, a template's actions after a
 // reply): one validation, one store write, one message. Resolving or reopening a chat is also
 // told to the visitor, best effort: a relay that cannot be reached is a warning, not a failure.
+import { shownRef } from '../../domain/conversation-ref.js';
 import { safeLine } from '../../domain/sanitize.js';
 import type { Priority } from '../../domain/types.js';
 import type { ConversationAction } from '../../domain/team.js';
@@ -16,8 +17,8 @@ export type { ConversationAction } from '../../domain/team.js';
 /** The name the console has always used. */
 export type Action = ConversationAction;
 
-/** Why an action was not applied: the CLI maps these to its exit codes (3 and 2). */
-export type ActionFailure = 'no-such-conversation' | 'invalid';
+/** Why an action was not applied: the CLI maps these to its exit codes (3, 2, and 4: someone else holds it). */
+export type ActionFailure = 'no-such-conversation' | 'invalid' | 'claimed';
 
 export type ActionResult =
   | {
@@ -31,7 +32,8 @@ export type ActionResult =
       /** Done, but something beside it did not work (the chat visitor could not be told). */
       warnings: string[];
     }
-  | { ok: false; failure: ActionFailure; message: string };
+  /** `holder`: with 'claimed', the teammate the conversation is assigned to. */
+  | { ok: false; failure: ActionFailure; message: string; holder?: string };
 
 const PRIORITIES: readonly Priority[] = ['urgent', 'high', 'normal', 'low'];
 
@@ -50,7 +52,7 @@ export function validateAction(a: ConversationAction, now: number): Conversation
       return a;
     case 'assign': {
       const to = a.to?.trim() ?? '';
-      return { kind: 'assign', to: to === '' ? null : to };
+      return { kind: 'assign', to: to === '' ? null : to, ...(a.take ? { take: true } : {}) };
     }
     case 'tag': {
       const clean = (tags: string[]) => [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
@@ -91,7 +93,8 @@ export async function applyAction(ctx: AppContext, id: number, action: Conversat
     await prepareQueue(ctx); // the cached policy when the settings file did not change
   }
   const summary = summaryOf(a);
-  const message = a.kind === 'note' ? `note added to #${id}` : a.kind === 'pending' ? `#${id} is pending` : `#${id} ${summary}`;
+  const ref = shownRef(before);
+  const message = a.kind === 'note' ? `note added to ${ref}` : a.kind === 'pending' ? `${ref} is pending` : `${ref} ${summary}`;
   return { ok: true, conversation: getConversation(ctx.db, id) ?? before, message, summary, warnings };
 }
 

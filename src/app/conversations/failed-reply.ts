@@ -3,13 +3,14 @@
 // and a failed reply queued again (the console's retry) counts as an answer again.
 import { conversationsOfFailed, recountReplies } from '../../store/failed-replies.js';
 import type { AppContext } from '../context.js';
+import { shownRefOf } from './conversation-ref.js';
 
 export function recountAnswers(ctx: AppContext, conversationId: number): void {
   try {
     recountReplies(ctx.db, conversationId, ctx.now());
   } catch (err) {
     // The failure itself is recorded already; a busy store must not turn it into a crash.
-    ctx.log(`#${conversationId}: could not count its replies again: ${(err as Error).message}`);
+    ctx.log(`${shownRefOf(ctx, conversationId)}: could not count its replies again: ${(err as Error).message}`);
   }
 }
 

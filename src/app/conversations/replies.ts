@@ -7,6 +7,7 @@ import { conversationChannel, relayConversationOf } from '../../store/conversati
 import { newestCustomerMessage, threadMessageIds } from '../../store/reply-context.js';
 import { findChatAccount } from '../channels/accounts.js';
 import type { AppContext } from '../context.js';
+import { refOf } from './conversation-ref.js';
 
 export class NotFoundError extends Error {}
 
@@ -19,7 +20,7 @@ export function queueReply(ctx: AppContext, conversationId: number, body: string
   const relay = conv.channel === 'chat' ? relayConversationOf(ctx.db, conversationId) : undefined;
   if (relay) {
     const account = findChatAccount(ctx, conv.account);
-    if (!account) throw new Error(`conversation ${conversationId} belongs to chat account ${conv.account}, which is not configured`);
+    if (!account) throw new Error(`conversation ${refOf(ctx, conversationId)} belongs to chat account ${conv.account}, which is not configured`);
     const now = ctx.now();
     const item = enqueueChat(
       ctx.db,
@@ -39,9 +40,9 @@ export function queueEmailReply(ctx: AppContext, conversationId: number, body: s
   const conv = conversationChannel(ctx.db, conversationId);
   if (!conv) throw new NotFoundError(`no conversation ${conversationId}`);
   const account = findAccount(ctx.settings, conv.account);
-  if (account?.type !== 'email') throw new Error(`conversation ${conversationId} belongs to account ${conv.account}, which is not configured`);
+  if (account?.type !== 'email') throw new Error(`conversation ${refOf(ctx, conversationId)} belongs to account ${conv.account}, which is not configured`);
   const parent = newestCustomerMessage(ctx.db, conversationId);
-  if (!parent || parent.fromAddr === '') throw new Error(`conversation ${conversationId} has no customer message with an address to reply to`);
+  if (!parent || parent.fromAddr === '') throw new Error(`conversation ${refOf(ctx, conversationId)} has no customer message with an address to reply to`);
   const threadIds = threadMessageIds(ctx.db, conversationId);
   const domain = account.email.split('@')[1] ?? 'localhost';
   const parentView = {

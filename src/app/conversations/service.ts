@@ -10,6 +10,7 @@ import { queuedOutboxIds, requeueFailed } from '../../store/outbox.js';
 import { conversationChannel } from '../../store/conversation-refs.js';
 import { findChatAccount } from '../channels/accounts.js';
 import type { AppContext } from '../context.js';
+import { shownRefOf } from './conversation-ref.js';
 import { type ActionResult, type ConversationAction, applyAction } from './actions.js';
 import { type DeliveryRoute, type DeliveryTarget, directDelivery } from './delivery.js';
 import { recountAnswers } from './failed-reply.js';
@@ -98,6 +99,7 @@ export class ConversationService {
     const [sent] = await this.route.deliver(targetOf(queued));
     const { state, error } = outcomeOf(sent);
 
+    const ref = shownRefOf(this.ctx, id);
     const fromTemplate = prepared ? templateActions(prepared, request.status) : [];
     const followUps = [...fromTemplate, ...(request.status ? [statusAction(request.status)] : [])];
     const notes: string[] = [];
@@ -108,23 +110,23 @@ export class ConversationService {
       for (const action of followUps) {
         const r = await applyAction(this.ctx, id, action);
         if (!r.ok) {
-          warnings.push(`#${id}: ${r.message}`);
+          warnings.push(`${ref}: ${r.message}`);
           continue;
         }
         warnings.push(...r.warnings);
         if (fromTemplate.includes(action)) done.push(r.summary);
       }
-      if (prepared && done.length) notes.push(`#${id}: ${done.join(', ')} (template ${prepared.template.name})`);
+      if (prepared && done.length) notes.push(`${ref}: ${done.join(', ')} (template ${prepared.template.name})`);
     } else if (followUps.length) {
-      notes.push(`#${id}: status and tags left as they were: the reply was not sent`);
+      notes.push(`${ref}: status and tags left as they were: the reply was not sent`);
     }
 
     const message =
       state === 'sent'
-        ? `sent reply to #${id}`
+        ? `sent reply to ${ref}`
         : state === 'failed'
-          ? `reply to #${id} failed: ${error}`
-          : `reply to #${id} queued (${error ?? 'server unreachable'}); it goes out with the next attend sync or reply`;
+          ? `reply to ${ref} failed: ${error}`
+          : `reply to ${ref} queued (${error ?? 'server unreachable'}); it goes out with the next attend sync or reply`;
     return { ok: true, conversationId: id, channel: queued.channel, messageId: queued.item.messageId, state, error, message, notes, warnings };
   }
 

@@ -18,6 +18,7 @@ function toRanked(r: Row, now: number, sla?: SlaSettings): Ranked<QueueFacts> {
   return {
     item: {
       id: r.id,
+      number: r.number,
       channel: r.channel,
       priority: r.priority,
       waitingSince: r.waiting_since,

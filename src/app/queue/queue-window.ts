@@ -8,11 +8,17 @@ import { countConversations, listConversations, positionInQueue } from '../../st
 import type { Db } from '../../store/db.js';
 import type { Runtime } from '../runtime.js';
 import { FocusSession } from './focus-session.js';
+import { myAgentNameNow } from '../conversations/conversation-ref.js';
+
+/** Whose conversations the queue shows: everyone's (absent), mine, or unassigned ones. */
+export type QueueView = 'everyone' | 'mine' | 'unassigned';
 
 export interface QueueFilter {
   status: Status | 'all';
   channel: Channel | null;
   search: string;
+  /** Absent: everyone's. */
+  view?: QueueView;
 }
 
 const PAGE = 100;
@@ -25,21 +31,25 @@ export class QueueWindow {
   private pageValid = false;
 
   /** @param now the clock: the queue's order depends on it (backlog sorts by the time, policy/queue.ts). */
+  /** @param me who "mine" means (conversation-ref.ts myAgentNameNow): read each time, it can change when a team link comes up. */
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
+    private readonly me: () => string = () => '',
   ) {}
 
-  private static keyOf(version: number, f: QueueFilter): string {
-    return `${version}|${f.status}|${f.channel ?? ''}|${f.search}`;
+  private keyOf(version: number, f: QueueFilter): string {
+    const view = f.view === 'mine' ? `mine:${this.me()}` : (f.view ?? '');
+    return `${version}|${f.status}|${f.channel ?? ''}|${f.search}|${view}`;
   }
 
   private filterArgs(f: QueueFilter) {
-    return { status: f.status, ...(f.channel ? { channel: f.channel } : {}), ...(f.search ? { search: f.search } : {}) };
+    const assignee = f.view === 'mine' ? { assignee: this.me() } : f.view === 'unassigned' ? { assignee: null } : {};
+    return { status: f.status, ...(f.channel ? { channel: f.channel } : {}), ...(f.search ? { search: f.search } : {}), ...assignee };
   }
 
   private sync(version: number, f: QueueFilter): void {
-    const key = QueueWindow.keyOf(version, f);
+    const key = this.keyOf(version, f);
     if (key === this.key) return;
     this.key = key;
     this.total = countConversations(this.db, this.filterArgs(f));
@@ -75,7 +85,7 @@ export class QueueWindow {
 
 /** The console's queue window over the runtime's store and clock. */
 export function queueWindowOf(runtime: Runtime): QueueWindow {
-  return new QueueWindow(runtime.ctx.db, runtime.ctx.now);
+  return new QueueWindow(runtime.ctx.db, runtime.ctx.now, () => myAgentNameNow(runtime.ctx, runtime.team));
 }
 
 /** Starts a focus session on the runtime's store, with its current policy and clock. */

@@ -9,19 +9,40 @@ import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
 import { withContext } from '../run.js';
 import { type BodyOptions, readBody } from './body.js';
-import { conversationId } from './ids.js';
+import { conversationArg, resolveConversation } from './ids.js';
+import type { AppContext } from '../../app/context.js';
+import { myAgentName } from '../../app/conversations/conversation-ref.js';
+import { conversationJson } from '../conversation-json.js';
 
 /** Applies one action and prints the conversation (--json) or the service's line. */
-async function act(idArg: string, json: boolean | undefined, action: ConversationAction): Promise<void> {
-  const id = conversationId(idArg);
+async function act(idArg: string, json: boolean | undefined, action: ConversationAction | ((ctx: AppContext) => Promise<ConversationAction>)): Promise<void> {
+  const ref = conversationArg(idArg);
   await withContext(async (ctx) => {
+    const id = resolveConversation(ctx, ref);
     // The service's actions alone: the reply machinery (templates, senders) is not loaded for them.
     const { applyAction } = await import('../../app/conversations/actions.js');
-    const r = await applyAction(ctx, id, action);
-    if (!r.ok) throw r.failure === 'no-such-conversation' ? new CliError(r.message, EXIT.noSuchConversation) : new UsageError(r.message);
+    const r = await applyAction(ctx, id, typeof action === 'function' ? await action(ctx) : action);
+    const out = makeOutput(Boolean(json));
+    if (!r.ok) {
+      if (r.failure === 'claimed') {
+        // Someone else holds it: exit 4, the holder named; with --json the refusal on stdout too, for scripts.
+        if (out.json) out.data({ error: 'claimed', holder: r.holder ?? '', message: r.message }, () => '');
+        throw new CliError(r.message, EXIT.claimed);
+      }
+      throw r.failure === 'no-such-conversation' ? new CliError(r.message, EXIT.noSuchConversation) : new UsageError(r.message);
+    }
     for (const w of r.warnings) process.stderr.write(`attend: ${w}\n`);
-    makeOutput(Boolean(json)).data(r.conversation, () => r.message);
+    out.data(conversationJson(r.conversation), () => r.message);
   });
+}
+
+/** `assign`'s who: "me" (my agent name: see myAgentName), "none" or "" (unassigns), or a name. */
+function assignAction(who: string, take: boolean): (ctx: AppContext) => Promise<ConversationAction> {
+  return async (ctx) => {
+    const w = who.trim();
+    const to = w === 'me' ? await myAgentName(ctx) : w === 'none' ? null : w;
+    return { kind: 'assign', to, ...(take ? { take: true } : {}) };
+  };
 }
 
 export function registerActions(program: Command): void {
@@ -34,7 +55,7 @@ export function registerActions(program: Command): void {
     program
       .command(name)
       .description(description)
-      .argument('<id>', 'conversation id')
+      .argument('<id>', 'conversation number (41, #41, or ~12 for one not numbered yet)')
       .option('--json', 'print the conversation as JSON')
       .action((idArg: string, o: { json?: boolean }) => act(idArg, o.json, action));
   }
@@ -42,7 +63,7 @@ export function registerActions(program: Command): void {
   program
     .command('snooze')
     .description('hide until a time; reopens then, or as soon as the customer writes again')
-    .argument('<id>', 'conversation id')
+    .argument('<id>', 'conversation number (41, #41, or ~12 for one not numbered yet)')
     .requiredOption('--until <when>', '90m, 2h, 3d, 1w, or an ISO-8601 time')
     .option('--json', 'print the conversation as JSON')
     .action((idArg: string, o: { until: string; json?: boolean }) => {
@@ -53,16 +74,23 @@ export function registerActions(program: Command): void {
 
   program
     .command('assign')
-    .description('assign to someone (--to "" unassigns)')
-    .argument('<id>', 'conversation id')
-    .requiredOption('--to <name>', 'who works on it')
+    .description('assign to me, someone, or none; a claim in a team: exit 4 naming the holder when a teammate has it, unless --take')
+    .argument('<id>', 'conversation number (41, #41, or ~12 for one not numbered yet)')
+    .argument('[who]', 'me | NAME | none')
+    .option('--to <name>', 'the same as WHO (kept for scripts; --to "" unassigns)')
+    .option('--take', 'assign even when a teammate holds it')
     .option('--json', 'print the conversation as JSON')
-    .action((idArg: string, o: { to: string; json?: boolean }) => act(idArg, o.json, { kind: 'assign', to: o.to }));
+    .action((idArg: string, who: string | undefined, o: { to?: string; take?: boolean; json?: boolean }) => {
+      if (who !== undefined && o.to !== undefined) throw new UsageError('give who either as an argument or with --to, not both');
+      const to = who ?? o.to;
+      if (to === undefined) throw new UsageError('assign to whom? attend assign ID me|NAME|none');
+      return act(idArg, o.json, assignAction(to, o.take === true));
+    });
 
   program
     .command('tag')
     .description('add tags (or remove them with --remove)')
-    .argument('<id>', 'conversation id')
+    .argument('<id>', 'conversation number (41, #41, or ~12 for one not numbered yet)')
     .argument('<tags...>', 'one or more tags')
     .option('--remove', 'remove these tags instead')
     .option('--json', 'print the conversation as JSON')
@@ -73,7 +101,7 @@ export function registerActions(program: Command): void {
   program
     .command('note')
     .description('add an internal note (never sent to the customer)')
-    .argument('<id>', 'conversation id')
+    .argument('<id>', 'conversation number (41, #41, or ~12 for one not numbered yet)')
     .option('--body <text>', 'the note')
     .option('--body-file <path>', 'read the note from a file')
     .option('--stdin', 'read the note from standard input')
@@ -83,7 +111,7 @@ export function registerActions(program: Command): void {
   program
     .command('priority')
     .description('set the priority (urgent | high | normal | low), or auto to let the rules in settings decide')
-    .argument('<id>', 'conversation id')
+    .argument('<id>', 'conversation number (41, #41, or ~12 for one not numbered yet)')
     .argument('<priority>', 'urgent | high | normal | low | auto')
     .option('--json', 'print the conversation as JSON')
     .action((idArg: string, priority: string, o: { json?: boolean }) =>

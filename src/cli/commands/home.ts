@@ -7,6 +7,8 @@ import type { AppContext } from '../../app/context.js';
 import { emailAccounts } from '../../config/accounts.js';
 import { safeLine } from '../../domain/sanitize.js';
 import { conversationLabel } from '../../app/queue/queue-view.js';
+import { localIdOfRef } from '../../app/conversations/conversation-ref.js';
+import { refText } from '../../domain/conversation-ref.js';
 import { openContext, closeContext } from '../../app/context.js';
 import { stopOnSignals } from '../run.js';
 
@@ -48,8 +50,9 @@ async function home(ctx: AppContext, startRelayToo: boolean): Promise<void> {
   // Each event's own message (not the conversation's latest: three quick messages are three lines).
   const follow = new EventFollower(ctx, 'end', (e) => {
     if (e.type !== 'message.received' || e.conversation === null || e.message === null) return;
-    const who = safeLine(conversationLabel(ctx, e.conversation.id) ?? e.conversation.customer.name);
-    process.stdout.write(`#${e.conversation.id} ${e.conversation.channel.padEnd(5)} ${who}: ${safeLine(e.message.text).slice(0, 100)}\n`);
+    const id = localIdOfRef(ctx, e.conversation.ref);
+    const who = safeLine((id === undefined ? undefined : conversationLabel(ctx, id)) ?? e.conversation.customer.name);
+    process.stdout.write(`${refText(e.conversation.ref)} ${e.conversation.channel.padEnd(5)} ${who}: ${safeLine(e.message.text).slice(0, 100)}\n`);
   });
   const feed = setInterval(() => follow.tick(), 300);
   try {

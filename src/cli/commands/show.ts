@@ -4,26 +4,29 @@ import { safeFilename, safeLine, safeText } from '../../domain/sanitize.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeOutput } from '../output.js';
 import { withContext } from '../run.js';
-import { conversationId } from './ids.js';
+import { conversationArg, resolveConversation } from './ids.js';
+import { conversationJson, historyJson } from '../conversation-json.js';
+import { refInputLabel, shownRef } from '../../domain/conversation-ref.js';
 import { claimLine, customerLine } from '../../domain/labels.js';
 
 export function registerShow(program: Command): void {
   program
     .command('show')
     .description('show a conversation and its messages')
-    .argument('<id>', 'conversation id (from attend list)')
+    .argument('<id>', 'conversation number (from attend list: 41, #41, or ~12 for one not numbered yet)')
     .option('--json', 'print JSON')
     .action(async (idArg: string, o: { json?: boolean }) => {
-      const id = conversationId(idArg);
+      const ref = conversationArg(idArg);
       await withContext(async (ctx) => {
-        const detail = conversationDetail(ctx, id);
-        if (!detail) throw new CliError(`no conversation ${id}`, EXIT.noSuchConversation);
+        const detail = conversationDetail(ctx, resolveConversation(ctx, ref));
+        if (!detail) throw new CliError(`no conversation ${refInputLabel(ref)}`, EXIT.noSuchConversation);
         const { conversation, messages, claimsToBe, customerHistory: history } = detail;
-        makeOutput(Boolean(o.json)).data({ conversation, messages, claimsToBe, customerHistory: history }, () => {
+        const json = { conversation: conversationJson(conversation), messages, claimsToBe, customerHistory: history.map(historyJson) };
+        makeOutput(Boolean(o.json)).data(json, () => {
           const c = conversation;
           const who = customerLine(c.customer, c.label);
           const head = [
-            `#${c.id} ${safeLine(c.subject || '(no subject)')}`,
+            `${shownRef(c)} ${safeLine(c.subject || '(no subject)')}`,
             `${c.channel} · ${c.account} · ${c.status}${c.snoozedUntil ? ` until ${c.snoozedUntil}` : ''} · ${c.priority}` +
               `${c.assignee ? ` · assigned to ${safeLine(c.assignee)}` : ''}${c.tags.length ? ` · tags: ${c.tags.map(safeLine).join(', ')}` : ''}`,
             `customer: ${safeLine(who)}${c.page ? ` · wrote from ${safeLine(c.page)}` : ''}`,
@@ -31,7 +34,7 @@ export function registerShow(program: Command): void {
           ];
           if (c.status === 'history') head.push('history: imported from before the open window, not in the queue (a new message from the customer reopens it)');
           if (history.length) {
-            head.push(`customer history: ${history.map((h) => `${h.channel} #${h.id} ${h.status} “${safeLine(h.subject || '…')}”`).join(', ')}`);
+            head.push(`customer history: ${history.map((h) => `${h.channel} ${shownRef(h)} ${h.status} “${safeLine(h.subject || '…')}”`).join(', ')}`);
           }
           const body = messages.map((m) => {
             const label = m.direction === 'note' ? 'NOTE' : m.direction === 'out' ? 'OUT ' : 'IN  ';

@@ -8,6 +8,7 @@ import { jsonStringify, safeLine } from '../../domain/sanitize.js';
 import { UsageError } from '../exit-codes.js';
 import { stopOnSignals, withContext } from '../run.js';
 import { customerLine, emailText } from '../../domain/labels.js';
+import { refText } from '../../domain/conversation-ref.js';
 
 export function registerWatch(program: Command): void {
   program
@@ -48,7 +49,7 @@ export function eventLine(e: PublicEvent): string {
   const head = `${e.seq} ${clock(e.at)} ${e.type}`;
   // A chat visitor's typed address is marked (unverified) here as everywhere.
   const who = c ? customerLine(c.customer, c.customer.name || (c.customer.email ? emailText(c.customer.email, c.customer.emailVerified) : 'unknown')) : '';
-  const about = c ? `#${c.id} ${c.channel} ${safeLine(c.account)} · ${who} · ${safeLine(c.subject || '(no subject)')}` : '';
+  const about = c ? `${refText(c.ref)} ${c.channel} ${safeLine(c.account)} · ${who} · ${safeLine(c.subject || '(no subject)')}` : '';
   const text = (s: string | undefined) => {
     const line = safeLine(s ?? '');
     return line.length > 120 ? `${line.slice(0, 119)}…` : line;

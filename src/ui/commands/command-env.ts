@@ -26,6 +26,11 @@ export interface CommandEnv {
   exit: () => void;
 }
 
+/** How messages name a conversation: "#41", or "~12" not numbered yet (a runtime without `refOf`, as tests build, by its id). */
+export function refOf(env: Pick<CommandEnv, 'runtime'>, id: number): string {
+  return typeof env.runtime.refOf === 'function' ? env.runtime.refOf(id) : `#${id}`;
+}
+
 export const say = (env: Pick<CommandEnv, 'dispatch'>, text: string | null): void => env.dispatch({ type: 'say', text });
 
 /** The inline reply being typed is kept as the conversation's draft. */

@@ -4,7 +4,7 @@
 import { readConversation } from '../../app/conversations/conversation-view.js';
 import type { Runtime } from '../../app/runtime.js';
 import { editorContext } from '../model/transcript.js';
-import { type CommandEnv, say } from './command-env.js';
+import { type CommandEnv, refOf, say } from './command-env.js';
 
 type Deps = Pick<CommandEnv, 'runtime' | 'dispatch' | 'focus' | 'editor' | 'state'>;
 export type ConversationAction = Parameters<Runtime['act']>[1];
@@ -23,20 +23,21 @@ export async function sendReply(env: Deps, id: number, body: string, andNext = f
   if (body.trim() === '') return;
   const { runtime } = env;
   runtime.putDraft(id, '');
-  say(env, `#${id}: reply queued…`);
+  const ref = refOf(env, id);
+  say(env, `${ref}: reply queued…`);
   try {
     const r = await runtime.reply(id, body);
     if (r.state === 'failed') {
       // Refused for good: the customer got nothing, so focus stays here; the pane shows the
       // whole reason after the failed reply (this line is cut to the terminal's width).
-      say(env, `#${id}: reply FAILED, not sent — the reason is in the conversation · X retries`);
+      say(env, `${ref}: reply FAILED, not sent — the reason is in the conversation · X retries`);
       return;
     }
-    say(env, r.state === 'queued' ? (r.error ? `#${id}: reply queued (${r.error})` : `#${id}: reply queued → sending`) : `#${id}: reply ${r.state}`);
+    say(env, r.state === 'queued' ? (r.error ? `${ref}: reply queued (${r.error})` : `${ref}: reply queued → sending`) : `${ref}: reply ${r.state}`);
     if (andNext) env.focus.handled(id, 'replied');
   } catch (err) {
     runtime.putDraft(id, body);
-    say(env, `#${id}: not sent, kept as draft: ${(err as Error).message}`);
+    say(env, `${ref}: not sent, kept as draft: ${(err as Error).message}`);
   }
 }
 
@@ -80,7 +81,7 @@ export function insertTemplate(env: Deps, id: number, name: string): void {
 }
 
 export function retry(env: Deps, id: number): void {
-  void env.runtime.retry(id).then((n) => say(env, n ? `#${id}: retrying ${n} failed repl${n === 1 ? 'y' : 'ies'}` : `#${id}: no failed reply`));
+  void env.runtime.retry(id).then((n) => say(env, n ? `${refOf(env, id)}: retrying ${n} failed repl${n === 1 ? 'y' : 'ies'}` : `${refOf(env, id)}: no failed reply`));
 }
 
 export function showStats(env: Deps, width: number): void {

@@ -38,7 +38,7 @@ export function ConsoleBody(p: ConsoleBodyProps) {
   const height = l.paneHeight;
   if (overlay?.kind === 'help') return <HelpOverlay context={contextOf(state)} width={l.width} height={height} theme={theme} />;
   if (mode === 'digest' && state.digest)
-    return <DigestView digest={state.digest} labelOf={(id) => runtime.customerName(id)} width={l.width} height={height} theme={theme} />;
+    return <DigestView digest={state.digest} labelOf={(id) => runtime.customerName(id)} refOf={(id) => runtime.refOf(id)} width={l.width} height={height} theme={theme} />;
   if (mode === 'stats' && state.statsLines)
     return <TextScreen title="Stats · last 7 days (any key returns; attend stats --help for more)" lines={state.statsLines} width={l.width} height={height} theme={theme} />;
   if (overlay?.kind === 'choice') {
@@ -50,7 +50,7 @@ export function ConsoleBody(p: ConsoleBodyProps) {
   }
   const typing = p.shownId !== null && runtime.isTyping(p.shownId);
   // Only when something is typed there: the pane keeps its last line for a footer only then.
-  const footer = state.composer || overlay?.kind === 'prompt' ? <InputLine state={state} handlers={p.handlers} width={l.footerWidth} theme={theme} /> : null;
+  const footer = state.composer || overlay?.kind === 'prompt' ? <InputLine state={state} handlers={p.handlers} refOf={(id) => runtime.refOf(id)} width={l.footerWidth} theme={theme} /> : null;
   if (mode === 'focus') {
     if (state.focusId === null)
       return (

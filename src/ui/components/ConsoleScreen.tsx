@@ -14,7 +14,14 @@ export function ConsoleScreen(p: ConsoleBodyProps & { message: string }) {
   const b = facts?.breakthrough;
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height}>
-      {inFocus ? <FocusBanner id={state.focusId} label={p.data?.conversation.label} width={layout.width} /> : null}
+      {inFocus ? (
+        <FocusBanner
+          id={state.focusId}
+          {...(p.data?.conversation.id === state.focusId ? { number: p.data.conversation.number } : {})}
+          label={p.data?.conversation.label}
+          width={layout.width}
+        />
+      ) : null}
       <ConsoleBody {...p} />
       {inFocus ? (
         b ? (

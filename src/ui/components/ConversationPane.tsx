@@ -6,6 +6,7 @@ import type { Theme } from '../theme.js';
 import { clip, safeLine } from '../text.js';
 import { reasonsLine } from './QueuePane.js';
 import { claimLine, customerLine, rowText } from '../../domain/labels.js';
+import { shownRef } from '../../domain/conversation-ref.js';
 
 export interface ConversationPaneProps {
   data: ConversationData | null;
@@ -35,7 +36,7 @@ export function headerLines(d: ConversationData, now: number, typing: boolean): 
   const status = c.status === 'snoozed' && c.snoozedUntil ? `snoozed until ${new Date(c.snoozedUntil).toLocaleString()}` : c.status;
   // Chat: who and where from (an anonymous visitor's label already says where).
   const title = c.channel === 'chat' ? (c.page && !c.label.endsWith(` · ${c.page}`) ? `${c.label} · ${c.page}` : c.label) : rowText(c);
-  const lines = [`#${c.id} ${safeLine(title)}`, `${safeLine(who)} · ${status} · ${reasonsLine(c, now)}`];
+  const lines = [`${shownRef(c)} ${safeLine(title)}`, `${safeLine(who)} · ${status} · ${reasonsLine(c, now)}`];
   if (d.claim) lines.push(safeLine(claimLine(d.claim)));
   const extra = [
     c.tags.length ? `tags: ${c.tags.map(safeLine).join(' ')}` : '',
@@ -45,7 +46,7 @@ export function headerLines(d: ConversationData, now: number, typing: boolean): 
   ].filter(Boolean);
   if (extra.length) lines.push(extra.join(' · '));
   if (d.history.length) {
-    lines.push(`history: ${d.history.map((h) => `${h.channel} #${h.id} ${h.status} “${safeLine(h.subject || '…')}”`).join(', ')}`);
+    lines.push(`history: ${d.history.map((h) => `${h.channel} ${shownRef(h)} ${h.status} “${safeLine(h.subject || '…')}”`).join(', ')}`);
   }
   return lines;
 }

@@ -4,8 +4,12 @@ import { formatDuration, timeLeftLabel } from '../../policy/queue.js';
 import type { Theme } from '../theme.js';
 import { clip, safeLine } from '../text.js';
 
-/** `labelOf` names a conversation's customer ("Ann", "visitor 7f3a · /pricing") beside its number. */
-export function digestLines(d: Digest & { minutes: number }, labelOf: (id: number) => string = () => ''): string[] {
+/** `labelOf` names a conversation's customer ("Ann", "visitor 7f3a · /pricing") beside its number (`refOf`: "#41", or "~12" not numbered yet). */
+export function digestLines(
+  d: Digest & { minutes: number },
+  labelOf: (id: number) => string = () => '',
+  refOf: (id: number) => string = (id) => `#${id}`,
+): string[] {
   const lines = [`While you were focused (${d.minutes} min)`, ''];
   if (d.byChannel.length === 0) lines.push('Nothing arrived elsewhere.');
   for (const ch of d.byChannel) {
@@ -13,7 +17,7 @@ export function digestLines(d: Digest & { minutes: number }, labelOf: (id: numbe
       .slice(0, 5)
       .map((i) => {
         const who = safeLine(labelOf(i.conversationId));
-        return `#${i.conversationId}${who ? ` ${who}` : ''}${i.timeLeft === null ? '' : ` ${timeLeftLabel(i.timeLeft)}`}`;
+        return `${refOf(i.conversationId)}${who ? ` ${who}` : ''}${i.timeLeft === null ? '' : ` ${timeLeftLabel(i.timeLeft)}`}`;
       });
     lines.push(`${ch.channel}: ${ch.conversations} conversation${ch.conversations === 1 ? '' : 's'}, ${ch.messages} message${ch.messages === 1 ? '' : 's'} — ${items.join(', ')}${ch.items.length > 5 ? ', …' : ''}`);
   }
@@ -25,8 +29,15 @@ export function digestLines(d: Digest & { minutes: number }, labelOf: (id: numbe
   return lines;
 }
 
-export function DigestView(p: { digest: Digest & { minutes: number }; labelOf?: (id: number) => string; width: number; height: number; theme: Theme }) {
-  const lines = digestLines(p.digest, p.labelOf);
+export function DigestView(p: {
+  digest: Digest & { minutes: number };
+  labelOf?: (id: number) => string;
+  refOf?: (id: number) => string;
+  width: number;
+  height: number;
+  theme: Theme;
+}) {
+  const lines = digestLines(p.digest, p.labelOf, p.refOf);
   return (
     <Box flexDirection="column" width={p.width} height={p.height} paddingLeft={1}>
       

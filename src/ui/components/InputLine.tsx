@@ -4,13 +4,13 @@ import type { Theme } from '../theme.js';
 import { Prompt } from './Prompt.js';
 
 /** The input under the conversation: the inline chat reply, or an open one-line dialog; else nothing. */
-export function InputLine(p: { state: ConsoleState; handlers: PromptHandlers; width: number; theme: Theme }) {
+export function InputLine(p: { state: ConsoleState; handlers: PromptHandlers; refOf?: (id: number) => string; width: number; theme: Theme }) {
   const { composer, overlay } = p.state;
   const h = p.handlers;
   if (composer)
     return (
       <Prompt
-        label={`reply #${composer.id}>`}
+        label={`reply ${p.refOf ? p.refOf(composer.id) : `#${composer.id}`}>`}
         value={composer.value}
         onChange={(v) => h.composerChange(composer.id, v)}
         onSubmit={h.composerSubmit}

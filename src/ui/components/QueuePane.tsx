@@ -6,6 +6,7 @@ import { timeLeftCell } from '../../policy/queue.js';
 import type { Theme } from '../theme.js';
 import { clip, pad, safeLine } from '../text.js';
 import { fitLabel, rowText } from '../../domain/labels.js';
+import { shownRef } from '../../domain/conversation-ref.js';
 
 export interface QueuePaneProps {
   rows: ConversationSummary[];
@@ -27,10 +28,10 @@ function dueCell(c: ConversationSummary, now: number): string {
 }
 
 export function QueuePane(p: QueuePaneProps) {
-  const filterText = [p.filter.status, p.filter.channel ?? 'all channels', p.filter.search ? `“${safeLine(p.filter.search)}”` : ''].filter(Boolean).join(' · ');
+  const filterText = [viewText(p.filter), p.filter.status, p.filter.channel ?? 'all channels', p.filter.search ? `“${safeLine(p.filter.search)}”` : ''].filter(Boolean).join(' · ');
   const head = `${p.active ? '▌' : ' '}QUEUE (${p.total}) ${filterText}`;
   const bodyHeight = Math.max(1, p.height - 1);
-  const idW = Math.max(3, ...p.rows.map((r) => String(r.id).length + 1));
+  const idW = Math.max(3, ...p.rows.map((r) => shownRef(r).length));
   return (
     <Box flexDirection="column" width={p.width} height={p.height}>
       <Text bold color={p.active ? p.theme.accent : undefined} wrap="truncate-end">
@@ -49,7 +50,7 @@ export function QueuePane(p: QueuePaneProps) {
         const subject = rowText(c);
         const chan = c.channel === 'chat' ? 'chat' : 'mail';
         const mark = isSel ? '▸' : ' ';
-        const fixed = `${mark}${pad(`#${c.id}`, idW)} ${pad(due, 4)} ${chan} `;
+        const fixed = `${mark}${pad(shownRef(c), idW)} ${pad(due, 4)} ${chan} `;
         const rest = Math.max(0, p.width - [...fixed].length);
         const whoW = Math.min(28, Math.floor(rest * 0.55));
         const line = `${fixed}${pad(whoCell(c, whoW), whoW)} ${subject}`;
@@ -71,8 +72,12 @@ export function QueuePane(p: QueuePaneProps) {
 }
 
 /** What an empty queue says: a search that found nothing says so, with the query — not the first-run hint. */
+/** The view in the header when it is not everyone's (v cycles it). */
+const viewText = (f: QueueFilter): string => (f.view === 'mine' ? 'mine' : f.view === 'unassigned' ? 'unassigned' : '');
+
 export function emptyText(f: QueueFilter): string {
   if (f.search) return ` no match for “${safeLine(f.search)}” — esc clears the search`;
+  if (viewText(f)) return ` nothing ${f.view === 'mine' ? 'assigned to you' : 'unassigned'} — v shows all`;
   if (f.status !== 'open' || f.channel) return ' nothing matches these filters — F/c change them';
   return ' nothing waiting. New mail and chats appear here.';
 }

@@ -2,6 +2,7 @@
 // (the OSC 9 sequence, for terminals that show it). Written straight to the terminal, outside
 // Ink's frame, once per breakthrough (the focus session remembers which were announced).
 import type { QueueFacts, Ranked } from '../../policy/queue.js';
+import { shownRef } from '../../domain/conversation-ref.js';
 
 export interface AlertSettings {
   bell: boolean;
@@ -10,5 +11,5 @@ export interface AlertSettings {
 
 export function alertBreakthrough(settings: AlertSettings, b: Ranked<QueueFacts>, write: (s: string) => unknown = (s) => process.stdout.write(s)): void {
   if (settings.bell) write('\x07');
-  if (settings.notify) write(`\x1b]9;attend: #${b.item.id} ${b.breached ? 'has breached' : 'is about to breach'} its target\x07`);
+  if (settings.notify) write(`\x1b]9;attend: ${shownRef(b.item)} ${b.breached ? 'has breached' : 'is about to breach'} its target\x07`);
 }

@@ -44,6 +44,7 @@ export const KEYMAP = {
     { command: 'clear', keys: ['esc'], help: 'clear the search' },
     { command: 'filter-status', keys: ['F'], help: 'status filter: open → pending → snoozed → resolved → history → all' },
     { command: 'filter-channel', keys: ['c'], help: 'channel filter: all → email → chat' },
+    { command: 'filter-view', keys: ['v'], help: 'view: all → mine → unassigned' },
     { command: 'focus', keys: ['f'], help: 'focus mode: one conversation at a time' },
     { command: 'stats', keys: ['S'], help: 'stats: response times by channel, last 7 days' },
     ...common,

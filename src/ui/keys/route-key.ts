@@ -2,7 +2,7 @@
 // or dialog has the keys; the digest and stats screens close on any key; else the keymap names a
 // command for the current context.
 import type { Key } from 'ink';
-import { type CommandEnv, keepDraft, quit, say } from '../commands/command-env.js';
+import { type CommandEnv, keepDraft, quit, refOf, say } from '../commands/command-env.js';
 import { sendReply } from '../commands/conversation-effects.js';
 import { chooseByKey } from '../commands/dialogs.js';
 import { runCommand } from '../commands/run-command.js';
@@ -30,7 +30,7 @@ export function routeKey(input: string, key: Key, env: CommandEnv, latestCompose
     if (name === 'esc') {
       keepDraft(env);
       dispatch({ type: 'composer-close' });
-      say(env, composer.value.trim() ? `draft kept for #${composer.id}` : '');
+      say(env, composer.value.trim() ? `draft kept for ${refOf(env, composer.id)}` : '');
     }
     return; // the text input has the keys
   }

@@ -1,5 +1,6 @@
 // The small dialogs of the console: one-line prompts and one-key menus, as data.
 import type { Runtime } from '../../app/runtime.js';
+import type { QueueView } from '../../app/queue/queue-window.js';
 import type { Channel, Status } from '../../domain/types.js';
 import { parseUntil } from '../../domain/when.js';
 import type { ChoiceOption } from '../components/Choice.js';
@@ -114,4 +115,7 @@ export function snoozeUntil(value: string, now: number): number | null {
 const STATUSES: Array<Status | 'all'> = ['open', 'pending', 'snoozed', 'resolved', 'history', 'all'];
 export const nextStatus = (s: Status | 'all'): Status | 'all' => STATUSES[(STATUSES.indexOf(s) + 1) % STATUSES.length] as Status | 'all';
 const CHANNELS: Array<Channel | null> = [null, 'email', 'chat'];
+const VIEWS: QueueView[] = ['everyone', 'mine', 'unassigned'];
+/** everyone's → mine → unassigned. */
+export const nextView = (v: QueueView | undefined): QueueView => VIEWS[(VIEWS.indexOf(v ?? 'everyone') + 1) % VIEWS.length] ?? 'everyone';
 export const nextChannel = (c: Channel | null): Channel | null => CHANNELS[(CHANNELS.indexOf(c) + 1) % CHANNELS.length] ?? null;

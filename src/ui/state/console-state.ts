@@ -4,7 +4,7 @@
 import type { QueueFilter } from '../../app/queue/queue-window.js';
 import type { Digest } from '../../policy/focus.js';
 import type { Command, Context } from '../keys/keymap.js';
-import { type Overlay, nextChannel, nextStatus } from '../model/overlays.js';
+import { type Overlay, nextChannel, nextStatus, nextView } from '../model/overlays.js';
 
 export type Mode = 'queue' | 'focus' | 'digest' | 'stats';
 export type Pane = 'queue' | 'conversation';
@@ -66,6 +66,7 @@ export type NavCommand = Extract<
   | 'clear'
   | 'filter-status'
   | 'filter-channel'
+  | 'filter-view'
 >;
 
 const NAV: ReadonlySet<Command> = new Set<NavCommand>([
@@ -85,6 +86,7 @@ const NAV: ReadonlySet<Command> = new Set<NavCommand>([
   'clear',
   'filter-status',
   'filter-channel',
+  'filter-view',
 ]);
 export const isNavCommand = (c: Command): c is NavCommand => NAV.has(c);
 
@@ -159,6 +161,8 @@ function navigate(s: ConsoleState, a: Extract<ConsoleAction, { type: 'navigate' 
       return { ...s, cursor: 0, filter: { ...s.filter, status: nextStatus(s.filter.status) } };
     case 'filter-channel':
       return { ...s, cursor: 0, filter: { ...s.filter, channel: nextChannel(s.filter.channel) } };
+    case 'filter-view':
+      return { ...s, cursor: 0, filter: { ...s.filter, view: nextView(s.filter.view) } };
   }
 }
 
