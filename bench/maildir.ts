@@ -28,9 +28,10 @@ function headerDate(raw: Buffer): Date | undefined {
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
-/** Appends messages to user's INBOX in array order (UIDs follow it), then lets Dovecot index them. */
-export async function fillMaildir(dv: DovecotInstance, user: string, messages: readonly string[]): Promise<void> {
-  const maildir = dv.maildirOf(user);
+/** Appends messages to user's INBOX (or another mailbox) in array order (UIDs follow it), then lets Dovecot index them. */
+export async function fillMaildir(dv: DovecotInstance, user: string, messages: readonly string[], mailbox = 'INBOX'): Promise<void> {
+  // Maildir++: a mailbox other than the inbox is a dot-directory inside it.
+  const maildir = mailbox === 'INBOX' ? dv.maildirOf(user) : path.join(dv.maildirOf(user), `.${mailbox}`);
   // Dovecot reads the mail as the Maildir's owner (nobody when we run as root): files must match.
   const owner = fs.statSync(maildir);
   const asRoot = process.getuid?.() === 0;
@@ -46,5 +47,5 @@ export async function fillMaildir(dv: DovecotInstance, user: string, messages: r
     const date = headerDate(raw);
     if (date) fs.utimesSync(file, date, date);
   });
-  await dv.doveadm(['force-resync', '-u', user, 'INBOX']);
+  await dv.doveadm(['force-resync', '-u', user, mailbox]);
 }

@@ -23,7 +23,8 @@ import { type DeliveryRoute, directDelivery } from './conversations/delivery.js'
 import { conversationVars, listTemplates, renderTemplate, type Template, templatesDir } from './conversations/templates.js';
 import { getConversation } from '../store/conversations.js';
 import { type ChannelStatus, ChannelSupervisor } from './channels/supervisor.js';
-import { SOLO_TEAM, type TeamPort } from './team/port.js';
+import type { TeamPort } from './team/port.js';
+import { TeamLink } from './team/team-link.js';
 
 export type { ChannelStatus, ConnectionState } from './channels/supervisor.js';
 
@@ -86,7 +87,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       // a read-only or full disk: logging still goes to memory
     }
     this.conversations = new ConversationService(ctx, this.liveDelivery());
+    this.teamLink = new TeamLink(ctx);
   }
+
+  /** Team mode, on the team chat account's connection once the channels run (app/team/team-link.ts). */
+  private readonly teamLink: TeamLink;
 
   /**
    * Opens the queue from the store (the policy cached there: settings are not needed for the first
@@ -126,9 +131,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.supervisor?.channels ?? NO_CHANNELS;
   }
 
-  /** Team mode: who I am at the hub, what teammates do, claims (SOLO_TEAM working alone). */
+  /**
+   * Team mode: who I am at the hub, what teammates do, claims. Always the same object: working
+   * alone it is disabled (enabled false, claims succeed) and turns on when a relay says "team".
+   */
   get team(): TeamPort {
-    return SOLO_TEAM;
+    return this.teamLink;
   }
 
   log(line: string): void {
@@ -151,6 +159,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       policy: () => this.policy,
       stopReason: 'console closed',
       kick: this.kick,
+      team: this.teamLink,
       onChange: () => this.emit('channels'),
       onSynced: () => this.check(),
       // Shown on the console's message line (ui/effects/use-runtime-notices.ts listens for 'notice').
@@ -346,5 +355,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.stop.abort();
     await this.starting;
     await this.supervisor?.close();
+    this.teamLink.close();
   }
 }

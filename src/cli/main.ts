@@ -30,6 +30,7 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['template'], load: () => import('./commands/template.js').then((m) => m.registerTemplate) },
   { names: ['stats'], load: () => import('./commands/stats.js').then((m) => m.registerStats) },
   { names: ['relay'], load: () => import('./commands/relay.js').then((m) => m.registerRelay) },
+  { names: ['team'], load: () => import('./commands/team.js').then((m) => m.registerTeam) },
 ];
 
 /**

@@ -47,4 +47,9 @@ export interface IncomingEmail {
    * message is stored without text and announced (message.received) when the text arrives.
    */
   bodyPending?: boolean;
+  /**
+   * From the Sent mailbox: ours, whoever sent it (a teammate, another mail client, or attend itself,
+   * whose copy comes back there). Stored as outgoing whatever its From says.
+   */
+  outgoing?: boolean;
 }

@@ -26,7 +26,10 @@
 // `arrivedAt` (email: IMAP INTERNALDATE, or the Date header when that is missing or in the future;
 // chat: the relay's time) — not from when attend fetched it: mail that arrived while attend was off
 // waited all that time, and answering a months-old message is not a quick first response. Every
-// other event counts from when attend recorded it (the log's `at`; a reply: when it was sent).
+// other event counts from when attend recorded it (the log's `at`; a reply: when it was sent) — except
+// a reply attend found in the Sent mailbox (a teammate's, another mail client's): it counts from
+// its `sentAt` (when it reached the server), as attend only learnt of it later. Our own replies come
+// back from Sent too, but as the message attend already has: they are never logged twice.
 // History (what an account's first sync imported from before its open window) has no
 // conversation.created and no message.received events, so it counts nowhere here.
 import type { LoggedEvent } from '../domain/event.js';
@@ -104,11 +107,18 @@ export interface Stats {
   focus: FocusStats;
 }
 
-/** When an event happened for stats: a customer message's arrival at the server, else the log's time. */
+/**
+ * When an event happened for stats: a customer message's arrival at the server, a reply found in
+ * the Sent mailbox's (never later than attend logged it), else the log's time.
+ */
 export function eventTime(e: StatsEvent): number {
   if (e.type === 'message.received') {
     const t = e.data.arrivedAt;
     if (typeof t === 'number' && Number.isFinite(t)) return t;
+  }
+  if (e.type === 'reply.sent') {
+    const t = e.data.sentAt;
+    if (typeof t === 'number' && Number.isFinite(t)) return Math.min(t, e.at);
   }
   return e.at;
 }
@@ -182,12 +192,12 @@ export function computeStats(input: StatsInput): Stats {
           replied = true;
           if (firstMessageAt !== null && inPeriod(firstMessageAt)) {
             // Never negative: a relay's clock may run a little ahead of this machine's.
-            const ms = Math.max(0, took(firstMessageAt, e.at));
+            const ms = Math.max(0, took(firstMessageAt, eventTime(e)));
             tally.first.push(ms);
             if (ms <= targetMs) tally.met++;
           }
         } else if (waitingSince !== null) {
-          if (inPeriod(waitingSince)) tally.next.push(Math.max(0, took(waitingSince, e.at)));
+          if (inPeriod(waitingSince)) tally.next.push(Math.max(0, took(waitingSince, eventTime(e))));
           waitingSince = null;
         }
       } else if (e.type === 'conversation.resolved' && inPeriod(e.at)) {

@@ -1,10 +1,12 @@
-// The agent token: a shared secret for /ws/agent, created on first run in the config directory
-// with mode 0600 (never in settings: settings get copied around and shown). `attend relay token`
-// prints it for the console on another machine.
+// The agent token: a secret for /ws/agent, created on first run in the config directory with mode
+// 0600 (never in settings: settings get copied around and shown). `attend relay token` prints it
+// for the console on another machine. It is the owner's; a team's other agents have their own
+// (agent-registry.ts), and the header decides which agent a connection is.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDir, resolvePaths } from '../config/paths.js';
+import { OWNER } from './agent-registry.js';
 
 export function agentTokenPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(resolvePaths(env).config, 'relay-token');
@@ -44,10 +46,27 @@ export function loadOrCreateAgentToken(env: NodeJS.ProcessEnv = process.env): st
   return token;
 }
 
-/** Constant-time check of an `Authorization: Bearer …` header. */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!m) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(m[1] as string), digest(token));
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export interface AgentIdentity {
+  /** "owner" for the relay token, else the name it was added with. */
+  agent: string;
+  /** sha256 (hex) of the token presented. */
+  tokenHash: string;
+}
+
+/**
+ * Who an `Authorization: Bearer …` header is: the owner (the relay token, compared in constant
+ * time) or an added agent (looked up by the token's hash: knowing a hash's row exists tells an
+ * attacker nothing about any token), or nobody.
+ */
+export function identifyAgent(header: string | undefined, ownerToken: string, nameOf: (tokenHash: string) => string | undefined): AgentIdentity | undefined {
+  const m = BEARER.exec(header ?? '');
+  if (!m) return undefined;
+  const given = digest(m[1] as string);
+  const tokenHash = given.toString('hex');
+  if (timingSafeEqual(given, digest(ownerToken))) return { agent: OWNER, tokenHash };
+  const agent = nameOf(tokenHash);
+  return agent === undefined ? undefined : { agent, tokenHash };
 }

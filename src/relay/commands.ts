@@ -46,7 +46,8 @@ export function onSend(core: RelayCore, s: Session, f: Frame): void {
   }
   const { id } = f;
   const now = core.now();
-  const scope = s.role === 'visitor' ? `v:${s.visitorId}` : `a:${s.name}`;
+  // Agents' keys are scoped by who the token says they are, not by the name they show.
+  const scope = s.role === 'visitor' ? `v:${s.visitorId}` : `a:${s.agent}`;
   const pendingKey = `${scope}\n${id}`;
   const answer = (r: SentData | Error) => (r instanceof Error ? s.error('internal', NOT_STORED, id) : s.frame('sent', r, id));
   if (core.committer.joinPending(pendingKey, answer)) return;

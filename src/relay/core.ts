@@ -5,11 +5,14 @@ import type { Hub } from './fanout.js';
 import type { RateLimits, RelayLimits } from './rate-limit.js';
 import type { RelayStore } from './relay-store.js';
 import type { Session } from './session.js';
+import type { TeamPresence } from './team-presence.js';
 
 export interface RelayCore {
   store: RelayStore;
   committer: Committer;
   hub: Hub;
+  /** Team mode: who is online and doing what (roster, activity). */
+  presence: TeamPresence;
   limits: RelayLimits;
   rates: RateLimits;
   heartbeatMs: number;

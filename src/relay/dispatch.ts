@@ -9,6 +9,7 @@ import type { RelayCore } from './core.js';
 import { onHello } from './handshake.js';
 import type { Session } from './session.js';
 import { budgetKey, rateLimited, targetConversation } from './guards.js';
+import { onActivity, onTeamChange, onTeamRegister } from './team-commands.js';
 import { checkSeq, fields } from './validate.js';
 
 export function onMessage(core: RelayCore, s: Session, text: string): void {
@@ -62,6 +63,9 @@ const HANDLERS = new Map<string, Handler>([
   ['history', onHistory],
   ['identify', onIdentify],
   ['typing', onTyping],
+  ['team.register', onTeamRegister],
+  ['team.change', onTeamChange],
+  ['activity', onActivity],
 ]);
 
 /**

@@ -98,6 +98,11 @@ export class Hub {
     for (const a of this.agents) a.sendRaw(text);
   }
 
+  /** To every live agent socket but `agent`'s own (team activity: an agent knows what it does). */
+  toOtherAgents(agent: string, text: string): void {
+    for (const a of this.agents) if (a.agent !== agent) a.sendRaw(text);
+  }
+
   private toVisitors(text: string): void {
     for (const v of this.visitors.values()) if (v.state === 'live') v.sendRaw(text);
   }

@@ -4,7 +4,8 @@
 // that found nothing more, so no event falls between replay and live fan-out.
 import { randomBytes } from 'node:crypto';
 import { CLOSE } from '../protocol/close-codes.js';
-import type { EventData, Frame, Welcome } from '../protocol/frames.js';
+import type { AgentWelcome, EventData, Frame, Welcome } from '../protocol/frames.js';
+import { OWNER } from './agent-registry.js';
 import type { RelayCore } from './core.js';
 import { eventFrame, visitorPresence } from './fanout.js';
 import type { EventFilter } from './relay-store.js';
@@ -52,9 +53,16 @@ async function agentHello(core: RelayCore, s: Session, f: Frame): Promise<void> 
   }
   if (s.state !== 'replaying') return; // closed meanwhile
   s.state = 'live';
-  s.frame('welcome', welcome(core, resumed));
+  const team = core.store.agents.isTeam();
+  s.teamWelcomed = team;
+  const w: AgentWelcome = { ...welcome(core, resumed), agent: s.agent, team };
+  s.frame('welcome', w);
   core.hub.agentLive(s);
-  core.log(`agent "${s.name}" connected from ${s.ip}${resumed ? ` (resumed after ${resume?.afterSeq})` : ''}`);
+  // A team's agent learns who else there is and what each is doing; then it follows `activity`.
+  if (team) s.frame('roster', core.presence.roster(teamNames(core)));
+  core.presence.joined(s);
+  // `agent "NAME" connected` starts the line, as it always did (tests and log readers look for it).
+  core.log(`agent "${s.name}" connected from ${s.ip}${resumed ? ` (resumed after ${resume?.afterSeq})` : ''}${asAgent(s)}`);
 }
 
 async function visitorHello(core: RelayCore, s: Session, f: Frame): Promise<void> {
@@ -128,6 +136,14 @@ async function visitorHello(core: RelayCore, s: Session, f: Frame): Promise<void
   s.frame('welcome', { ...welcome(core, resumed), token, conversation: conversation.id, ...status });
   s.sendRaw(visitorPresence(status));
   hub.visitorLive(s, conversation.opened);
+}
+
+/** ` as owner`: who its token says it is, when that is not the name it shows. */
+export const asAgent = (s: Session): string => (s.name === s.agent ? '' : ` as ${s.agent}`);
+
+/** Every agent of the team: the owner first, then the added ones by name. */
+export function teamNames(core: RelayCore): string[] {
+  return [OWNER, ...core.store.agents.list().map((a) => a.name)];
 }
 
 function welcome(core: RelayCore, resumed: boolean): Welcome {

@@ -1,6 +1,7 @@
 // The relay's own schema (relay.db), separate from the console's store: the relay may run on
 // another machine. Each entry runs once, in order, in a transaction; PRAGMA user_version records
 // progress. Never edit a shipped migration: add a new one.
+import type Database from 'better-sqlite3';
 
 export const RELAY_MIGRATIONS: readonly string[] = [
   /* 1: visitors, conversations, the event log, idempotency keys, meta (epoch) */ `
@@ -43,4 +44,42 @@ export const RELAY_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX idempotency_created ON idempotency(created_at);
   `,
+  /* 2: team mode — agents (token hashes), the team's numbered conversations, team.change answers */ `
+  CREATE TABLE agents (
+    name TEXT PRIMARY KEY COLLATE NOCASE, -- "sam" and "Sam" are one agent: names are said aloud
+    token_hash TEXT NOT NULL UNIQUE,      -- sha256 of the agent's token, never the token
+    created_at INTEGER NOT NULL
+  );
+  -- number: the team's one sequence ("#41" on every screen), never reused (rows are never deleted).
+  CREATE TABLE team_conversations (
+    number INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,             -- email:<mailbox>:<thread root> | chat:<relay conversation>
+    state TEXT NOT NULL,                  -- TeamState as JSON
+    seq INTEGER NOT NULL DEFAULT 0        -- the last team.change event that changed the state (0: none)
+  );
+  CREATE TABLE team_changes (
+    agent TEXT NOT NULL,
+    key TEXT NOT NULL,                    -- the change's idempotency key
+    answer TEXT NOT NULL,                 -- {"t","d"} sent for it, sent again to a repeat
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (agent, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX team_changes_created ON team_changes(created_at);
+  `,
 ];
+
+/** Brings relay.db to the current schema (the relay at start; `attend relay agent …` too). */
+export function migrateRelayDb(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > RELAY_MIGRATIONS.length) {
+    throw new Error(`relay.db was written by a newer attend (schema ${current}, this one knows ${RELAY_MIGRATIONS.length})`);
+  }
+  for (let v = current; v < RELAY_MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      // Another process (the CLI beside a starting relay) may have done it meanwhile.
+      if ((db.pragma('user_version', { simple: true }) as number) > v) return;
+      db.exec(RELAY_MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

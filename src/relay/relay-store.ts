@@ -7,8 +7,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EventData } from '../protocol/frames.js';
 import { ensureDir, privateFile, resolvePaths } from '../config/paths.js';
-import { RELAY_MIGRATIONS } from './relay-migrations.js';
+import { migrateRelayDb } from './relay-migrations.js';
 import { type Checkpointer, lockStore, startCheckpointer } from './store-guard.js';
+import { AgentRegistry } from './agent-registry.js';
+import { SqliteTeamStore, type TeamStore } from './team-store.js';
 
 /** Idempotency keys are answered for this long (PROTOCOL.md: 24 h). */
 export const KEY_TTL_MS = 24 * 3600_000;
@@ -80,19 +82,6 @@ const toConversation = (r: ConversationRow): Conversation => ({
 });
 const toVisitor = (r: VisitorRow): Visitor => ({ id: r.id, name: r.name, email: r.email, createdAt: r.created_at });
 
-function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > RELAY_MIGRATIONS.length) {
-    throw new Error(`relay.db was written by a newer attend (schema ${current}, this one knows ${RELAY_MIGRATIONS.length})`);
-  }
-  for (let v = current; v < RELAY_MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(RELAY_MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
-}
-
 function prepare(db: Database.Database) {
   const pageSql = (cmp: '>' | '<', where: string, order: 'ASC' | 'DESC') =>
     db.prepare(`SELECT seq, kind, conversation, data, at FROM events WHERE seq ${cmp} ? ${where} ORDER BY seq ${order} LIMIT ?`);
@@ -144,6 +133,10 @@ export class RelayStore {
   lastSeq: number;
   /** Events with seq ≤ this were pruned: a cursor below it cannot be resumed. */
   retainedAfter: number;
+  /** Team mode: the hub's numbered conversations and their state (team-store.ts). */
+  readonly team: TeamStore;
+  /** The agents added with `attend relay agent add` (agent-registry.ts). */
+  readonly agents: AgentRegistry;
   private readonly db: Database.Database;
   private readonly stmts: Statements;
   private readonly unlock: () => void;
@@ -188,7 +181,7 @@ export class RelayStore {
     // misses costs a syscall, and syscalls are what a busy relay spends its time on.
     db.pragma('cache_size = -32000');
     db.pragma(`mmap_size = ${256 * 1024 * 1024}`);
-    migrate(db);
+    migrateRelayDb(db);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?), ('retained_after', '0')`).run(randomBytes(12).toString('base64url'));
     const meta = (k: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string }).value;
     this.epoch = meta('epoch');
@@ -197,6 +190,8 @@ export class RelayStore {
     this.lastSeq = Math.max(maxSeq, this.retainedAfter);
 
     this.stmts = prepare(db);
+    this.team = new SqliteTeamStore(db);
+    this.agents = new AgentRegistry(db);
     this.checkpointer = startCheckpointer(file);
     this.appendTx = db.transaction((events: EventData[], at: number, key?: { scope: string; key: string }): StoredEvent[] => {
       const out: StoredEvent[] = [];
@@ -292,7 +287,12 @@ export class RelayStore {
   }
 
   purgeKeys(now: number): number {
-    return this.stmts.purgeKeys.run(now - KEY_TTL_MS).changes;
+    return this.stmts.purgeKeys.run(now - KEY_TTL_MS).changes + this.team.purgeAnswers(now);
+  }
+
+  /** Changes when another connection (`attend relay agent remove`) commits to relay.db; cheap to poll. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   /** Events after `afterSeq`, oldest first. */

@@ -11,11 +11,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE } from '../protocol/close-codes.js';
 import { HEARTBEAT_MS, HELLO_DEADLINE_MS } from '../protocol/timing.js';
 import { AGENT_PATH, DEFAULT_PORT, MAX_PAYLOAD, SUBPROTOCOL, VISITOR_PATH } from '../protocol/transport.js';
-import { bearerMatches, loadOrCreateAgentToken } from './agent-token.js';
+import { type AgentIdentity, identifyAgent, loadOrCreateAgentToken } from './agent-token.js';
+import { watchAgents } from './agent-watch.js';
 import { Committer } from './committer.js';
 import type { RelayCore } from './core.js';
 import { Hub } from './fanout.js';
 import { onMessage } from './dispatch.js';
+import { asAgent } from './handshake.js';
 import type { Calendar } from '../policy/business-hours.js';
 import { hoursStatus, watchHours } from './hours.js';
 import { handleHttp, requestPath } from './http.js';
@@ -24,6 +26,7 @@ import { originPolicy } from './origin.js';
 import { DEFAULT_LIMITS, RateLimits, type RelayLimits } from './rate-limit.js';
 import { openRelayStore, type RelayStore, relayDbPath } from './relay-store.js';
 import { type Role, Session } from './session.js';
+import { TeamPresence } from './team-presence.js';
 
 export type { RelayLimits } from './rate-limit.js';
 
@@ -36,8 +39,10 @@ export interface RelayOptions {
   env?: NodeJS.ProcessEnv;
   /** relay.db; default `<data dir>/relay.db`. */
   dbPath?: string;
-  /** The agent token; default: read or created in `<config dir>/relay-token`. */
+  /** The owner's agent token; default: read or created in `<config dir>/relay-token`. */
   agentToken?: string;
+  /** How often relay.db is checked for added and removed agents (default 250 ms). */
+  agentWatchMs?: number;
   /** Extra origins for /ws/visitor: `https://shop.example`, `http://host:*`, or `*`. */
   allowedOrigins?: string[];
   /** How websites reach this relay (behind a proxy): its origin is allowed for visitors. */
@@ -137,8 +142,10 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
         if (role === 'visitor' && !origins.allows(req.headers.origin, req.headers.host)) {
           return refuse(socket, 403, `origin ${String(req.headers.origin ?? '(none)').slice(0, 200)} is not allowed (attend relay --allowed-origin)`);
         }
-        if (role === 'agent' && !bearerMatches(req.headers.authorization, agentToken)) {
-          return refuse(socket, 401, 'agent token required: Authorization: Bearer <token> (attend relay token)', { 'WWW-Authenticate': 'Bearer' });
+        let identity: AgentIdentity | undefined;
+        if (role === 'agent') {
+          identity = identifyAgent(req.headers.authorization, agentToken, (hash) => core.store.agents.nameOf(hash));
+          if (!identity) return refuse(socket, 401, 'agent token required: Authorization: Bearer <token> (attend relay token, or attend relay agent add NAME)', { 'WWW-Authenticate': 'Bearer' });
         }
         const ip = clientAddress(req, trustedProxies);
         if (role === 'visitor') {
@@ -152,7 +159,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
           core.rates.connections.hit(ip, now);
         }
         handedToWs = true;
-        wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, role, ip));
+        wss.handleUpgrade(req, socket, head, (ws) => attach(core, ws, role, ip, identity));
       },
       (err) => {
         log(`upgrade ${describeRequest(req)}: unexpected error: ${err.message}`);
@@ -181,10 +188,12 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   }
   const now = opts.now ?? Date.now;
   const chatHours = opts.chatHours;
+  const hub = new Hub(chatHours ? () => hoursStatus(chatHours, now()) : undefined);
   core = {
     store,
     committer: new Committer(store, log),
-    hub: new Hub(chatHours ? () => hoursStatus(chatHours, now()) : undefined),
+    hub,
+    presence: new TeamPresence(hub, now),
     limits,
     rates: new RateLimits(limits),
     heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
@@ -199,6 +208,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     core.hub.hoursChanged();
   }) : () => {};
   store.purgeKeys(core.now());
+  const stopWatchingAgents = watchAgents(core, opts.agentWatchMs);
 
   // One timer for all sockets: ping, and cut those that did not answer the previous ping.
   const heartbeat = setInterval(() => {
@@ -232,6 +242,8 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
       clearInterval(heartbeat);
       clearInterval(sweep);
       stopHours();
+      stopWatchingAgents();
+      core.presence.stop();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const sockets = [...core.sessions].map((s) => new Promise<void>((resolve) => {
@@ -254,8 +266,12 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   return { url: `http://${urlHost}:${port}`, port, agentToken, epoch: store.epoch, close };
 }
 
-function attach(core: RelayCore, ws: WebSocket, role: Role, ip: string): void {
+function attach(core: RelayCore, ws: WebSocket, role: Role, ip: string, identity: AgentIdentity | undefined): void {
   const s = new Session(ws, role, ip, core.limits.slowConsumerBytes, core.log);
+  if (identity) {
+    s.agent = identity.agent;
+    s.tokenHash = identity.tokenHash;
+  }
   core.sessions.add(s);
   const helloTimer = setTimeout(() => {
     if (s.state === 'hello') s.close(CLOSE.helloTimeout, 'hello timeout');
@@ -274,6 +290,7 @@ function attach(core: RelayCore, ws: WebSocket, role: Role, ip: string): void {
     s.closed();
     core.sessions.delete(s);
     core.hub.leave(s);
-    if (role === 'agent' && s.name) core.log(`agent "${s.name}" disconnected`);
+    core.presence.left(s);
+    if (role === 'agent' && s.name) core.log(`agent "${s.name}" disconnected${asAgent(s)}`);
   });
 }

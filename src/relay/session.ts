@@ -51,6 +51,15 @@ export class Session {
   visitorId = 0;
   conversation = 0;
   name = '';
+  /**
+   * Agent: who the token says this is ("owner" for the relay token, else the added agent's name):
+   * the identity of its changes, claims, keys and activity. `name` is only what it shows in chat.
+   */
+  agent = '';
+  /** Agent: the sha256 of the token it connected with (a removed or replaced token closes it 4401). */
+  tokenHash = '';
+  /** Agent: its welcome said team:true (a relay that becomes a hub asks the others to reconnect). */
+  teamWelcomed = false;
   /** Visitor: the page path its hello named (told to agents when the conversation opens). */
   page: string | undefined;
   /** Another connection with the same visitor token took over (closed 4409). */

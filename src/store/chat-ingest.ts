@@ -5,6 +5,7 @@ import { safeLine } from '../domain/sanitize.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
 import { applyMessage } from './ingest.js';
+import { applyTeamEvent } from './team-state.js';
 
 export interface ChatCursor {
   epoch: string;
@@ -105,6 +106,10 @@ export function ingestChatEvent(db: Db, account: string, epoch: string, seq: num
       }
       case 'message':
         storeChatMessage(db, account, d.conversation, d.message, now);
+        break;
+      case 'team.change':
+        // Team mode: applied with the cursor in one transaction, so a crash never applies it twice.
+        applyTeamEvent(db, d, seq, now);
         break;
     }
     putChatCursor(db, account, { epoch, lastSeq: seq }, now);

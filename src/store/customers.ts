@@ -46,3 +46,9 @@ export function claimedIdentity(db: Db, customerId: number | null): ClaimedIdent
   return { email: row.claimed_email, customerId: owner.customer_id, emailConversations: n.n, recent: recent.map((r) => r.number ?? `~${r.id}`) };
 }
 
+
+/** The customer an address belongs to, without creating one (null: nobody we know). */
+export function knownCustomerId(db: Db, email: string): number | null {
+  const found = stmt(db, 'SELECT customer_id FROM customer_emails WHERE email = ?').get(email.trim().toLowerCase()) as { customer_id: number } | undefined;
+  return found?.customer_id ?? null;
+}

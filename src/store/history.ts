@@ -70,3 +70,9 @@ export function reapplyOpenWindow(db: Db, account: string, cutoff: number | null
     return { toOpen, toHistory };
   }).immediate();
 }
+
+/** When the account's oldest stored message reached the server (null: none yet): how far back its Sent mailbox is worth reading. */
+export function oldestMessageAt(db: Db, account: string): number | null {
+  const r = stmt(db, 'SELECT MIN(sent_at) AS t FROM messages WHERE account = ?').get(account) as { t: number | null };
+  return r.t;
+}

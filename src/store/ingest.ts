@@ -2,7 +2,7 @@ import { stmt } from './statements.js';
 import { previewOf } from '../domain/preview.js';
 import { isReplySubject, normalizeSubject, threadKeys } from '../domain/threading.js';
 import type { AttachmentMeta, Direction, IncomingEmail } from '../domain/types.js';
-import { customerIdFor } from './customers.js';
+import { customerIdFor, knownCustomerId } from './customers.js';
 import type { Db } from './db.js';
 import { appendEvent } from './events.js';
 import { NOT_WAITING_KEY, type RankOfNew } from './ranks.js';
@@ -12,6 +12,11 @@ export interface IngestResult {
   conversationId: number;
   messageRowId: number;
   direction: Direction;
+  /**
+   * A message from the Sent mailbox that threads into no conversation here and is not addressed to
+   * a customer we know: not stored (created false). See ingestEmail.
+   */
+  ignored?: boolean;
 }
 
 const SUBJECT_FALLBACK_WINDOW_MS = 30 * 24 * 3600_000;
@@ -28,18 +33,29 @@ const SUBJECT_FALLBACK_WINDOW_MS = 30 * 24 * 3600_000;
  */
 export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, now: number, rankNew?: RankOfNew, historyBefore?: number): IngestResult {
   const historic = historyBefore !== undefined && msg.sentAt < historyBefore;
-  const byId = stmt(db, 'SELECT id, conversation_id, direction, fingerprint, body_pending FROM messages WHERE account = ? AND external_id = ?');
-  type Row = { id: number; conversation_id: number; direction: Direction; fingerprint: string | null; body_pending: number };
+  const fromAddr = msg.from?.email.toLowerCase() ?? '';
+  const account = accountEmail.toLowerCase();
+  // Whatever is in the Sent mailbox went out from us, whatever its From says (an alias, a teammate's own address).
+  const direction: Direction = msg.outgoing || (fromAddr !== '' && fromAddr === account) ? 'out' : 'in';
+  const byId = stmt(db, 'SELECT id, conversation_id, direction, fingerprint, body_pending, mailbox FROM messages WHERE account = ? AND external_id = ?');
+  type Row = { id: number; conversation_id: number; direction: Direction; fingerprint: string | null; body_pending: number; mailbox: string | null };
   let externalId = msg.messageId;
   let existing = byId.get(msg.account, externalId) as Row | undefined;
-  if (existing && existing.fingerprint !== null && existing.fingerprint !== msg.fingerprint) {
+  // Two copies of one outgoing message (the Sent copy and a Bcc to ourselves in the inbox) differ
+  // in arrival time, hence fingerprint: still one message.
+  const sameOutgoing = existing?.direction === 'out' && direction === 'out';
+  if (existing && !sameOutgoing && existing.fingerprint !== null && existing.fingerprint !== msg.fingerprint) {
     // Real mail reuses Message-IDs for different messages: keep both, never drop one as a "duplicate".
     externalId = `${msg.messageId}#${msg.fingerprint}`;
     existing = byId.get(msg.account, externalId) as Row | undefined;
   }
   if (existing) {
-    const flags = msg.flags.join(' ');
-    stmt(db, 'UPDATE messages SET mailbox = ?, uid = ?, flags = ? WHERE id = ?').run(msg.mailbox, msg.uid, flags, existing.id);
+    // Our own reply, back from the Sent mailbox (matched by its Message-ID): the same message, never
+    // a second one. Its copy there becomes its place unless it already has one in another mailbox.
+    if (!msg.outgoing || existing.mailbox === null || existing.mailbox === msg.mailbox) {
+      const flags = msg.flags.join(' ');
+      stmt(db, 'UPDATE messages SET mailbox = ?, uid = ?, flags = ? WHERE id = ?').run(msg.mailbox, msg.uid, flags, existing.id);
+    }
     if (existing.body_pending && !msg.bodyPending) {
       completeBody(db, existing.id, existing.conversation_id, msg, now);
       if (existing.direction === 'in' && !historic) appendEvent(db, 'message.received', existing.conversation_id, now, receivedData(msg, existing.id));
@@ -49,10 +65,9 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     return { created: false, conversationId: existing.conversation_id, messageRowId: existing.id, direction: existing.direction };
   }
 
-  const fromAddr = msg.from?.email.toLowerCase() ?? '';
-  const direction: Direction = fromAddr !== '' && fromAddr === accountEmail.toLowerCase() ? 'out' : 'in';
-  const counterpart = direction === 'in' ? msg.from : (msg.to[0] ?? null);
-  const customerId = counterpart?.email ? customerIdFor(db, counterpart.email, counterpart.name, now) : null;
+  const counterpart = direction === 'in' ? msg.from : msg.outgoing ? recipientOf(msg, account) : (msg.to[0] ?? null);
+  // A Sent message never creates a customer: it joins a conversation here, or one with a customer we know.
+  const customerId = !counterpart?.email ? null : msg.outgoing ? knownCustomerId(db, counterpart.email) : customerIdFor(db, counterpart.email, counterpart.name, now);
 
   const applied: Applied = {
     direction,
@@ -66,6 +81,9 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     firstSync: historyBefore !== undefined,
   };
   let conversationId = findConversation(db, msg, customerId);
+  // Sent mail that threads to nothing here and goes to nobody we know (a private mail, a
+  // newsletter, another team's thread): not support work, so not stored.
+  if (conversationId === undefined && msg.outgoing && customerId === null) return { created: false, conversationId: 0, messageRowId: 0, direction, ignored: true };
   const created = conversationId === undefined;
   if (conversationId === undefined) {
     // A new conversation is written once with this message folded in (no insert-then-update:
@@ -73,21 +91,24 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
     // On a first sync, a conversation our own message starts is history until a customer message
     // inside the window joins it (foldMessage opens it then): the customer's last message decides.
     const history = historic || (historyBefore !== undefined && direction === 'out');
-    const status = history ? 'history' : direction === 'in' && applied.answered ? 'pending' : 'open';
+    // A conversation a teammate (or another mail client) started from the Sent mailbox waits for the customer.
+    const status = history ? 'history' : (direction === 'in' && applied.answered) || msg.outgoing ? 'pending' : 'open';
     const a = foldMessage(db, null, { ...NO_MESSAGES, status }, applied);
     const r = rankNew?.({ channel: 'email', waitingSince: a.waitingSince, answeredBefore: a.firstResponseAt !== null, lastMessageAt: a.lastMessageAt });
     conversationId = Number(
       stmt(db, 
           `INSERT INTO conversations (channel, account, subject, customer_id, status, waiting_since, last_out_at, first_response_at,
              first_message_at, last_message_at, message_count, preview, created_at, updated_at,
-             priority, priority_rank, due_at, queue_key, vip, rank_reasons, backlog_at, backlog_lead, rank_dirty)
-           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             priority, priority_rank, due_at, queue_key, vip, rank_reasons, backlog_at, backlog_lead, rank_dirty, thread_root)
+           VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           msg.account, a.subject ?? '', customerId, a.status, a.waitingSince, a.lastOutAt, a.firstResponseAt, a.firstMessageAt, a.lastMessageAt, a.preview ?? '', now, now,
           // Unranked: the columns' defaults, and marked for refreshRanks.
           r?.priority ?? 'normal', r?.priorityRank ?? 2, r?.dueAt ?? null, r?.queueKey ?? NOT_WAITING_KEY, r?.vip ? 1 : 0, r?.reasonsJson ?? '[]',
           r?.backlogAt ?? null, r?.backlogLead ?? 0, r ? 0 : 1,
+          // The thread's root, the same for every agent whichever message their sync saw first (team key).
+          msg.references[0] ?? msg.inReplyTo[0] ?? msg.messageId,
         )
         .lastInsertRowid,
     );
@@ -128,7 +149,17 @@ export function ingestEmail(db: Db, msg: IncomingEmail, accountEmail: string, no
   if (!created) applyMessage(db, conversationId, applied);
   // A message whose text is still to come is announced when it comes (hooks and `watch` get the text).
   if (direction === 'in' && !msg.bodyPending && !historic) appendEvent(db, 'message.received', conversationId, now, receivedData(msg, messageRowId));
+  // A reply that went out without us (a teammate, another mail client) counts as ours do. `sentAt`
+  // (when it reached the server) is when it answered: attend only learns of it now.
+  if (msg.outgoing && !historic) {
+    appendEvent(db, 'reply.sent', conversationId, now, { channel: 'email', messageId: msg.messageId, messageRowId, sentAt: msg.sentAt, source: 'sent-mailbox' });
+  }
   return { created: true, conversationId, messageRowId, direction };
+}
+
+/** Whom a message from the Sent mailbox went to: the first recipient that is not the account itself. */
+function recipientOf(msg: IncomingEmail, account: string): IncomingEmail['from'] {
+  return [...msg.to, ...msg.cc].find((a) => a.email !== '' && a.email.toLowerCase() !== account) ?? null;
 }
 
 /**

@@ -10,7 +10,7 @@ import { ConversationService } from '../../src/app/conversations/service.js';
 import { Runtime } from '../../src/app/runtime.js';
 import { conversationMessages, getConversation } from '../../src/store/conversations.js';
 import { queuedOutboxIds } from '../../src/store/outbox.js';
-import { type ConsoleHome, consoleHome, ME, UNREACHABLE_EMAIL_ACCOUNT } from '../helpers/console-home.js';
+import { type ConsoleHome, consoleHome, UNREACHABLE_EMAIL_ACCOUNT } from '../helpers/console-home.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

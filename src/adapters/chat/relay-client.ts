@@ -4,7 +4,26 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { CLOSE } from '../../protocol/close-codes.js';
-import type { AgentHello, ErrorData, Frame, HistoryReply, HistoryRequest, PresenceData, RelayEvent, SentData, TypingData, Welcome } from '../../protocol/frames.js';
+import type {
+  ActivityReport,
+  AgentActivity,
+  AgentHello,
+  AgentWelcome,
+  ClaimedError,
+  ErrorData,
+  Frame,
+  HistoryReply,
+  HistoryRequest,
+  PresenceData,
+  RelayEvent,
+  Roster,
+  SentData,
+  TeamChange,
+  TeamChangeOk,
+  TeamRegister,
+  TeamRegistered,
+  TypingData,
+} from '../../protocol/frames.js';
 import { parseFrame } from '../../protocol/parse-frame.js';
 import { ACK_AFTER_MS, ACK_EVERY_EVENTS, CLIENT_PING_MS, RECONNECT_BACKOFF_MAX_MS, RECONNECT_BACKOFF_MIN_MS } from '../../protocol/timing.js';
 import { AGENT_PATH, MAX_PAYLOAD, SUBPROTOCOL } from '../../protocol/transport.js';
@@ -30,6 +49,8 @@ export class RelayError extends Error {
     message: string,
     readonly code: string,
     readonly retryAfterMs?: number,
+    /** `claimed`: who holds the conversation (as the hub said it: sanitize before showing). */
+    readonly holder?: string,
   ) {
     super(message);
   }
@@ -57,6 +78,10 @@ export class RelayClient extends EventEmitter {
   /** Requests waiting for their reply, by idempotency key; re-sent after every reconnect. */
   private readonly pending = new Map<string, Pending>();
   private eventChain: Promise<void> = Promise.resolve();
+  /** The last welcome: in a team hub, who the token says we are (`agent`) and `team: true`. */
+  private welcomed: AgentWelcome | null = null;
+  /** Team mode: every agent the hub knows, as its roster and later activity frames said (ephemeral). */
+  private readonly agents = new Map<string, AgentActivity>();
 
   constructor(private readonly opts: RelayClientOptions) {
     super();
@@ -70,14 +95,29 @@ export class RelayClient extends EventEmitter {
     return this.ready;
   }
 
+  /** Our agent name at the hub (from the token), once welcomed by a relay that says it. */
+  get agent(): string | null {
+    return this.welcomed?.agent ?? null;
+  }
+
+  /** Team mode: the hub's roster with every activity since (empty until the first roster). */
+  get roster(): AgentActivity[] {
+    return [...this.agents.values()];
+  }
+
+  /** Whether the relay said it is a team hub in its last welcome. */
+  get team(): boolean {
+    return this.welcomed?.team === true;
+  }
+
   get cursor(): { epoch: string | null; lastSeq: number } {
     return { epoch: this.epoch, lastSeq: this.storedSeq };
   }
 
   /** Connects and resolves on `welcome` (after any replay has been handed to onEvent). */
-  start(): Promise<Welcome> {
+  start(): Promise<AgentWelcome> {
     return new Promise((resolve, reject) => {
-      const onWelcome = (w: Welcome) => {
+      const onWelcome = (w: AgentWelcome) => {
         this.off('fatal', onFatal);
         resolve(w);
       };
@@ -165,9 +205,10 @@ export class RelayClient extends EventEmitter {
         return;
       }
       case 'welcome': {
-        const w = f.d as Welcome;
+        const w = f.d as AgentWelcome;
         this.eventChain.then(() => {
           this.epoch = w.epoch;
+          this.welcomed = w;
           this.ready = true;
           this.backoff = RECONNECT_BACKOFF_MIN_MS;
           this.startPing();
@@ -186,8 +227,27 @@ export class RelayClient extends EventEmitter {
         });
         return;
       }
+      // Team frames come right after welcome, which waits for the replay: kept behind it in order.
+      case 'roster': {
+        const d = f.d as Roster;
+        this.eventChain.then(() => {
+          this.agents.clear();
+          for (const a of d?.agents ?? []) if (typeof a?.agent === 'string') this.agents.set(a.agent, a);
+          this.emit('roster', d);
+        });
+        return;
+      }
+      case 'activity': {
+        const d = f.d as AgentActivity;
+        this.eventChain.then(() => {
+          if (typeof d?.agent === 'string') this.agents.set(d.agent, d);
+          this.emit('activity', d);
+        });
+        return;
+      }
       case 'sent':
       case 'ok':
+      case 'team.registered':
       case 'history': {
         const p = f.id ? this.pending.get(f.id) : undefined;
         if (p) {
@@ -203,7 +263,7 @@ export class RelayClient extends EventEmitter {
         const retry = d.code === 'rate_limited' || d.code === 'internal';
         if (p && !retry) {
           this.pending.delete(f.id as string);
-          p.reject(new RelayError(d.message ?? d.code, d.code));
+          p.reject(new RelayError(d.message ?? d.code, d.code, undefined, d.code === 'claimed' ? String((d as ClaimedError).holder ?? '') : undefined));
         } else if (p) {
           setTimeout(() => this.ready && this.raw(p.frame), d.retryAfterMs ?? 1000).unref();
         }
@@ -295,6 +355,24 @@ export class RelayClient extends EventEmitter {
 
   history(req: HistoryRequest, key: string, timeoutMs = 15_000): Promise<HistoryReply> {
     return this.request<HistoryReply>({ t: 'history', id: key, d: req }, timeoutMs);
+  }
+
+  /** Team mode: numbers (and the hub's state) for up to 500 conversation keys. */
+  register(conversations: TeamRegister['conversations'], key: string, timeoutMs = 15_000): Promise<TeamRegistered> {
+    return this.request<TeamRegistered>({ t: 'team.register', id: key, d: { conversations } }, timeoutMs);
+  }
+
+  /**
+   * Team mode: one change, with its idempotency key; re-sent with the same key after a drop, so
+   * the hub applies it once. A `claimed` answer rejects with a RelayError carrying `holder`.
+   */
+  change(key: string, change: TeamChange, timeoutMs = 15_000): Promise<TeamChangeOk> {
+    return this.request<TeamChangeOk>({ t: 'team.change', id: key, d: change }, timeoutMs);
+  }
+
+  /** Team mode: what this agent looks at and whether it replies (ephemeral: dropped while offline). */
+  sendActivity(report: ActivityReport): void {
+    if (this.ready) this.raw({ t: 'activity', d: report });
   }
 
   typing(conversation: number, on: boolean): void {

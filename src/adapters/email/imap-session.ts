@@ -19,6 +19,20 @@ export interface MailboxInfo {
   highestModseq: bigint | null;
 }
 
+/** A mailbox as LIST names it: its path and its RFC 6154 special use ("\\Sent"), if any. */
+export interface MailboxListing {
+  path: string;
+  specialUse: string | null;
+}
+
+/** What STATUS tells of a mailbox that is not selected: enough to know whether it changed. */
+export interface MailboxStatus {
+  uidValidity: number;
+  uidNext: number;
+  messages: number;
+  highestModseq: bigint | null;
+}
+
 /** What the list needs from one message, before its text is fetched. */
 export interface MessageMeta {
   uid: number;
@@ -201,6 +215,38 @@ export class ImapSession {
     } catch (err) {
       throw this.wrap(err);
     }
+  }
+
+  /** Every mailbox of the account (one LIST, with SPECIAL-USE where the server has it). */
+  async listMailboxes(): Promise<MailboxListing[]> {
+    try {
+      const boxes = await this.client.list();
+      return boxes.map((b) => ({ path: b.path, specialUse: b.specialUse ?? null }));
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  /** STATUS of a mailbox without selecting it: one round trip, and the selected mailbox stays selected. */
+  async status(path: string): Promise<MailboxStatus> {
+    try {
+      const st = await this.client.status(path, { uidNext: true, uidValidity: true, messages: true, highestModseq: true });
+      if (!st) throw new Error(`STATUS ${path} failed`);
+      return {
+        uidValidity: Number(st.uidValidity ?? 0),
+        uidNext: st.uidNext ?? 0,
+        messages: st.messages ?? 0,
+        highestModseq: st.highestModseq ?? null,
+      };
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  /** UIDs in the open mailbox that reached the server on or after this day (IMAP SINCE: whole days). */
+  async uidsSince(date: Date): Promise<number[]> {
+    const found = await this.client.search({ since: date }, { uid: true });
+    return found || [];
   }
 
   /** Streams message metadata for a UID or sequence range; the caller consumes it without holding the mailbox. */

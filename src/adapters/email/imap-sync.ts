@@ -18,6 +18,17 @@ export interface SyncTarget {
    * stored moments apart, fall on the same side. Absent: no line (window 0).
    */
   historyBefore?: number;
+  /**
+   * `sent`: the account's Sent mailbox. Everything in it is outgoing (a teammate's reply, one from
+   * any other mail client, or our own coming back), whatever its From says.
+   */
+  role?: 'sent';
+  /**
+   * A first sync fetches only what reached the server from this time on (epoch ms), oldest first,
+   * instead of the whole mailbox newest first: the Sent mailbox goes back only as far as the inbox's
+   * open window. Later syncs fetch what is new, as for any mailbox.
+   */
+  since?: number;
 }
 
 /** One fetched batch: metadata, the raw display-text part of each message, full parses where the server gave no structure. */
@@ -119,6 +130,15 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
     storing.catch(() => {}); // surfaced by the next await
   };
 
+  // Set only for a first sync from `t.since`: messages that reached the server before it are left out.
+  let floor: number | undefined;
+  if (!cursor && t.since !== undefined) {
+    // IMAP SINCE counts whole days: the search finds the first UID, the fetch drops the rest of that day.
+    const uids = box.exists === 0 ? [] : await session.uidsSince(new Date(t.since));
+    const low = uids.reduce((m, u) => Math.min(m, u), box.uidNext);
+    cursor = { uidValidity: box.uidValidity, highUid: low - 1, lowUid: 1, highestModseq: box.highestModseq };
+    floor = t.since;
+  }
   if (!cursor) {
     const top = box.uidNext - 1;
     if (box.exists === 0) {
@@ -143,7 +163,8 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
     while (cursor.highUid < box.uidNext - 1) {
       const from = cursor.highUid + 1;
       const to = Math.min(box.uidNext - 1, from + batchUids - 1);
-      const batch = await fetchBatch(session, `${from}:${to}`, true, box.uidValidity, (uid) => uid >= from && uid <= to);
+      const inRange = (m: MessageMeta) => m.uid >= from && m.uid <= to && (floor === undefined || m.internalDate === null || m.internalDate >= floor);
+      const batch = await fetchBatch(session, `${from}:${to}`, true, box.uidValidity, inRange);
       cursor = { ...cursor, highUid: to };
       await hand(batch, cursor);
     }
@@ -168,7 +189,7 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
   while (cursor.lowUid > 1) {
     const to = cursor.lowUid - 1;
     const from = Math.max(1, to - batchUids + 1);
-    const batch = { ...(await fetchBatch(session, `${from}:${to}`, true, box.uidValidity, (uid) => uid >= from && uid <= to)), backfill: true };
+    const batch = { ...(await fetchBatch(session, `${from}:${to}`, true, box.uidValidity, (m) => m.uid >= from && m.uid <= to)), backfill: true };
     cursor = { ...cursor, lowUid: from };
     await hand(batch, cursor);
   }
@@ -178,13 +199,13 @@ export async function syncMailbox(session: ImapSession, sink: SyncSink, t: SyncT
 }
 
 /** Metadata, then the display text (one FETCH per distinct part path), then whole messages where no structure came. */
-async function fetchBatch(session: ImapSession, range: string, byUid: boolean, uidValidity: number, keep: (uid: number) => boolean = () => true): Promise<FetchedBatch> {
+async function fetchBatch(session: ImapSession, range: string, byUid: boolean, uidValidity: number, keep: (m: MessageMeta) => boolean = () => true): Promise<FetchedBatch> {
   return fetchBodies(session, await fetchMetas(session, range, byUid, keep), uidValidity);
 }
 
-async function fetchMetas(session: ImapSession, range: string, byUid: boolean, keep: (uid: number) => boolean = () => true): Promise<MessageMeta[]> {
+async function fetchMetas(session: ImapSession, range: string, byUid: boolean, keep: (m: MessageMeta) => boolean = () => true): Promise<MessageMeta[]> {
   const metas: MessageMeta[] = [];
-  for await (const m of session.fetchMeta(range, byUid)) if (keep(m.uid)) metas.push(m);
+  for await (const m of session.fetchMeta(range, byUid)) if (keep(m)) metas.push(m);
   return metas;
 }
 

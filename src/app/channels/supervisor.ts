@@ -17,6 +17,7 @@ import { SlaAlerter } from '../automation/sla-alerts.js';
 import { type BuiltinRelay, startBuiltinRelay } from '../chat/builtin-relay.js';
 import type { AppContext } from '../context.js';
 import { prepareQueue } from '../queue/policy.js';
+import { TeamLink } from '../team/team-link.js';
 import { allAccounts, type BuiltinRelayUse, channelsToRun } from './accounts.js';
 import { ChannelEventLog } from './channel-events.js';
 
@@ -52,6 +53,8 @@ export interface SupervisorOptions {
   onTyping?: (account: ChatAccount, relayConversation: number, on: boolean) => void;
   /** Dispatch 'kick' on it to have the chat watchers send what waits in the outbox now, not at their next poll. */
   kick?: EventTarget;
+  /** Team mode: the link the team chat account's connection carries (the Runtime's); else the supervisor makes its own. */
+  team?: TeamLink;
 }
 
 /** Targets are minutes long: once a second is plenty for the SLA alerts. */
@@ -73,6 +76,9 @@ export class ChannelSupervisor {
   readonly channels = new Map<string, ChannelStatus>();
   /** Where the built-in relay serves its demo page, when this process started it. */
   relayUrl: string | null = null;
+  /** Team mode: rides on the first chat connection whose relay says it is a team hub. */
+  readonly team: TeamLink;
+  private readonly ownsTeam: boolean;
 
   private readonly stop = new AbortController();
   private readonly kicker: EventTarget;
@@ -97,6 +103,8 @@ export class ChannelSupervisor {
     this.events = o.duties ? new ChannelEventLog(ctx.db, ctx.now, ctx.log, this.stop.signal) : null;
     this.sla = o.duties ? new SlaAlerter(ctx.db, ctx.now) : null;
     this.kicker = o.kick ?? new EventTarget();
+    this.team = o.team ?? new TeamLink(ctx);
+    this.ownsTeam = o.team === undefined;
   }
 
   /** Starts every channel (and the built-in relay, when asked and no chat account is configured). */
@@ -144,6 +152,7 @@ export class ChannelSupervisor {
     this.events?.stopped(this.o.stopReason);
     await Promise.race([Promise.allSettled([...this.watchers.values()].map((w) => w.task)), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
     await this.relay?.close();
+    if (this.ownsTeam) this.team.close();
     if (this.hooks) {
       this.hooks.tick(); // the disconnects just recorded reach the hooks too
       await this.hooks.close();
@@ -179,6 +188,7 @@ export class ChannelSupervisor {
       onActivity: () => this.o.onActivity?.(a),
       onTyping: (relayConversation, on) => this.o.onTyping?.(a, relayConversation, on),
       kick: this.kicker,
+      team: this.team,
     });
   }
 

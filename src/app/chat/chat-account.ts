@@ -1,13 +1,15 @@
 // Runs the chat channel for one account: resume from the stored cursor, store + ack events,
 // deliver queued replies with their fixed keys, and (long-running) stay connected.
 import { RelayClient, RelayError } from '../../adapters/chat/relay-client.js';
-import type { Welcome } from '../../protocol/frames.js';
+import type { AgentWelcome, Welcome } from '../../protocol/frames.js';
 import { RECONNECT_BACKOFF_MAX_MS, RECONNECT_BACKOFF_MIN_MS } from '../../protocol/timing.js';
 import { resolveSecret } from '../../config/secrets.js';
 import type { ChatAccount } from '../../config/settings.js';
 import { getChatCursor, ingestChatEvent, putChatCursor } from '../../store/chat-ingest.js';
 import { relayConversationOf } from '../../store/conversation-refs.js';
 import { markChatFailed, markChatSent, pendingChat } from '../../store/outbox.js';
+import { enterTeam, teamAccountName } from '../../store/team-numbers.js';
+import { forgetTeamMirror } from '../../store/team-state.js';
 import type { AppContext } from '../context.js';
 import { recountAnswers } from '../conversations/failed-reply.js';
 import { findChatAccount } from '../channels/accounts.js';
@@ -15,7 +17,7 @@ import { findChatAccount } from '../channels/accounts.js';
 
 export interface ChatSession {
   client: RelayClient;
-  welcome: Welcome;
+  welcome: AgentWelcome;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function verifyChat(ctx: AppContext, account: ChatAccount): Promise
   }
 }
 
-export async function connectChat(ctx: AppContext, account: ChatAccount, reconnect: boolean): Promise<ChatSession> {
+export async function connectChat(ctx: AppContext, account: ChatAccount, reconnect: boolean, o: { connectTimeoutMs?: number } = {}): Promise<ChatSession> {
   let token: string;
   try {
     token = await resolveSecret(account.token, ctx.env);
@@ -63,14 +65,16 @@ export async function connectChat(ctx: AppContext, account: ChatAccount, reconne
     onReset: () => {
       needHistory = true;
     },
+    ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
   });
   const logProblem = (err: Error) => ctx.log(`${account.name}: ${err.message}`);
   // One-shot (sync): a failed start is the caller's error to report, once; later problems are logged.
   if (reconnect) client.on('problem', logProblem);
-  client.on('welcome', (w: Welcome) => {
+  client.on('welcome', (w: AgentWelcome) => {
+    joinTeam(ctx, account, w);
     if (!w.resumed) void refetch(ctx, account, client, w).catch((err) => ctx.log(`${account.name}: history: ${(err as Error).message}`));
   });
-  let welcome: Welcome;
+  let welcome: AgentWelcome;
   try {
     welcome = await client.start();
   } catch (err) {
@@ -80,6 +84,18 @@ export async function connectChat(ctx: AppContext, account: ChatAccount, reconne
   if (needHistory || !welcome.resumed) await refetch(ctx, account, client, welcome);
   await client.drain();
   return { client, welcome };
+}
+
+/** A relay that says it is a team hub makes this store a team member (store/team-numbers.ts enterTeam). */
+function joinTeam(ctx: AppContext, account: ChatAccount, w: AgentWelcome): void {
+  if (w.team !== true || !w.agent) return;
+  try {
+    if (enterTeam(ctx.db, w.agent, account.name)) ctx.log(`${account.name}: joined the team as ${w.agent}`);
+    const before = getChatCursor(ctx.db, account.name);
+    if (before && before.epoch !== w.epoch && teamAccountName(ctx.db) === account.name) forgetTeamMirror(ctx.db);
+  } catch (err) {
+    ctx.log(`${account.name}: cannot record the team: ${(err as Error).message}`);
+  }
 }
 
 const refetching = new WeakMap<RelayClient, Promise<void>>();
@@ -146,11 +162,25 @@ export async function syncChatOnce(ctx: AppContext, account: ChatAccount): Promi
   }
   try {
     const outbox = await flushChatOutbox(ctx, account, session.client);
+    await syncTeamOnce(ctx, account, session);
     await session.client.drain();
     const after = getChatCursor(ctx.db, account.name)?.lastSeq ?? 0;
     return { events: Math.max(0, after - before), outbox, error: null };
   } finally {
     await session.client.close();
+  }
+}
+
+/** `sync` on the team's account: the team outbox goes out and what the hub has not numbered gets its number. */
+async function syncTeamOnce(ctx: AppContext, account: ChatAccount, session: ChatSession): Promise<void> {
+  if (session.welcome.team !== true || teamAccountName(ctx.db) !== account.name) return;
+  try {
+    const { flushTeamOutbox } = await import('../team/team-changes.js');
+    const { registerConversations } = await import('../team/registration.js');
+    await flushTeamOutbox(ctx, session.client);
+    await registerConversations(ctx, session.client);
+  } catch (err) {
+    ctx.log(`${account.name}: team: ${(err as Error).message}`);
   }
 }
 
@@ -162,6 +192,8 @@ export interface ChatWatchHooks {
   onTyping?: (relayConversation: number, on: boolean) => void;
   /** Lets the caller ask for the outbox to go out now instead of at the next poll. */
   kick?: EventTarget;
+  /** Team mode: the process's team link rides on this connection while it runs (app/team/team-link.ts). */
+  team?: { attach(account: ChatAccount, client: RelayClient, welcome: AgentWelcome): void; detach(client: RelayClient): void };
 }
 
 /** Long-running: stays connected (the client reconnects by itself) and sends what other processes queue. */
@@ -171,8 +203,9 @@ export async function watchChat(ctx: AppContext, account: ChatAccount, signal: A
   while (!signal.aborted) {
     h.onState?.('connecting');
     try {
-      const { client } = await connectChat(ctx, account, true);
+      const { client, welcome } = await connectChat(ctx, account, true);
       backoff = RECONNECT_BACKOFF_MIN_MS;
+      h.team?.attach(account, client, welcome);
       h.onState?.('online');
       client.on('state', (s: string) => {
         h.onState?.(s === 'connected' ? 'online' : 'offline', s === 'connected' ? undefined : 'reconnecting');
@@ -202,6 +235,7 @@ export async function watchChat(ctx: AppContext, account: ChatAccount, signal: A
       });
       clearInterval(poll);
       h.kick?.removeEventListener('kick', flushNow);
+      h.team?.detach(client);
       await client.close();
     } catch (err) {
       h.onState?.('offline', (err as Error).message);

@@ -2,6 +2,7 @@
 // for every front end (the CLI's commands, the console's keys, a template's actions after a
 // reply): one validation, one store write, one message. Resolving or reopening a chat is also
 // told to the visitor, best effort: a relay that cannot be reached is a warning, not a failure.
+import { randomUUID } from 'node:crypto';
 import { shownRef } from '../../domain/conversation-ref.js';
 import { safeLine } from '../../domain/sanitize.js';
 import type { Priority } from '../../domain/types.js';
@@ -10,6 +11,8 @@ import { appendEvent } from '../../store/events.js';
 import type { ConversationSummary } from '../../domain/conversation.js';
 import { addNote, addTags, assign, getConversation, removeTags, setStatus } from '../../store/conversations.js';
 import { setExplicitPriority } from '../../store/ranks.js';
+import { teamAgent } from '../../store/team-numbers.js';
+import { addTeamNote, teamNoteId } from '../../store/team-state.js';
 import type { AppContext } from '../context.js';
 
 export type { ConversationAction } from '../../domain/team.js';
@@ -31,8 +34,10 @@ export type ActionResult =
       summary: string;
       /** Done, but something beside it did not work (the chat visitor could not be told). */
       warnings: string[];
+      /** Team mode: done here, but the hub could not be reached; the team hears of it when the hub is back. */
+      teamQueued?: boolean;
     }
-  /** `holder`: with 'claimed', the teammate the conversation is assigned to. */
+  /** `holder`: with 'claimed', the teammate the conversation is assigned to (a safe line); message "#41 is assigned to sam". */
   | { ok: false; failure: ActionFailure; message: string; holder?: string };
 
 const PRIORITIES: readonly Priority[] = ['urgent', 'high', 'normal', 'low'];
@@ -79,8 +84,28 @@ export async function applyAction(ctx: AppContext, id: number, action: Conversat
   if (typeof a === 'string') return { ok: false, failure: 'invalid', message: a };
   const before = getConversation(ctx.db, id);
   if (!before) return { ok: false, failure: 'no-such-conversation', message: `no conversation ${id}` };
-  write(ctx, id, a);
+  const me = teamAgent(ctx.db);
+  const team = me === null ? null : { me, changeId: randomUUID() };
+  write(ctx, id, a, team);
   const warnings: string[] = [];
+  let teamQueued = false;
+  if (team) {
+    // Team mode: the hub orders it and tells the others. Assigning someone is a claim there.
+    const take = action.kind === 'assign' && action.take === true;
+    const claim = a.kind === 'assign' && a.to !== null ? { take } : undefined;
+    const { QUEUED_WARNING, shareChange } = await import('../team/team-changes.js');
+    const outcome = await shareChange(ctx, id, a, { changeId: team.changeId, ...(claim ? { claim } : {}) });
+    if (outcome?.kind === 'claimed') {
+      const holder = safeLine(outcome.holder);
+      const now = getConversation(ctx.db, id) ?? before;
+      return { ok: false, failure: 'claimed', holder, message: `${shownRef(now)} is assigned to ${holder}` };
+    }
+    if (outcome?.kind === 'queued') {
+      teamQueued = true;
+      warnings.push(QUEUED_WARNING);
+    }
+    if (outcome?.kind === 'rejected') warnings.push(`the hub refused it: ${safeLine(outcome.message)}`);
+  }
   const told = a.kind === 'resolve' ? 'resolved' : a.kind === 'reopen' ? 'open' : null;
   if (told && before.channel === 'chat') {
     const { mirrorChatStatus } = await import('../chat/chat-account.js');
@@ -93,12 +118,13 @@ export async function applyAction(ctx: AppContext, id: number, action: Conversat
     await prepareQueue(ctx); // the cached policy when the settings file did not change
   }
   const summary = summaryOf(a);
-  const ref = shownRef(before);
+  const after = getConversation(ctx.db, id) ?? before;
+  const ref = shownRef(after); // the hub may have numbered it just now
   const message = a.kind === 'note' ? `note added to ${ref}` : a.kind === 'pending' ? `${ref} is pending` : `${ref} ${summary}`;
-  return { ok: true, conversation: getConversation(ctx.db, id) ?? before, message, summary, warnings };
+  return { ok: true, conversation: after, message, summary, warnings, ...(teamQueued ? { teamQueued } : {}) };
 }
 
-function write(ctx: AppContext, id: number, a: ConversationAction): void {
+function write(ctx: AppContext, id: number, a: ConversationAction, team: { me: string; changeId: string } | null): void {
   const now = ctx.now();
   switch (a.kind) {
     case 'resolve':
@@ -121,7 +147,9 @@ function write(ctx: AppContext, id: number, a: ConversationAction): void {
       if (a.remove.length) removeTags(ctx.db, id, a.remove, now);
       break;
     case 'note':
-      addNote(ctx.db, id, ctx.settings.get('agent').name, a.text, now);
+      // In a team, under the id every store gives it: the hub's echo finds it here and adds no second one.
+      if (team) ctx.db.transaction(() => addTeamNote(ctx.db, id, team.me, a.text, teamNoteId(team.me, team.changeId), now)).immediate();
+      else addNote(ctx.db, id, ctx.settings.get('agent').name, a.text, now);
       break;
     case 'priority':
       ctx.db

@@ -14,6 +14,7 @@ import { recountAfterFlush } from '../conversations/failed-reply.js';
 import { describeFirstSync, type FirstSyncSummary, firstSyncSummary } from './first-sync.js';
 import { currentPolicy } from '../queue/policy.js';
 import { refreshRanks } from '../queue/ranks.js';
+import { findSentMailbox, sentChanged, syncSentMailbox } from './sent-sync.js';
 
 export async function credentials(ctx: AppContext, account: EmailAccount): Promise<{ imap: ImapLogin; smtp: SmtpLogin }> {
   let password: string;
@@ -30,6 +31,8 @@ export async function credentials(ctx: AppContext, account: EmailAccount): Promi
 
 export interface AccountSyncResult {
   sync: SyncReport | null;
+  /** The Sent mailbox's sync (replies sent from elsewhere); null when there is none or IMAP failed first. */
+  sent: SyncReport | null;
   outbox: FlushReport;
   error: string | null;
   /** Set when this run did the account's first sync (and it finished). */
@@ -52,10 +55,14 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
   const creds = await credentials(ctx, account);
   let session: ImapSession | null = null;
   let sync: SyncReport | null = null;
+  let sent: SyncReport | null = null;
   let error: string | null = null;
   try {
     session = await ImapSession.connect(creds.imap);
     sync = await syncWithSink(ctx, session, account, hooks);
+    const sentBox = await findSentMailbox(session, account, ctx.log);
+    // One STATUS first: when Sent has nothing new (the usual case) it is never selected.
+    if (sentBox) sent = (await sentChanged(ctx, session, account, sentBox)) ? await syncSentMailbox(ctx, session, account, sentBox) : unchanged(account, sentBox);
   } catch (err) {
     error = (session ? session.wrap(err) : err instanceof Error ? err : new Error(String(err))).message;
   }
@@ -64,7 +71,7 @@ export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, ho
   recountAfterFlush(ctx, outbox);
   await session?.logout();
   const firstSync = sync?.firstSync && sync.backfillComplete ? firstSyncSummary(ctx.db, account) : null;
-  return { sync, outbox, error, firstSync };
+  return { sync, sent, outbox, error, firstSync };
 }
 
 /**
@@ -107,6 +114,11 @@ async function syncWithSink(ctx: AppContext, session: ImapSession, account: Emai
   };
 }
 
+/** The report of a mailbox STATUS showed unchanged: nothing fetched. */
+function unchanged(account: EmailAccount, mailbox: string): SyncReport {
+  return { account: account.name, mailbox, fetched: 0, added: 0, flagUpdates: 0, skipped: 0, uidValidityChanged: false, backfillComplete: true, firstSync: false };
+}
+
 /** @param now when the sync starts: a first sync's history line is drawn from it (see SyncTarget). */
 export function target(account: EmailAccount, now: number): SyncTarget {
   const historyBefore = historyCutoff(openWindowMs(account.openWindow), now);
@@ -124,7 +136,15 @@ export interface WatchOptions {
   onFirstSync?: (line: string) => void;
   /** First wait before retrying replies queued because SMTP was down; doubles up to 5 min. */
   outboxRetryMs?: number;
+  /** How often the Sent mailbox is checked (one STATUS) while idling on the inbox. */
+  sentPollMs?: number;
 }
+
+/**
+ * IDLE watches only the selected mailbox (the inbox), so the Sent mailbox is asked with STATUS this
+ * often: one round trip, and a sync of Sent only when it changed. A teammate's reply shows within it.
+ */
+const SENT_POLL_MS = Number(process.env.ATTEND_SENT_POLL_MS) || 10_000;
 
 /** Replies queued while SMTP was down are retried after this, then twice as long each time (at most 5 min). */
 const OUTBOX_RETRY_MS = Number(process.env.ATTEND_OUTBOX_RETRY_MS) || 15_000;
@@ -148,6 +168,8 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
       backoff = 1000;
       opts.onState?.('online');
       const s = session;
+      // Looked up once per connection: a mailbox's special use does not change under a session.
+      const sentBox = await findSentMailbox(s, account, ctx.log);
       let wake: (() => void) | null = null;
       s.onChange(() => wake?.());
       s.onClose(() => wake?.());
@@ -156,6 +178,7 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
       try {
         while (!opts.signal.aborted && s.usable) {
           const report = await syncWithSink(ctx, s, account, {}, opts.signal);
+          if (sentBox && (await sentChanged(ctx, s, account, sentBox))) await syncSentMailbox(ctx, s, account, sentBox);
           // The console shows it in its log; `sync --watch` and `watch` print it on stderr.
           if (report.firstSync && report.backfillComplete) {
             const line = describeFirstSync(account.name, firstSyncSummary(ctx.db, account));
@@ -170,6 +193,8 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
           outboxRetry = retryIn === null ? firstRetry : Math.min(outboxRetry * 2, OUTBOX_RETRY_MAX_MS);
           await s.open(account.mailbox, true);
           let replyWatch: NodeJS.Timeout | undefined;
+          let sentWatch: NodeJS.Timeout | undefined;
+          let idling = true;
           const woke = new Promise<void>((resolve) => {
             wake = resolve;
             setTimeout(resolve, Math.min(retryIn ?? Number.POSITIVE_INFINITY, opts.maxIdleMs ?? 10 * 60_000)).unref();
@@ -183,13 +208,32 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
               }, 1000);
               replyWatch.unref();
             }
+            if (sentBox) {
+              // STATUS preempts IDLE; unless Sent changed, IDLE starts again on the inbox.
+              let asking = false;
+              sentWatch = setInterval(() => {
+                if (asking) return;
+                asking = true;
+                sentChanged(ctx, s, account, sentBox)
+                  .then((changed) => {
+                    if (changed) resolve();
+                    else if (idling) void s.idle().catch(() => {});
+                  }, () => resolve())
+                  .finally(() => {
+                    asking = false;
+                  });
+              }, opts.sentPollMs ?? SENT_POLL_MS);
+              sentWatch.unref();
+            }
             // Stopped during the sync, when there was no wake to call: do not wait in IDLE for it.
             if (opts.signal.aborted) resolve();
           });
           // idle() runs until the next command preempts it; a change event wakes us to run that command.
           void s.idle().catch(() => {});
           await woke;
+          idling = false;
           clearInterval(replyWatch);
+          clearInterval(sentWatch);
           wake = null;
         }
       } finally {

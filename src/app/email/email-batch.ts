@@ -131,6 +131,7 @@ function toIncoming(t: SyncTarget, uidValidity: number, m: MessageMeta, text: st
     attachments: attachmentsOf(m, full),
     size: m.size,
     fingerprint: fingerprint(m),
+    ...(t.role === 'sent' ? { outgoing: true } : {}),
   };
 }
 

@@ -1,8 +1,11 @@
 // `attend relay` runs the chat relay in the foreground until SIGINT/SIGTERM; `attend relay token`
-// prints the agent token. The relay module is loaded lazily: other commands never pay for ws.
+// prints the agent token (the owner's); `attend relay agent add|list|remove` manage a team's other
+// agents. The relay module is loaded lazily: other commands never pay for ws.
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { CliError, UsageError } from '../exit-codes.js';
+import { CliError, EXIT, UsageError } from '../exit-codes.js';
+import { makeOutput } from '../output.js';
+import type { AgentRegistry } from '../../relay/agent-registry.js';
 import { AGENT_PATH, DEFAULT_PORT } from '../../protocol/transport.js';
 
 interface RelayFlags {
@@ -141,5 +144,74 @@ export function registerRelay(program: Command): void {
     .action(async () => {
       const { loadOrCreateAgentToken } = await import('../../relay/agent-token.js');
       process.stdout.write(`${loadOrCreateAgentToken()}\n`);
+    });
+
+  registerAgentCommands(relay);
+}
+
+/** Opens relay.db for an agent command (beside a running relay or none), runs `fn`, closes it. */
+async function withAgents<T>(fn: (registry: AgentRegistry) => T): Promise<T> {
+  const { openAgentRegistry } = await import('../../relay/agent-registry.js');
+  const { relayDbPath } = await import('../../relay/relay-store.js');
+  const { registry, close } = openAgentRegistry(relayDbPath(process.env));
+  try {
+    return fn(registry);
+  } finally {
+    close();
+  }
+}
+
+function registerAgentCommands(relay: Command): void {
+  const agent = relay
+    .command('agent')
+    .description("a team's agents: each gets their own token for the relay (the relay token is the owner's)");
+
+  agent
+    .command('add')
+    .description('add an agent and print their token (shown once, stored hashed): they connect with it like with the relay token')
+    .argument('<name>', 'one word: letters, digits, ".", "_", "-" (at most 32)')
+    .action(async (name: string) => {
+      const { agentNameProblem } = await import('../../relay/agent-registry.js');
+      const problem = agentNameProblem(name);
+      if (problem) throw new UsageError(problem);
+      const token = await withAgents((registry) => {
+        try {
+          return registry.add(name, Date.now());
+        } catch (err) {
+          if ((err as { code?: string }).code === 'exists') throw new CliError(`agent ${name} exists (attend relay agent remove ${name} first to give them a new token)`);
+          throw err;
+        }
+      });
+      process.stdout.write(`${token}
+`);
+      process.stderr.write(
+        `added agent ${name}. Give them the token above (it is not shown again); they connect with
+` +
+          `  attend account add chat NAME --url ws://…  --token-env VAR   (VAR holding the token)
+`,
+      );
+    });
+
+  agent
+    .command('list')
+    .description('list the agents: the owner (the relay token) and the added ones')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { OWNER } = await import('../../relay/agent-registry.js');
+      const added = await withAgents((registry) => registry.list());
+      const rows = [{ name: OWNER, created: null as string | null }, ...added.map((a) => ({ name: a.name, created: new Date(a.createdAt).toISOString() }))];
+      makeOutput(Boolean(o.json)).data(rows, () => rows.map((r) => `${r.name}\t${r.created ?? 'the relay token (attend relay token)'}`).join('\n'));
+    });
+
+  agent
+    .command('remove')
+    .description('remove an agent: their token is refused from now on, and a running relay closes their connections at once')
+    .argument('<name>')
+    .action(async (name: string) => {
+      const { OWNER } = await import('../../relay/agent-registry.js');
+      if (name.toLowerCase() === OWNER) throw new UsageError('the owner cannot be removed (the relay token is theirs; delete the relay-token file to make a new one)');
+      const removed = await withAgents((registry) => registry.remove(name));
+      if (!removed) throw new CliError(`no agent ${name} (attend relay agent list)`, EXIT.noSuchConversation);
+      process.stderr.write(`removed agent ${name}: their token is refused, and their connections close now\n`);
     });
 }

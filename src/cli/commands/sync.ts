@@ -20,6 +20,8 @@ interface Report {
   outbox: { sent: number; queued: number; failed: number; error: string | null };
   /** The account's first sync happened in this run: what it imported, open and as history. */
   firstSync: FirstSyncSummary | null;
+  /** Email: the Sent mailbox read for replies sent from elsewhere (null: none, or a chat account). */
+  sent: { mailbox: string; fetched: number; added: number } | null;
 }
 
 export function registerSync(program: Command): void {
@@ -76,6 +78,7 @@ async function syncEmail(ctx: AppContext, a: EmailAccount, out: Output): Promise
     uidValidityChanged: r.sync?.uidValidityChanged ?? false,
     outbox: { sent: r.outbox.sent.length, queued: r.outbox.queued.length, failed: r.outbox.failed.length, error: r.outbox.lastError },
     firstSync: r.firstSync,
+    sent: r.sent ? { mailbox: r.sent.mailbox, fetched: r.sent.fetched, added: r.sent.added } : null,
   };
 }
 
@@ -94,11 +97,13 @@ async function syncChat(ctx: AppContext, a: ChatAccount): Promise<Report> {
     uidValidityChanged: false,
     outbox: { sent: r.outbox.sent, queued: r.outbox.queued, failed: r.outbox.failed, error: r.outbox.lastError },
     firstSync: null,
+    sent: null,
   };
 }
 
 function describe(r: Report): string {
   const parts = [r.error ? `${r.account}: failed` : `${r.account}: ${r.added} new ${r.channel === 'chat' ? 'chat event(s)' : 'message(s)'}`];
+  if (r.sent?.added) parts.push(`${r.sent.added} sent from elsewhere`);
   if (r.skipped) parts.push(`${r.skipped} skipped (see above)`);
   if (r.outbox.sent) parts.push(`${r.outbox.sent} queued repl(ies) sent`);
   if (r.outbox.queued) parts.push(`${r.outbox.queued} still queued`);
