@@ -14,6 +14,7 @@ import { useQueueSelection } from './data/use-queue-selection.js';
 import { useFocusSession } from './effects/use-focus-session.js';
 import { useRuntimeNotices } from './effects/use-runtime-notices.js';
 import { useSaveOnExit } from './effects/use-save-on-exit.js';
+import { useActivityReport, useTeammates } from './effects/use-team.js';
 import { runEditor, terminalHandover } from './editor.js';
 import { useRuntime, useTerminalSize } from './hooks.js';
 import { routeKey, textHasKeys } from './keys/route-key.js';
@@ -51,6 +52,10 @@ export function App(props: AppProps) {
   const data = useConversation(runtime, shownId, clock.version, dispatch);
   const focus = useFocusSession(runtime, state.mode, clock, dispatch, props.startInFocus);
   useRuntimeNotices(runtime, dispatch);
+  // Team mode: teammates' activity on screen; mine (what is on my screen, my composer) told to them.
+  const team = useTeammates(runtime);
+  const paneShown = state.mode === 'focus' || (state.mode === 'queue' && (layout.twoPanes || state.pane === 'conversation'));
+  const activity = useActivityReport(runtime, paneShown ? shownId : null, state.composer?.id ?? null);
   useSaveOnExit(runtime, () => latest.current.composer, focus.close);
 
   const env: CommandEnv = {
@@ -64,6 +69,7 @@ export function App(props: AppProps) {
     width: layout.width,
     shownId,
     assignee: data?.conversation.assignee ?? null,
+    activity,
     exit: () => {
       props.onQuit?.();
       exit();
@@ -85,6 +91,7 @@ export function App(props: AppProps) {
       message={message}
       now={clock.now}
       theme={theme}
+      team={team}
     />
   );
 }

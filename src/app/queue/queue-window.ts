@@ -7,7 +7,7 @@ import type { ConversationSummary } from '../../domain/conversation.js';
 import { countConversations, listConversations, positionInQueue } from '../../store/conversations.js';
 import type { Db } from '../../store/db.js';
 import type { Runtime } from '../runtime.js';
-import { FocusSession } from './focus-session.js';
+import { type FocusRouting, FocusSession } from './focus-session.js';
 import { myAgentNameNow } from '../conversations/conversation-ref.js';
 
 /** Whose conversations the queue shows: everyone's (absent), mine, or unassigned ones. */
@@ -88,7 +88,12 @@ export function queueWindowOf(runtime: Runtime): QueueWindow {
   return new QueueWindow(runtime.ctx.db, runtime.ctx.now, () => myAgentNameNow(runtime.ctx, runtime.team));
 }
 
-/** Starts a focus session on the runtime's store, with its current policy and clock. */
-export function openFocusSession(runtime: Runtime): FocusSession {
-  return new FocusSession(runtime.ctx.db, runtime.policy, runtime.ctx.now);
+/**
+ * Starts a focus session on the runtime's store, with its current policy and clock. In a team its
+ * conversations are claimed at the hub first; `onShow` hears what it shows once claimed.
+ */
+export function openFocusSession(runtime: Runtime, onShow: FocusRouting['onShow'] = () => {}): FocusSession {
+  // The same port all along: working alone it is disabled (focus as ever), in a team it claims.
+  const routing = { team: runtime.team, onShow, log: (line: string) => runtime.log(line) };
+  return new FocusSession(runtime.ctx.db, runtime.policy, runtime.ctx.now, routing);
 }

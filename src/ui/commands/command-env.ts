@@ -3,6 +3,7 @@
 import type { Dispatch } from 'react';
 import type { Runtime } from '../../app/runtime.js';
 import type { FocusControl } from '../effects/use-focus-session.js';
+import type { ActivityReporter } from '../effects/use-team.js';
 import type { ConsoleAction, ConsoleState } from '../state/console-state.js';
 
 /** Opens $EDITOR on a draft with context below it; null when the agent left it empty. */
@@ -22,6 +23,8 @@ export interface CommandEnv {
   /** The conversation on screen (the selected row, or focus's current one). */
   shownId: number | null;
   assignee: string | null;
+  /** Team mode: tells teammates when my editor is open (the composer is seen by the App itself). */
+  activity?: ActivityReporter;
   /** Ends the console (drafts are saved first). */
   exit: () => void;
 }

@@ -1,12 +1,19 @@
 // What the console's keys do to a conversation, through the runtime: status actions, replies
 // (inline for chat, $EDITOR for email), canned replies, retries, the stats screen. Each reports
-// on the message line; in focus a handled conversation makes way for the next.
+// on the message line; in focus a handled conversation makes way for the next. In a team, starting
+// a reply where a teammate replies asks first, and an email reply that a teammate's beat asks again.
 import { readConversation } from '../../app/conversations/conversation-view.js';
+import { replyMark, repliesFromElsewhere } from '../../app/conversations/reply-collisions.js';
 import type { Runtime } from '../../app/runtime.js';
+import type { MessageView } from '../../domain/message.js';
+import { shownRef } from '../../domain/conversation-ref.js';
+import { replyQuestion } from '../model/overlays.js';
+import { replyingTeammate } from '../model/team-marks.js';
 import { editorContext } from '../model/transcript.js';
+import { clock, safeLine } from '../text.js';
 import { type CommandEnv, refOf, say } from './command-env.js';
 
-type Deps = Pick<CommandEnv, 'runtime' | 'dispatch' | 'focus' | 'editor' | 'state'>;
+type Deps = Pick<CommandEnv, 'runtime' | 'dispatch' | 'focus' | 'editor' | 'state' | 'activity'>;
 export type ConversationAction = Parameters<Runtime['act']>[1];
 
 export async function act(env: Deps, id: number, a: ConversationAction, outcome?: 'resolved' | 'pending' | 'snoozed'): Promise<void> {
@@ -44,21 +51,52 @@ export async function sendReply(env: Deps, id: number, body: string, andNext = f
 export async function openEditor(env: Deps, id: number): Promise<void> {
   const d = readConversation(env.runtime, id);
   if (!d) return;
+  const andNext = env.state.mode === 'focus'; // an email reply in focus: send and next
+  // What went out before I started is not news; what a teammate sends while I write is.
+  const mark = replyMark(env.runtime, id);
   try {
+    if (env.activity && env.runtime.team.enabled) {
+      env.activity.editor(id);
+      // The editor holds the event loop while it runs: let "replying" reach the hub first.
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const body = await env.editor(env.runtime.getDraft(id) ?? '', editorContext(d));
-    if (body === null) say(env, 'reply cancelled: it was empty');
-    else await sendReply(env, id, body, env.state.mode === 'focus'); // an email reply in focus: send and next
+    env.activity?.editor(null);
+    if (body === null) return say(env, 'reply cancelled: it was empty');
+    const beaten = d.conversation.channel === 'email' ? repliesFromElsewhere(env.runtime, id, mark) : [];
+    if (beaten.length > 0) return askSendAnyway(env, d.conversation, body, beaten, andNext);
+    await sendReply(env, id, body, andNext);
   } catch (err) {
+    env.activity?.editor(null);
     const draft = (err as { draft?: string | null }).draft;
     if (draft) env.runtime.putDraft(id, draft);
     say(env, `editor: ${(err as Error).message}${draft ? ' (kept as draft)' : ''}`);
   }
 }
 
-/** Chat replies are typed inline (from the draft); email, or `viaEditor`, opens $EDITOR. */
-export function reply(env: Deps, id: number, viaEditor: boolean): void {
+/**
+ * A reply went out from elsewhere (a teammate, by the Sent folder) while I wrote mine: mine is kept
+ * as the draft, theirs is shown, and I choose — send mine anyway, or keep it as a draft.
+ */
+function askSendAnyway(env: Deps, c: { id: number; number: number | null }, text: string, beaten: MessageView[], andNext: boolean): void {
+  env.runtime.putDraft(c.id, text);
+  const ref = shownRef(c);
+  const body = beaten.slice(-2).flatMap((m) => [`── ${safeLine(m.from.name || m.from.email)} · ${clock(Date.parse(m.sentAt))}`, m.text, '']);
+  const title = `${ref}: ${beaten.length === 1 ? 'a reply' : `${beaten.length} replies`} went out while you wrote yours — send yours anyway?`;
+  const overlay = replyQuestion('send-anyway', title, 'yes, send mine too', 'no, keep mine as a draft', { id: c.id, viaEditor: true, text, andNext }, body);
+  env.dispatch({ type: 'open-overlay', overlay });
+}
+
+/** Chat replies are typed inline (from the draft); email, or `viaEditor`, opens $EDITOR. In a team, asks first when a teammate is replying. */
+export function reply(env: Deps, id: number, viaEditor: boolean, anyway = false): void {
   const d = readConversation(env.runtime, id);
   if (!d) return;
+  const teammate = anyway ? null : replyingTeammate(env.runtime.team.teammates(), id);
+  if (teammate !== null) {
+    const title = `${teammate} is replying to ${shownRef(d.conversation)} — reply anyway? y/n`;
+    env.dispatch({ type: 'open-overlay', overlay: replyQuestion('reply-anyway', title, 'yes, reply anyway', 'no', { id, viaEditor }) });
+    return;
+  }
   if (viaEditor || d.conversation.channel === 'email') void openEditor(env, id);
   else env.dispatch({ type: 'compose', id, value: env.runtime.getDraft(id) ?? '' });
 }

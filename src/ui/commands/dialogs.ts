@@ -3,7 +3,7 @@
 import type { Overlay } from '../model/overlays.js';
 import { promptFor, snoozeUntil } from '../model/overlays.js';
 import { type CommandEnv, say } from './command-env.js';
-import { act, insertTemplate } from './conversation-effects.js';
+import { act, insertTemplate, reply, sendReply } from './conversation-effects.js';
 
 type Choice = Extract<Overlay, { kind: 'choice' }>;
 
@@ -36,6 +36,8 @@ export function chooseByKey(o: Choice, key: string, env: CommandEnv) {
 export function chooseOption(o: Choice, option: { value: string }, env: CommandEnv) {
   const { dispatch, runtime } = env;
   dispatch({ type: 'close-overlay' });
+  // Team mode's questions about one reply carry their conversation (whatever is on screen now).
+  if (o.purpose === 'reply-anyway' || o.purpose === 'send-anyway') return answerReplyQuestion(o, option.value === 'yes', env);
   const id = env.shownId;
   if (id === null) return;
   if (o.purpose === 'snooze') {
@@ -46,4 +48,13 @@ export function chooseOption(o: Choice, option: { value: string }, env: CommandE
   }
   if (o.purpose === 'priority') return void act(env, id, { kind: 'priority', priority: option.value === 'auto' ? null : (option.value as 'urgent') });
   if (o.purpose === 'template') insertTemplate(env, id, option.value);
+}
+
+/** "A teammate is replying — reply anyway?" and "a reply went out while you wrote — send yours anyway?" */
+function answerReplyQuestion(o: Choice, yes: boolean, env: CommandEnv) {
+  const r = o.reply;
+  if (!r) return;
+  if (o.purpose === 'reply-anyway') return yes ? reply(env, r.id, r.viaEditor, true) : say(env, null);
+  if (yes && r.text !== undefined) return void sendReply(env, r.id, r.text, r.andNext);
+  say(env, 'kept yours as a draft — r opens it');
 }

@@ -73,7 +73,7 @@ function next(env: CommandEnv) {
   if (!s) return;
   if (s.currentId === null) {
     const id = s.reconsider();
-    if (id === null) say(env, 'nothing is waiting');
+    if (id === null && !s.claiming) say(env, 'nothing is waiting'); // (claiming: in a team, the hub answers first)
     return env.dispatch({ type: 'focus-shows', id });
   }
   if (s.currentWaiting()) return env.dispatch({ type: 'open-overlay', overlay: promptFor('skip', '') });
@@ -84,6 +84,6 @@ function jump(env: CommandEnv) {
   const b = env.focus.facts?.breakthrough;
   const s = env.focus.session();
   if (!b || !s) return say(env, 'no breakthrough to jump to');
-  s.jump(b.item.id);
-  env.dispatch({ type: 'focus-shows', id: b.item.id });
+  // In a team the jump waits for its claim at the hub (the session shows it then).
+  env.dispatch({ type: 'focus-shows', id: s.jump(b.item.id) });
 }

@@ -6,6 +6,8 @@ import type { Runtime } from '../../app/runtime.js';
 import type { PromptHandlers } from '../commands/prompt-handlers.js';
 import type { QueueSelection } from '../data/use-queue-selection.js';
 import type { FocusControl } from '../effects/use-focus-session.js';
+import type { TeamView } from '../effects/use-team.js';
+import { paneLine, rowMark } from '../model/team-marks.js';
 import { filtered } from '../model/overlays.js';
 import { type ConsoleState, contextOf } from '../state/console-state.js';
 import type { Layout } from '../state/layout.js';
@@ -30,6 +32,8 @@ export interface ConsoleBodyProps {
   handlers: PromptHandlers;
   now: number;
   theme: Theme;
+  /** Team mode: who views or replies where (collision detection). */
+  team?: TeamView;
 }
 
 export function ConsoleBody(p: ConsoleBodyProps) {
@@ -46,10 +50,13 @@ export function ConsoleBody(p: ConsoleBodyProps) {
       overlay.filter === undefined ? undefined : (
         <Prompt label="filter:" value={overlay.filter} onChange={(v) => p.handlers.overlayChange(overlay.token, v)} onSubmit={p.handlers.filterSubmit} width={l.width - 2} theme={theme} />
       );
-    return <Choice title={overlay.title} options={filtered(overlay.options, overlay.filter)} width={l.width} height={height} theme={theme} filterInput={filterInput} />;
+    return (
+      <Choice title={overlay.title} body={overlay.body} options={filtered(overlay.options, overlay.filter)} width={l.width} height={height} theme={theme} filterInput={filterInput} />
+    );
   }
   const typing = p.shownId !== null && runtime.isTyping(p.shownId);
   // Only when something is typed there: the pane keeps its last line for a footer only then.
+  const teamLine = p.shownId === null ? null : paneLine(p.team?.on.get(p.shownId));
   const footer = state.composer || overlay?.kind === 'prompt' ? <InputLine state={state} handlers={p.handlers} refOf={(id) => runtime.refOf(id)} width={l.footerWidth} theme={theme} /> : null;
   if (mode === 'focus') {
     if (state.focusId === null)
@@ -58,14 +65,14 @@ export function ConsoleBody(p: ConsoleBodyProps) {
           <Text>{focusIdleText(p.focus.idle())}</Text>
         </Box>
       );
-    return <ConversationPane data={p.data} width={l.width} height={height} scroll={state.scroll} active typing={typing} now={now} theme={theme} footer={footer} />;
+    return <ConversationPane data={p.data} width={l.width} height={height} scroll={state.scroll} active typing={typing} now={now} theme={theme} footer={footer} team={teamLine} />;
   }
   const q = p.queue;
   const queue = (
-    <QueuePane rows={q.rows} first={q.first} selected={q.selected} total={q.total} filter={state.filter} width={l.queueWidth} height={height} active={state.pane === 'queue'} now={now} theme={theme} />
+    <QueuePane rows={q.rows} first={q.first} selected={q.selected} total={q.total} filter={state.filter} width={l.queueWidth} height={height} active={state.pane === 'queue'} now={now} theme={theme} markOf={(id) => rowMark(p.team?.on.get(id))} />
   );
   const conv = (
-    <ConversationPane data={p.data} width={l.convWidth} height={height} scroll={state.scroll} active={state.pane === 'conversation'} typing={typing} now={now} theme={theme} footer={footer} />
+    <ConversationPane data={p.data} width={l.convWidth} height={height} scroll={state.scroll} active={state.pane === 'conversation'} typing={typing} now={now} theme={theme} footer={footer} team={teamLine} />
   );
   const leftOnly = state.pane === 'queue' && !state.composer && overlay?.kind !== 'prompt';
   return <SplitView left={queue} right={conv} showLeftOnly={leftOnly} twoPanes={l.twoPanes} height={height} theme={theme} />;

@@ -21,6 +21,8 @@ export interface ConversationPaneProps {
   /** The composer or a prompt, shown under the transcript. */
   footer?: ReactNode;
   footerHeight?: number;
+  /** Team mode: "sam is replying · kim is viewing" (sanitized), or null. */
+  team?: string | null;
 }
 
 function toneColor(l: Line, t: Theme): string | undefined {
@@ -30,13 +32,14 @@ function toneColor(l: Line, t: Theme): string | undefined {
   return undefined;
 }
 
-export function headerLines(d: ConversationData, now: number, typing: boolean): string[] {
+export function headerLines(d: ConversationData, now: number, typing: boolean, team: string | null = null): string[] {
   const c = d.conversation;
   const who = customerLine(c.customer, c.label);
   const status = c.status === 'snoozed' && c.snoozedUntil ? `snoozed until ${new Date(c.snoozedUntil).toLocaleString()}` : c.status;
   // Chat: who and where from (an anonymous visitor's label already says where).
   const title = c.channel === 'chat' ? (c.page && !c.label.endsWith(` · ${c.page}`) ? `${c.label} · ${c.page}` : c.label) : rowText(c);
   const lines = [`${shownRef(c)} ${safeLine(title)}`, `${safeLine(who)} · ${status} · ${reasonsLine(c, now)}`];
+  if (team) lines.push(team);
   if (d.claim) lines.push(safeLine(claimLine(d.claim)));
   const extra = [
     c.tags.length ? `tags: ${c.tags.map(safeLine).join(' ')}` : '',
@@ -63,7 +66,7 @@ export function ConversationPane(p: ConversationPaneProps) {
       </Box>
     );
   }
-  const header = headerLines(p.data, p.now, p.typing);
+  const header = headerLines(p.data, p.now, p.typing, p.team ?? null);
   const footerHeight = p.footer ? (p.footerHeight ?? 1) : 0;
   const bodyHeight = Math.max(1, p.height - header.length - 1 - footerHeight);
   const maxScroll = Math.max(0, lines.length - bodyHeight);

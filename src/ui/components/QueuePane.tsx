@@ -20,6 +20,8 @@ export interface QueuePaneProps {
   active: boolean;
   now: number;
   theme: Theme;
+  /** Team mode: a teammate viewing ("@sam") or replying ("sam replying") to the row's conversation. */
+  markOf?: (id: number) => string;
 }
 
 /** Time left as a short cell: "4m", "-12m" (overdue), "" when nobody waits. */
@@ -52,8 +54,11 @@ export function QueuePane(p: QueuePaneProps) {
         const mark = isSel ? '▸' : ' ';
         const fixed = `${mark}${pad(shownRef(c), idW)} ${pad(due, 4)} ${chan} `;
         const rest = Math.max(0, p.width - [...fixed].length);
-        const whoW = Math.min(28, Math.floor(rest * 0.55));
-        const line = `${fixed}${pad(whoCell(c, whoW), whoW)} ${subject}`;
+        const team = p.markOf?.(c.id) ?? '';
+        const teamCell = team ? `${team} ` : ''; // before the customer: on 80 columns the subject is cut first
+        const fullWhoW = Math.min(28, Math.floor(rest * 0.55));
+        const whoW = Math.max(Math.min(5, fullWhoW), fullWhoW - [...teamCell].length);
+        const line = `${fixed}${teamCell}${pad(whoCell(c, whoW), whoW)} ${subject}`;
         return (
           <Text
             key={c.id}

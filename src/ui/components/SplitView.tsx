@@ -35,7 +35,11 @@ export function FocusBanner(p: { id: number | null; number?: number | null; labe
  * nothing is; otherwise how many wait and why none is shown (skipped or handled this session).
  */
 export function focusIdleText(i: FocusIdle): string {
+  if (i.claiming) return 'Claiming the next conversation at the team hub…';
   if (i.waiting === 0) return 'Nothing is waiting. Well done. (f leaves focus and shows the digest)';
+  // In a team: what teammates hold is theirs, not "waiting" for me.
+  if (i.held && i.held + i.skipped + i.handled >= i.waiting)
+    return `${i.waiting} waiting: ${i.held} held by teammates${i.skipped + i.handled ? `, ${i.skipped + i.handled} skipped or handled` : ''} — N tries again · f leaves focus`;
   const aside = i.skipped + i.handled;
   // Some not put aside: one arrived this instant and is about to be shown.
   if (aside < i.waiting) return `${i.waiting} waiting — N shows the next · f leaves focus`;

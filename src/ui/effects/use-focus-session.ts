@@ -50,11 +50,17 @@ export function useFocusSession(
   }, [mode, version, now, runtime]);
 
   const start = useCallback(() => {
-    const s = openFocusSession(runtime);
+    // In a team what focus shows is claimed at the hub first: the session says when it is.
+    const s: FocusSession = openFocusSession(runtime, (id, note) => {
+      if (ref.current !== s) return; // left meanwhile
+      dispatch({ type: 'focus-shows', id });
+      if (note) dispatch({ type: 'say', text: note });
+    });
     ref.current = s;
     setFacts(null);
     dispatch({ type: 'focus-started', id: s.currentId });
-    dispatch({ type: 'say', text: s.currentId === null ? 'focus: nothing is waiting — f leaves' : 'focus: one conversation at a time; the rest waits' });
+    const nothing = s.currentId === null && !s.claiming;
+    dispatch({ type: 'say', text: nothing ? 'focus: nothing is waiting — f leaves' : 'focus: one conversation at a time; the rest waits' });
   }, [runtime, dispatch]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: once, at start

@@ -14,7 +14,7 @@ export interface Binding {
 }
 
 const common = [
-  { command: 'reply', keys: ['r'], help: 'reply (chat: inline; email: $EDITOR)' },
+  { command: 'reply', keys: ['r'], help: 'reply (chat: inline; email: $EDITOR); asks first if a teammate is replying' },
   { command: 'reply-editor', keys: ['e'], help: 'reply in $EDITOR (either channel)' },
   { command: 'resolve', keys: ['R'], help: 'resolve' },
   { command: 'pending', keys: ['p'], help: 'set pending (waiting on the customer)' },
@@ -45,7 +45,7 @@ export const KEYMAP = {
     { command: 'filter-status', keys: ['F'], help: 'status filter: open → pending → snoozed → resolved → history → all' },
     { command: 'filter-channel', keys: ['c'], help: 'channel filter: all → email → chat' },
     { command: 'filter-view', keys: ['v'], help: 'view: all → mine → unassigned' },
-    { command: 'focus', keys: ['f'], help: 'focus mode: one conversation at a time' },
+    { command: 'focus', keys: ['f'], help: 'focus mode: one conversation at a time (in a team: claimed for you)' },
     { command: 'stats', keys: ['S'], help: 'stats: response times by channel, last 7 days' },
     ...common,
   ],
@@ -65,9 +65,9 @@ export const KEYMAP = {
     { command: 'scroll-up', keys: ['k', 'up'], help: 'scroll up' },
     { command: 'page-down', keys: ['ctrl+d', 'pagedown', 'space'], help: 'page down' },
     { command: 'page-up', keys: ['ctrl+u', 'pageup'], help: 'page up' },
-    { command: 'next', keys: ['N'], help: 'next conversation (asks a reason when this one still waits; with none shown, offers the skipped again)' },
+    { command: 'next', keys: ['N'], help: 'next conversation (asks a reason when this one still waits, and releases it; with none shown, offers the skipped again)' },
     { command: 'jump', keys: ['b'], help: 'jump to the breakthrough conversation' },
-    { command: 'leave', keys: ['f', 'esc'], help: 'leave focus and see the digest' },
+    { command: 'leave', keys: ['f', 'esc'], help: 'leave focus and see the digest (releases the one shown unless you replied)' },
     ...common,
   ],
 } as const satisfies Record<Context, readonly Binding[]>;

@@ -35,6 +35,7 @@ export function routeKey(input: string, key: Key, env: CommandEnv, latestCompose
     return; // the text input has the keys
   }
   if (overlay) {
+    if (overlay.kind === 'choice' && overlay.purpose === 'send-anyway' && name === 'esc') say(env, 'kept yours as a draft — r opens it');
     if (overlay.kind === 'help' || name === 'esc') return dispatch({ type: 'close-overlay' });
     if (overlay.kind === 'choice' && overlay.filter === undefined && name !== null) chooseByKey(overlay, name, env);
     return; // a filter input has the keys

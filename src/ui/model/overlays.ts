@@ -12,10 +12,14 @@ export type Overlay =
   | { kind: 'prompt'; purpose: PromptPurpose; label: string; value: string; token: number }
   | {
       kind: 'choice';
-      purpose: 'snooze' | 'priority' | 'template';
+      purpose: 'snooze' | 'priority' | 'template' | 'reply-anyway' | 'send-anyway';
       title: string;
       options: Array<ChoiceOption & { value: string }>;
       hint?: string;
+      /** Lines shown above the options (wrapped; sanitized by whoever builds them). */
+      body?: string[];
+      /** A question about one reply: the conversation, how to write it, or the text waiting to go. */
+      reply?: { id: number; viaEditor: boolean; text?: string; andNext?: boolean };
       /** Long lists (templates) are picked by typing a filter and Enter instead of one key. */
       filter?: string;
       token: number;
@@ -90,6 +94,17 @@ export function choiceFor(purpose: 'snooze' | 'priority' | 'template', runtime: 
     hint: templates.dir,
     filter: '',
   };
+}
+
+type Question = Extract<Overlay, { kind: 'choice' }>;
+
+/** A y/n question about one reply (team mode: a teammate replies too); `body` is shown above the answers. */
+export function replyQuestion(purpose: 'reply-anyway' | 'send-anyway', title: string, yes: string, no: string, reply: NonNullable<Question['reply']>, body?: string[]): Question {
+  const options = [
+    { key: 'y', label: yes, value: 'yes' },
+    { key: 'n', label: no, value: 'no' },
+  ];
+  return { kind: 'choice', token: nextToken(), purpose, title, options, reply, ...(body ? { body } : {}) };
 }
 
 /** Presets ("tomorrow", "monday") and anything parseUntil reads; null when unreadable or past. */
