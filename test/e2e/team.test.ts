@@ -379,7 +379,7 @@ describeE2E('team mode: three agents, one mailbox, one hub', () => {
     let dumps: TeamDump[] = [];
     await until(
       'all three stores hold the same team state, which is the hub\'s',
-      30_000,
+      45_000, // agents reconnect with backoff after the hub comes back
       () => {
         dumps = team.agents.map((a) => a.dump());
         const [first, ...rest] = dumps.map((d) => JSON.stringify(d));
