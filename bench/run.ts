@@ -4,6 +4,7 @@
 //   BENCH_SCALE=0.1       shrink every mailbox (quick smoke run; absolute goals then mean little)
 //   BENCH_ONLY=name       one of: first-screen, cold-sync-10k, resync, list-100k, console
 //                         (console: the full-screen console over a 100k store against a bare Ink app; bench/console-bench.ts)
+//                         team: 10 agents on one hub, a change to every other store vs a chat reply's fan-out (bench/team.ts)
 //   BENCH_RUNS=n          runs per figure (default 3)
 //   BENCH_PROF=1          attend runs write V8 CPU profiles to bench/profiles/TAG-TIME/ (bench/prof-top.mjs sums them up)
 import Database from 'better-sqlite3';
@@ -18,6 +19,7 @@ import { makeBulk } from '../test/helpers/mail.js';
 import type { SmtpSink } from '../test/helpers/smtp-sink.js';
 import { fillMaildir } from './maildir.js';
 import { CONSOLE_NOTES, runConsoleBench } from './console-bench.js';
+import { runTeamBench } from './team.js';
 import { fmtMb, fmtMs, loadAvg, median, mustRun, type ProcResult, printTable, type Row, runNode } from './lib.js';
 
 const HERE = import.meta.dirname;
@@ -25,7 +27,7 @@ const BARE = path.join(HERE, 'bare');
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? '3'));
 const ONLY = process.env.BENCH_ONLY;
-const BENCHES = ['first-screen', 'cold-sync-10k', 'resync', 'list-100k', 'console'] as const;
+const BENCHES = ['first-screen', 'cold-sync-10k', 'resync', 'list-100k', 'console', 'team'] as const;
 const BIG = Math.max(100, Math.round(100_000 * SCALE));
 const SMALL = Math.max(100, Math.round(10_000 * SCALE));
 const PROF_DIR = path.join(HERE, 'profiles');
@@ -282,18 +284,26 @@ async function main(): Promise<void> {
   const meta = { commit, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAvgStart: os.loadavg(), scale: SCALE, runs: RUNS, only: ONLY ?? null };
   log(`attend bench at ${commit}: node ${process.version}, ${os.cpus().length} cpus, load average ${loadAvg()}, scale ${SCALE}, ${RUNS} runs${ONLY ? `, only ${ONLY}` : ''}`);
   if (process.env.BENCH_PROF) fs.mkdirSync(PROF_DIR, { recursive: true });
-  // Every bench but console needs Dovecot; console runs after it has stopped, on a quiet loopback.
-  const imap = BENCHES.some((b) => b !== 'console' && want(b));
+  // Every bench but console and team needs Dovecot; those run after it has stopped, on a quiet loopback.
+  const imap = BENCHES.some((b) => b !== 'console' && b !== 'team' && want(b));
   if (imap) await imapBenches();
   if (want('console')) {
     const c = await runConsoleBench({ scale: SCALE, runs: RUNS, log, prof: Boolean(process.env.BENCH_PROF) });
     rows.push(...c.rows);
     results.console = c.results;
   }
+  let teamNotes: string[] = [];
+  if (want('team')) {
+    const t = await runTeamBench({ log });
+    rows.push(...t.rows);
+    results.team = t.results;
+    teamNotes = t.results.notes;
+  }
   console.log(`\nattend bench at ${commit} — ${meta.date}, node ${meta.node}, ${meta.cpus} cpus, scale ${SCALE}, median of ${RUNS}`);
   console.log(`load average at start ${meta.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadAvg()}`);
   if (imap) console.log('baseline = a bare imapflow process doing the same IMAP work (list-100k: bare `node -e 0`); times are whole processes');
   if (want('console')) for (const line of CONSOLE_NOTES) console.log(line);
+  for (const line of teamNotes) console.log(line);
   if (SCALE !== 1) console.log(`(BENCH_SCALE=${SCALE}: mailboxes shrunk, absolute goals are for full size)`);
   printTable(rows);
   if (dovecotWarnings.length) console.log(`\nDovecot logged ${dovecotWarnings.length} warning(s) during the run (slow maildir scans make outliers); see results.json`);

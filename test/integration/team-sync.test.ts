@@ -3,11 +3,15 @@
 // holds fails with the holder; a change made while the hub is down applies at once, waits in the
 // team outbox and reaches the teammate once when the hub is back.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelSupervisor } from '../../src/app/channels/supervisor.js';
 import { applyAction } from '../../src/app/conversations/actions.js';
 import { conversationMessages, getConversation } from '../../src/store/conversations.js';
-import { pendingTeamChanges } from '../../src/store/team-outbox.js';
+import { enqueueTeamChange, pendingTeamChanges } from '../../src/store/team-outbox.js';
+import { deliverChange, flushTeamOutbox } from '../../src/app/team/team-changes.js';
+import { connectChat } from '../../src/app/chat/chat-account.js';
+import { findChatAccount } from '../../src/app/channels/accounts.js';
 import { teamAgent } from '../../src/store/team-numbers.js';
 import { openAgentRegistry } from '../../src/relay/agent-registry.js';
 import { type ConsoleHome, consoleHome, UNREACHABLE_EMAIL_ACCOUNT } from '../helpers/console-home.js';
@@ -169,6 +173,34 @@ describe('team sync against the real relay', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(getConversation(a.ctx.db, convA)?.assignee).toBe('sam');
     expect(getConversation(b.ctx.db, convB)?.assignee).toBe('sam');
+  });
+
+  it('a claim another process of mine sent and settled first still gets the hub\'s answer (refused), not "queued"', async () => {
+    // sam holds it (above). kim's CLI queues a claim; kim's console (here: a second connection,
+    // or the watcher's own tick) sends it first and settles it; the CLI must still learn "claimed".
+    expect(getConversation(b.ctx.db, convB)?.assignee).toBe('sam');
+    const key = (b.ctx.db.prepare('SELECT team_key FROM conversations WHERE id = ?').get(convB) as { team_key: string }).team_key;
+    const account = findChatAccount(b.ctx, 'hub');
+    if (!account) throw new Error('no hub account');
+    for (const via of ['live link', 'one-shot']) {
+      if (via === 'one-shot') {
+        await supB?.close(); // no console: the CLI connects once
+        supB = null;
+      }
+      const item = { changeId: randomUUID(), conversationId: convB, change: { key, action: { kind: 'assign' as const, to: 'kim' }, claim: { take: false } }, createdAt: Date.now() };
+      enqueueTeamChange(b.ctx.db, item.changeId, item.conversationId, item.change, item.createdAt);
+      const other = await connectChat(b.ctx, account, false);
+      try {
+        await flushTeamOutbox(b.ctx, other.client, 5000);
+      } finally {
+        await other.client.close();
+      }
+      expect(pendingTeamChanges(b.ctx.db)).toEqual([]);
+      expect(await deliverChange(b.ctx, item, 5000), via).toEqual({ kind: 'claimed', holder: 'sam' });
+    }
+    supB = await watch(b);
+    supB.team.setActivity(convB, false); // as before, for the roster test below
+    await until('kim viewing again, for sam', () => supA?.team.teammates().find((m) => m.agent === 'kim' && m.conversation === convA));
   });
 
   it('attend team --json (the built CLI) prints the roster by the schema; outside a team it says so and exits 1', async () => {

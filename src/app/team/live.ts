@@ -2,6 +2,7 @@
 // here goes out over its open connection; without one, the CLI connects once (team-changes.ts).
 import type { TeamChangeOk } from '../../protocol/frames.js';
 import type { Db } from '../../store/db.js';
+import type { QueuedTeamChange } from '../../store/team-outbox.js';
 
 /** What became of one team change. */
 export type ChangeOutcome =
@@ -15,7 +16,7 @@ export type ChangeOutcome =
 
 export interface LiveTeam {
   /** Sends what waits in the outbox (in order) and resolves with this change's outcome, or queued after `timeoutMs`. */
-  deliver(changeId: string, timeoutMs: number): Promise<ChangeOutcome>;
+  deliver(item: QueuedTeamChange, timeoutMs: number): Promise<ChangeOutcome>;
 }
 
 const links = new WeakMap<Db, LiveTeam>();

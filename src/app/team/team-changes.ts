@@ -5,7 +5,7 @@
 import type { RelayClient, RelayError } from '../../adapters/chat/relay-client.js';
 import type { ConversationAction } from '../../domain/team.js';
 import type { TeamChange, TeamChangeOk } from '../../protocol/frames.js';
-import { dropTeamChange, enqueueTeamChange, pendingTeamChanges, type QueuedTeamChange } from '../../store/team-outbox.js';
+import { dropTeamChange, enqueueTeamChange, isTeamChangePending, pendingTeamChanges, type QueuedTeamChange } from '../../store/team-outbox.js';
 import { setTeamIdentity, teamAccountName, teamAgent } from '../../store/team-numbers.js';
 import { applyHubState, fieldsOfAction, localTeamState, teamMirrorByKey, writeTeamColumns } from '../../store/team-state.js';
 import { findChatAccount } from '../channels/accounts.js';
@@ -40,10 +40,25 @@ export async function shareChange(ctx: AppContext, conversationId: number, actio
   const change: TeamChange = { key, action: wireAction(action) };
   if (o.claim) change.claim = o.claim;
   if (o.ifAssignee !== undefined) change.ifAssignee = o.ifAssignee;
-  enqueueTeamChange(ctx.db, o.changeId, conversationId, change, ctx.now());
-  const timeoutMs = o.timeoutMs ?? ONE_SHOT_TIMEOUT_MS;
+  const now = ctx.now();
+  enqueueTeamChange(ctx.db, o.changeId, conversationId, change, now);
+  return deliverChange(ctx, { changeId: o.changeId, conversationId, change, createdAt: now }, o.timeoutMs ?? ONE_SHOT_TIMEOUT_MS);
+}
+
+/** Sends a queued change (and what waits before it) and says what became of it: over this process's live link, else once. */
+export function deliverChange(ctx: AppContext, item: QueuedTeamChange, timeoutMs = ONE_SHOT_TIMEOUT_MS): Promise<ChangeOutcome> {
   const live = liveTeam(ctx.db);
-  return live ? live.deliver(o.changeId, timeoutMs) : deliverOnce(ctx, o.changeId, timeoutMs);
+  return live ? live.deliver(item, timeoutMs) : deliverOnce(ctx, item, timeoutMs);
+}
+
+/**
+ * The outcome of my change when another process of mine (the console, `sync --watch`) sent and
+ * settled it first: asked again with the same key, the hub answers what it answered then (a
+ * claim it refused stays refused) and applies nothing twice. Undefined: it still waits here.
+ */
+export async function askAgain(ctx: AppContext, client: RelayClient, item: QueuedTeamChange, timeoutMs: number): Promise<ChangeOutcome | undefined> {
+  if (isTeamChangePending(ctx.db, item.changeId) || !client.connected) return undefined;
+  return sendOne(ctx, client, item, timeoutMs);
 }
 
 /** The action as the wire has it (`take` travels as `claim.take`). */
@@ -52,7 +67,7 @@ function wireAction(a: ConversationAction): ConversationAction {
 }
 
 /** The CLI: connect to the hub once (no reconnects), send the outbox, close. */
-async function deliverOnce(ctx: AppContext, changeId: string, timeoutMs: number): Promise<ChangeOutcome> {
+async function deliverOnce(ctx: AppContext, item: QueuedTeamChange, timeoutMs: number): Promise<ChangeOutcome> {
   const name = teamAccountName(ctx.db);
   const account = name === null ? undefined : findChatAccount(ctx, name);
   if (!account) return { kind: 'queued', reason: `the team's chat account ${name ?? ''} is not configured` };
@@ -65,7 +80,7 @@ async function deliverOnce(ctx: AppContext, changeId: string, timeoutMs: number)
   }
   try {
     const outcomes = await flushTeamOutbox(ctx, client, timeoutMs);
-    return outcomes.get(changeId) ?? { kind: 'queued', reason: 'the hub did not answer in time' };
+    return outcomes.get(item.changeId) ?? (await askAgain(ctx, client, item, timeoutMs)) ?? { kind: 'queued', reason: 'the hub did not answer in time' };
   } finally {
     await client.close();
   }
@@ -83,30 +98,34 @@ export async function flushTeamOutbox(ctx: AppContext, client: RelayClient, time
   };
   for (const item of pendingTeamChanges(ctx.db)) {
     if (!client.connected) break;
-    let ok: TeamChangeOk;
-    try {
-      ok = await client.change(item.changeId, item.change, timeoutMs);
-    } catch (err) {
-      const e = err as RelayError;
-      if (e.code === 'claimed') {
-        const holder = e.holder || 'someone else';
-        settleClaimed(ctx, item, holder);
-        note(item.changeId, { kind: 'claimed', holder });
-        continue;
-      }
-      if (FINAL.has(e.code)) {
-        settleRejected(ctx, item);
-        ctx.log(`team: the hub refused a change to ${item.change.key}: ${e.message}`);
-        note(item.changeId, { kind: 'rejected', message: e.message });
-        continue;
-      }
-      note(item.changeId, { kind: 'queued', reason: e.message });
-      break;
-    }
-    settleOk(ctx, item, ok);
-    note(item.changeId, { kind: 'ok', ok });
+    const outcome = await sendOne(ctx, client, item, timeoutMs);
+    note(item.changeId, outcome);
+    if (outcome.kind === 'queued') break;
   }
   return outcomes;
+}
+
+/** Sends one change and settles the hub's answer in the store (each settling is safe to repeat). */
+async function sendOne(ctx: AppContext, client: RelayClient, item: QueuedTeamChange, timeoutMs: number): Promise<ChangeOutcome> {
+  let ok: TeamChangeOk;
+  try {
+    ok = await client.change(item.changeId, item.change, timeoutMs);
+  } catch (err) {
+    const e = err as RelayError;
+    if (e.code === 'claimed') {
+      const holder = e.holder || 'someone else';
+      settleClaimed(ctx, item, holder);
+      return { kind: 'claimed', holder };
+    }
+    if (FINAL.has(e.code)) {
+      settleRejected(ctx, item);
+      ctx.log(`team: the hub refused a change to ${item.change.key}: ${e.message}`);
+      return { kind: 'rejected', message: e.message };
+    }
+    return { kind: 'queued', reason: e.message };
+  }
+  settleOk(ctx, item, ok);
+  return { kind: 'ok', ok };
 }
 
 function settleOk(ctx: AppContext, item: QueuedTeamChange, ok: TeamChangeOk): void {

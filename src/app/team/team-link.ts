@@ -9,13 +9,13 @@ import type { ChatAccount } from '../../config/settings.js';
 import { safeLine } from '../../domain/sanitize.js';
 import type { AgentActivity, AgentWelcome } from '../../protocol/frames.js';
 import { assign, getConversation } from '../../store/conversations.js';
-import { teamOutboxSize } from '../../store/team-outbox.js';
+import { type QueuedTeamChange, teamOutboxSize } from '../../store/team-outbox.js';
 import { conversationIdByNumber, maxConversationId, numberOf, teamAgent } from '../../store/team-numbers.js';
 import type { AppContext } from '../context.js';
 import { type ChangeOutcome, type LiveTeam, liveTeam, setLiveTeam } from './live.js';
 import type { ClaimResult, TeammateActivity, TeamPort } from './port.js';
 import { registerConversations } from './registration.js';
-import { flushTeamOutbox, shareChange } from './team-changes.js';
+import { askAgain, flushTeamOutbox, shareChange } from './team-changes.js';
 
 /** How often new conversations are registered in one batch, and changes other processes queued are sent. */
 const TICK_MS = 500;
@@ -149,8 +149,9 @@ export class TeamLink implements TeamPort, LiveTeam {
     return () => this.listeners.delete(listener);
   }
 
-  deliver(changeId: string, timeoutMs: number): Promise<ChangeOutcome> {
+  deliver(item: QueuedTeamChange, timeoutMs: number): Promise<ChangeOutcome> {
     if (!this.connected) return Promise.resolve({ kind: 'queued', reason: 'the hub is not connected' });
+    const { changeId } = item;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters.delete(changeId);
@@ -162,6 +163,16 @@ export class TeamLink implements TeamPort, LiveTeam {
         resolve(o);
       });
       this.flush();
+      // Another process of mine may have sent and settled it before this flush saw it.
+      this.run(async (client) => {
+        const w = this.waiters.get(changeId);
+        if (!w) return;
+        const o = await askAgain(this.ctx, client, item, timeoutMs);
+        if (o && this.waiters.get(changeId) === w) {
+          this.waiters.delete(changeId);
+          w(o);
+        }
+      });
     });
   }
 
