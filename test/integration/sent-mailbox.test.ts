@@ -205,7 +205,8 @@ describeWithDovecot('the Sent mailbox: replies sent from elsewhere', () => {
       let shown: Shown | null = null;
       while (Date.now() - t < 20_000) {
         shown = await show(conv.id);
-        if (shown.messages.some((m) => m.externalId === 'sam2@support')) break;
+        // Both, in one read: the reply stored and the wait it ends cleared.
+        if (shown.messages.some((m) => m.externalId === 'sam2@support') && shown.conversation.waitingSince === null) break;
         await new Promise((res) => setTimeout(res, 100));
       }
       expect(shown?.messages.map((m) => m.externalId)).toContain('sam2@support');
