@@ -131,6 +131,32 @@ describe('collision detection', () => {
     expect(frame()).not.toContain('reply anyway?');
   });
 
+  it('a canned reply (T) where a teammate is replying asks first too: n inserts nothing, y inserts it', async () => {
+    home = await consoleHome();
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(`${home.dir}/templates`);
+    writeFileSync(`${home.dir}/templates/thanks.md`, 'Thanks, {{customer.name}}!\n');
+    const a = home.chat({ relayId: 1, name: 'Cleo', text: 'Hello?', at: Date.now() - MIN });
+    const { ui, team, frame, until } = await start(home);
+    team.set([{ agent: 'sam', conversation: a, replying: true }]);
+    await until('sam replying');
+    const pick = async () => {
+      ui.stdin.write('T');
+      await until('Insert a canned reply');
+      await settle(50);
+      ui.stdin.write('\r');
+    };
+    await pick();
+    await until(`sam is replying to #${a} — reply anyway?`);
+    ui.stdin.write('n');
+    await until('reply anyway?', false);
+    expect(frame()).not.toContain(`reply #${a}>`);
+    await pick();
+    await until('reply anyway?');
+    ui.stdin.write('y');
+    await until(`reply #${a}> Thanks, Cleo!`);
+  });
+
   it('an email reply that a teammate beat while I wrote: warns, shows theirs, and keeps mine as a draft or sends it anyway', async () => {
     home = await consoleHome();
     const id = home.email({ id: 'q@x', from: 'ann@cust.test', subject: 'Order 42', at: Date.now() - 30 * MIN, text: 'Where is order 42?' });

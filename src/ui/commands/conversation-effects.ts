@@ -102,9 +102,16 @@ export function reply(env: Deps, id: number, viaEditor: boolean, anyway = false)
   else env.dispatch({ type: 'compose', id, value: env.runtime.getDraft(id) ?? '' });
 }
 
-/** A canned reply is added to what was typed, never instead of it. */
-export function insertTemplate(env: Deps, id: number, name: string): void {
+/** A canned reply is added to what was typed, never instead of it. In a team, asks first when a teammate is replying. */
+export function insertTemplate(env: Deps, id: number, name: string, anyway = false): void {
   const { runtime } = env;
+  const teammate = anyway ? null : replyingTeammate(runtime.team.teammates(), id);
+  if (teammate !== null) {
+    const d = readConversation(runtime, id);
+    const title = `${teammate} is replying to ${d ? shownRef(d.conversation) : 'this conversation'} — reply anyway? y/n`;
+    env.dispatch({ type: 'open-overlay', overlay: replyQuestion('reply-anyway', title, 'yes, reply anyway', 'no', { id, viaEditor: false, template: name }) });
+    return;
+  }
   try {
     const text = runtime.renderTemplate(name, id);
     const d = readConversation(runtime, id);

@@ -54,7 +54,10 @@ export function chooseOption(o: Choice, option: { value: string }, env: CommandE
 function answerReplyQuestion(o: Choice, yes: boolean, env: CommandEnv) {
   const r = o.reply;
   if (!r) return;
-  if (o.purpose === 'reply-anyway') return yes ? reply(env, r.id, r.viaEditor, true) : say(env, null);
+  if (o.purpose === 'reply-anyway') {
+    if (!yes) return say(env, null);
+    return r.template !== undefined ? insertTemplate(env, r.id, r.template, true) : reply(env, r.id, r.viaEditor, true);
+  }
   if (yes && r.text !== undefined) return void sendReply(env, r.id, r.text, r.andNext);
   say(env, 'kept yours as a draft — r opens it');
 }

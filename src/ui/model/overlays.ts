@@ -19,7 +19,7 @@ export type Overlay =
       /** Lines shown above the options (wrapped; sanitized by whoever builds them). */
       body?: string[];
       /** A question about one reply: the conversation, how to write it, or the text waiting to go. */
-      reply?: { id: number; viaEditor: boolean; text?: string; andNext?: boolean };
+      reply?: { id: number; viaEditor: boolean; text?: string; andNext?: boolean; template?: string };
       /** Long lists (templates) are picked by typing a filter and Enter instead of one key. */
       filter?: string;
       token: number;
