@@ -108,6 +108,9 @@ async function select(t: TmuxSession, text: string): Promise<void> {
   await t.sendKeys('/');
   await t.waitFor('search:');
   await t.type(text);
+  // Enter only once the prompt shows the text: a loaded machine can hand the console the text and
+  // the Enter in one read, and the prompt then takes the Enter as text.
+  await t.waitFor(`search: ${text}`);
   await t.sendKeys('Enter');
   // The pane's first line (rows clip subjects and names; the queue's header repeats the search).
   await t.waitFor(new RegExp(`│ #\\S+ [^\\n]*${text}`));
