@@ -5,6 +5,7 @@ import { safeLine } from '../text.js';
 import { BreakthroughLine } from './BreakthroughLine.js';
 import { type ConsoleBodyProps, ConsoleBody } from './ConsoleBody.js';
 import { FocusBanner } from './SplitView.js';
+import { shownRef } from '../../domain/conversation-ref.js';
 import { StatusBar } from './StatusBar.js';
 
 export function ConsoleScreen(p: ConsoleBodyProps & { message: string }) {
@@ -16,9 +17,9 @@ export function ConsoleScreen(p: ConsoleBodyProps & { message: string }) {
     <Box flexDirection="column" width={layout.width} height={layout.height}>
       {inFocus ? (
         <FocusBanner
-          id={state.focusId}
-          {...(p.data?.conversation.id === state.focusId ? { number: p.data.conversation.number } : {})}
-          label={p.data?.conversation.label}
+          // The shown conversation's own number; while its data loads, the store's (never the local id: in a team that is another's number).
+          shown={state.focusId === null ? null : p.data?.conversation.id === state.focusId ? shownRef(p.data.conversation) : runtime.refOf(state.focusId)}
+          label={p.data?.conversation.id === state.focusId ? p.data?.conversation.label : undefined}
           width={layout.width}
         />
       ) : null}

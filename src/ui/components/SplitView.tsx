@@ -3,7 +3,6 @@ import type { ReactNode } from 'react';
 import type { FocusIdle } from '../../app/queue/focus-session.js';
 import type { Theme } from '../theme.js';
 import { safeLine } from '../text.js';
-import { shownRef } from '../../domain/conversation-ref.js';
 
 /** Two panes side by side with a rule between them; on a narrow terminal only the active one. */
 export function SplitView(p: { left: ReactNode; right: ReactNode; showLeftOnly: boolean; twoPanes: boolean; height: number; theme: Theme }) {
@@ -20,9 +19,9 @@ export function SplitView(p: { left: ReactNode; right: ReactNode; showLeftOnly: 
 }
 
 /** Focus mode's top line: which conversation and who, and the keys that matter most. */
-export function FocusBanner(p: { id: number | null; number?: number | null; label?: string; width: number }) {
+export function FocusBanner(p: { shown: string | null; label?: string | undefined; width: number }) {
   const who = p.label ? ` ${safeLine(p.label)}` : '';
-  const text = ` FOCUS${p.id !== null ? ` · ${shownRef({ id: p.id, number: p.number })}${who}` : ''} · r reply · R resolve · p pending · s snooze · N next · f leave `;
+  const text = ` FOCUS${p.shown !== null ? ` · ${p.shown}${who}` : ''} · r reply · R resolve · p pending · s snooze · N next · f leave `;
   return (
     <Text inverse bold wrap="truncate-end">
       {text.padEnd(p.width).slice(0, p.width)}
