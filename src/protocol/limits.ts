@@ -10,6 +10,8 @@ export const MAX_NAME_CHARS = 100;
 export const MAX_EMAIL_CHARS = 254;
 /** The page a visitor wrote from: a path, cut to this many characters. */
 export const MAX_PAGE_CHARS = 200;
+/** Conversations in one `team.register` (and the frame must still fit MAX_PAYLOAD). */
+export const MAX_REGISTER_KEYS = 500;
 
 /** Visitor `send`: a burst of this many, then one per `VISITOR_SEND_REFILL_MS`. */
 export const VISITOR_SEND_BURST = 5;

@@ -3,9 +3,10 @@
 // write this table directly, also while the relay runs (WAL + busy_timeout): the running relay
 // notices through PRAGMA data_version (agent-watch.ts).
 import Database from 'better-sqlite3';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { privateFile } from '../config/paths.js';
 import { migrateRelayDb } from './relay-migrations.js';
+import { hashToken } from './secrets.js';
 
 /** The relay token's holder: always an agent, never in the table. */
 export const OWNER = 'owner';
@@ -14,8 +15,8 @@ export const OWNER = 'owner';
 const RESERVED = new Set([OWNER, 'me', 'none', 'any']);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
-/** How tokens are kept (the same hash as visitor tokens'): a leaked relay.db leaks no token. */
-export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** The same hash as visitor tokens' (a leaked relay.db leaks no token). */
+export const tokenHash = hashToken;
 
 export interface AgentRecord {
   name: string;

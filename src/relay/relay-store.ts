@@ -3,7 +3,10 @@
 // events table's primary key, so the one global sequence survives restarts, and the epoch
 // (random, made with the store) tells clients whether their cursor still means anything.
 import Database from 'better-sqlite3';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashToken, KEY_TTL_MS } from './secrets.js';
+
+export { hashToken, KEY_TTL_MS };
 import path from 'node:path';
 import type { EventData } from '../protocol/frames.js';
 import { ensureDir, privateFile, resolvePaths } from '../config/paths.js';
@@ -12,8 +15,6 @@ import { type Checkpointer, lockStore, startCheckpointer } from './store-guard.j
 import { AgentRegistry } from './agent-registry.js';
 import { SqliteTeamStore, type TeamStore } from './team-store.js';
 
-/** Idempotency keys are answered for this long (PROTOCOL.md: 24 h). */
-export const KEY_TTL_MS = 24 * 3600_000;
 
 export interface StoredEvent {
   seq: number;
@@ -52,7 +53,6 @@ export function relayDbPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(ensureDir(resolvePaths(env).data), 'relay.db');
 }
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** Events a visitor may see (PROTOCOL.md, "Durable events"). */
 export const VISITOR_KINDS: ReadonlySet<string> = new Set(['message', 'conversation.status']);

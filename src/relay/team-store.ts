@@ -6,9 +6,11 @@
 // and its event commit in one transaction (the committer's batch).
 import type Database from 'better-sqlite3';
 import { INITIAL_TEAM_STATE, type TeamState } from '../domain/team.js';
+import { KEY_TTL_MS } from './secrets.js';
 
 /** Answers to a team.change key are repeated for this long (the same 24 h as send's keys). */
-export const TEAM_CHANGE_TTL_MS = 24 * 3600_000;
+/** Team change keys are kept as long as `send`'s. */
+export const TEAM_CHANGE_TTL_MS = KEY_TTL_MS;
 
 export interface TeamEntry {
   number: number;

@@ -2,13 +2,12 @@
 // an agent's store accepted must not be refused here, or it would wait in that agent's outbox
 // forever — but bounded, and every string is checked before it reaches the store or a teammate.
 import type { ActivityReport, ConversationAction, TeamChange, TeamState } from '../protocol/frames.js';
-import { MAX_NAME_CHARS } from '../protocol/limits.js';
+import { MAX_NAME_CHARS, MAX_REGISTER_KEYS } from '../protocol/limits.js';
 import { PRIORITIES, type Priority } from '../domain/types.js';
 import { safeLine } from '../domain/sanitize.js';
 import { type Check, fields } from './validate.js';
 
 /** Keys per team.register frame. */
-export const MAX_REGISTER_KEYS = 500;
 /** A conversation key (`email:<mailbox>:<Message-ID>` or `chat:<id>`). */
 export const MAX_KEY_CHARS = 512;
 export const MAX_NOTE_CHARS = 20_000;

@@ -37,11 +37,6 @@ export function conversationIdByNumber(db: Db, number: number): number | undefin
   return (stmt(db, 'SELECT id FROM conversations WHERE number = ?').get(number) as { id: number } | undefined)?.id;
 }
 
-/** Whether a conversation with this local id is stored (for "~12", a conversation not numbered yet). */
-export function conversationIdExists(db: Db, id: number): boolean {
-  return stmt(db, 'SELECT 1 FROM conversations WHERE id = ?').get(id) !== undefined;
-}
-
 /** A conversation's number as people see it (null: the hub has not numbered it yet); undefined: no such conversation. */
 export function conversationNumberOf(db: Db, id: number): { id: number; number: number | null } | undefined {
   return stmt(db, 'SELECT id, number FROM conversations WHERE id = ?').get(id) as { id: number; number: number | null } | undefined;

@@ -3,6 +3,7 @@
 import type { Channel } from '../domain/types.js';
 import type { Db } from './db.js';
 import { getMeta, putMeta } from './ranks.js';
+import { conversationNumberOf } from './conversation-refs.js';
 import { stmt } from './statements.js';
 
 /** My agent name at the hub, once a relay said it is a team hub (null: working alone). */
@@ -108,12 +109,8 @@ export function conversationIdByKey(db: Db, key: string): number | undefined {
   return (stmt(db, 'SELECT id FROM conversations WHERE team_key = ?').get(key) as { id: number } | undefined)?.id;
 }
 
-export function conversationIdByNumber(db: Db, number: number): number | undefined {
-  return (stmt(db, 'SELECT id FROM conversations WHERE number = ?').get(number) as { id: number } | undefined)?.id;
-}
-
 export function numberOf(db: Db, id: number): number | null {
-  return (stmt(db, 'SELECT number FROM conversations WHERE id = ?').get(id) as { number: number | null } | undefined)?.number ?? null;
+  return conversationNumberOf(db, id)?.number ?? null;
 }
 
 export function maxConversationId(db: Db): number {

@@ -3,7 +3,7 @@
 // `list --assignee me`. Internally the app keeps passing local ids around.
 import { type ConversationRefInput, parseConversationRef, shownRef } from '../../domain/conversation-ref.js';
 import { conversationRef } from '../../domain/team.js';
-import { conversationIdByNumber, conversationIdExists, conversationNumberOf } from '../../store/conversation-refs.js';
+import { conversationIdByNumber, conversationNumberOf } from '../../store/conversation-refs.js';
 import { getMeta } from '../../store/ranks.js';
 import type { AppContext } from '../context.js';
 import type { TeamPort } from '../team/port.js';
@@ -11,7 +11,7 @@ import type { TeamPort } from '../team/port.js';
 /** The local id of the conversation a typed reference names; undefined when there is none. */
 export function resolveConversationRef(ctx: Pick<AppContext, 'db'>, r: ConversationRefInput): number | undefined {
   if (r.by === 'number') return conversationIdByNumber(ctx.db, r.number);
-  return conversationIdExists(ctx.db, r.id) ? r.id : undefined;
+  return conversationNumberOf(ctx.db, r.id) !== undefined ? r.id : undefined;
 }
 
 /** "41", or "~12" while not numbered (domain/team.ts conversationRef); "~id" too for a conversation not stored. */

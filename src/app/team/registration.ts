@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayClient } from '../../adapters/chat/relay-client.js';
 import type { TeamRegister } from '../../protocol/frames.js';
+import { MAX_REGISTER_KEYS } from '../../protocol/limits.js';
 import { MAX_PAYLOAD } from '../../protocol/transport.js';
 import { appendEvent } from '../../store/events.js';
 import { maxConversationId, setTeamIdentity, setTeamKey, teamAccountName, unnumberedConversations } from '../../store/team-numbers.js';
@@ -12,7 +13,7 @@ import type { AppContext } from '../context.js';
 import { teamKeyFor } from './team-keys.js';
 
 /** At most this many keys in one team.register (the wire's limit). */
-export const REGISTER_PAGE = 500;
+export const REGISTER_PAGE = MAX_REGISTER_KEYS;
 
 /** Room left in a frame for its envelope (`{"t":"team.register","id":…,"d":{"conversations":[…]}}`). */
 const FRAME_BUDGET = MAX_PAYLOAD - 1024;

@@ -4,7 +4,8 @@ import { safeLine } from '../../domain/sanitize.js';
 import { conversationRef } from '../../domain/team.js';
 import type { ChatAccount } from '../../config/settings.js';
 import type { AgentActivity } from '../../protocol/frames.js';
-import { conversationIdByNumber, teamAccountName } from '../../store/team-numbers.js';
+import { conversationIdByNumber } from '../../store/conversation-refs.js';
+import { teamAccountName } from '../../store/team-numbers.js';
 import { activeChatAccounts, findChatAccount } from '../channels/accounts.js';
 import type { AppContext } from '../context.js';
 
