@@ -65,13 +65,13 @@ export function registerAccount(program: Command): void {
   add
     .command('email')
     .description('add an email account (IMAP in, SMTP out)')
-    .argument('<name>', 'a short name for the account, e.g. "support"')
-    .requiredOption('--email <addr>', 'the address customers write to')
+    .argument('[name]', 'a short name for the account, e.g. "support"')
+    .option('--email <addr>', 'the address customers write to')
     .option('--name <display>', 'display name on replies, e.g. "Acme Support"')
-    .requiredOption('--imap-host <host>', 'IMAP server')
+    .option('--imap-host <host>', 'IMAP server')
     .option('--imap-port <n>', 'IMAP port (default: 993 for tls, 143 otherwise)')
     .option('--imap-security <mode>', 'tls | starttls | none', 'tls')
-    .requiredOption('--smtp-host <host>', 'SMTP server')
+    .option('--smtp-host <host>', 'SMTP server')
     .option('--smtp-port <n>', 'SMTP port (default: 465 for tls, 587 for starttls, 25 for none)')
     .option('--smtp-security <mode>', 'tls | starttls | none', 'tls')
     .option('--user <user>', 'login name (default: the email address)')
@@ -86,7 +86,19 @@ export function registerAccount(program: Command): void {
     )
     .option('--no-verify', 'save without logging in to check the settings')
     .option('--json', 'print the saved account as JSON')
-    .action(async (name: string, o: AddEmailOptions) => {
+    .action(async (name: string | undefined, o: AddEmailOptions, cmd: Command) => {
+      // Something missing: on a terminal the interactive set-up asks for it; else say what is missing.
+      const { missingFlags } = await import('./add-email-interactive.js');
+      const missing = missingFlags(name, o);
+      if (missing.length > 0) {
+        if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(`missing: ${missing.join('; ')} (in a terminal, attend asks for them)`);
+        const { addEmailInteractively } = await import('./add-email-interactive.js');
+        process.exitCode = await addEmailInteractively(name, o, cmd);
+        return;
+      }
+      if (!name) throw new UsageError('give the account a name');
+      // Until the presets fill them in (issue 15, "cli"): the servers are still needed here.
+      if (!o.imapHost || !o.smtpHost) throw new UsageError('missing: --imap-host HOST; --smtp-host HOST');
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError('account name: use letters, digits, ".", "_" or "-" (at most 64)');
       if (!o.email.includes('@')) throw new UsageError(`--email must be an address (got "${o.email}")`);
       if (Boolean(o.passwordEnv) === Boolean(o.passwordCommand)) {
