@@ -155,6 +155,8 @@ export function SetupScreen(props: SetupScreenProps) {
   }, []);
 
   const answer = (s: State, q: Question, value: string) => {
+    // An answer the flags gave and the person changed is theirs now: back reaches it again.
+    given.delete(q.id);
     const answers = withAnswer(s.answers, q.id, value);
     const next: State = { ...s, answers, history: [...s.history.filter((h) => h !== q.id), q.id] };
     const index = QUESTIONS.indexOf(q) + 1;

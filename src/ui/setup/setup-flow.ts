@@ -108,6 +108,8 @@ function serverQuestions(proto: 'imap' | 'smtp'): Question[] {
       id: host,
       kind: 'text',
       label: () => `${P} server`,
+      // No provider guessed: why, above the first server question.
+      help: (_a, c) => (proto === 'imap' && !guessed(c) ? (c.guess?.note ?? null) : null),
       applies: asksServers,
       defaultValue: (a, c) => guessed(c)?.servers[proto].host ?? `${proto}.${domainOf(a.email)}`,
       check: (v) => (v === '' ? `the ${P} server's name, like ${proto}.example.com` : /[\s/]/.test(v) ? `a host name or address, like ${proto}.example.com` : null),
