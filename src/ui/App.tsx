@@ -19,7 +19,8 @@ import { runEditor, terminalHandover } from './editor.js';
 import { useRuntime, useTerminalSize } from './hooks.js';
 import type { OutputGate } from './output-gate.js';
 import { routeKey, textHasKeys } from './keys/route-key.js';
-import { firstRunHint, messageLine } from './model/message-line.js';
+import { firstRunHint, messageLine, setupHint } from './model/message-line.js';
+import { useConsoleSetup } from './setup/use-console-setup.js';
 import { consoleReducer, initialState } from './state/console-state.js';
 import { layoutFor } from './state/layout.js';
 import type { Theme } from './theme.js';
@@ -60,6 +61,7 @@ export function App(props: AppProps) {
   const paneShown = state.mode === 'focus' || (state.mode === 'queue' && (layout.twoPanes || state.pane === 'conversation'));
   const activity = useActivityReport(runtime, paneShown ? shownId : null, state.composer?.id ?? null);
   useSaveOnExit(runtime, () => latest.current.composer, focus.close);
+  const setup = useConsoleSetup(runtime, (text) => dispatch({ type: 'say', text }));
 
   const env: CommandEnv = {
     runtime,
@@ -73,14 +75,19 @@ export function App(props: AppProps) {
     shownId,
     assignee: data?.conversation.assignee ?? null,
     activity,
+    openSetup: setup.open,
     exit: () => {
       props.onQuit?.();
       exit();
     },
   };
-  useKeys((input, key) => routeKey(input, key, env, () => latest.current.composer), textHasKeys(state));
+  // While the set-up is open it has the keys (its own listener); the console's wait.
+  useKeys((input, key) => (setup.View ? undefined : routeKey(input, key, env, () => latest.current.composer)), textHasKeys(state) || setup.View !== null);
 
-  const message = messageLine(state, () => firstRunHint(state, queue.total, runtime.relayUrl, queue.storeIsEmpty));
+  if (setup.View) return <setup.View runtime={runtime} theme={theme} width={layout.width} height={layout.height} onDone={setup.close} />;
+  const message = messageLine(state, () =>
+    setupHint(state, setup.noEmailAccount, firstRunHint(state, queue.total, runtime.relayUrl, queue.storeIsEmpty), runtime.relayUrl),
+  );
   return (
     <ConsoleScreen
       runtime={runtime}

@@ -259,3 +259,42 @@ describe('the set-up', () => {
     expect(f.split('\n').length).toBeLessThanOrEqual(24);
   });
 });
+
+describe('the set-up in the console', () => {
+  it('with no email account the idle line offers it; A opens it over the console, esc on the first question returns', async () => {
+    const { consoleHome } = await import('../helpers/console-home.js');
+    const { Runtime } = await import('../../src/app/runtime.js');
+    const { App } = await import('../../src/ui/App.js');
+    const home = await consoleHome({ accounts: [] });
+    const runtime = await Runtime.start(home.ctx, { relay: false, channels: false, pollMs: 20 });
+    try {
+      const r = render(<App runtime={runtime} theme={makeTheme({ NO_COLOR: '1' })} size={{ columns: 80, rows: 24 }} />);
+      ui = r;
+      const frame = () => r.lastFrame() ?? '';
+      const until = async (what: string) => {
+        const deadline = Date.now() + 4000;
+        while (!frame().includes(what)) {
+          if (Date.now() > deadline) throw new Error(`screen never showed ${what}:\n${frame()}`);
+          await settle(15);
+        }
+        return frame();
+      };
+      await until('no email account yet — press A to add one');
+      r.stdin.write('A');
+      const f = await until('Email address (the one customers write to)');
+      expect(f).toContain('Add an email account');
+      expect(f).not.toContain('QUEUE');
+      // Keys go to the set-up, not the console: "q" is text here, not quit.
+      r.stdin.write('q');
+      await until('› q');
+      r.stdin.write('\x7f');
+      await settle();
+      r.stdin.write(ESC);
+      await until('set-up cancelled: nothing was saved');
+      expect(frame()).toContain('QUEUE');
+    } finally {
+      await runtime.close();
+      home.cleanup();
+    }
+  });
+});

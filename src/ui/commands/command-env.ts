@@ -25,6 +25,8 @@ export interface CommandEnv {
   assignee: string | null;
   /** Team mode: tells teammates when my editor is open (the composer is seen by the App itself). */
   activity?: ActivityReporter;
+  /** Opens the email account set-up over the console (ui/setup/); absent where there is none. */
+  openSetup?: () => void;
   /** Ends the console (drafts are saved first). */
   exit: () => void;
 }

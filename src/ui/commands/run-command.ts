@@ -29,6 +29,8 @@ export function runCommand(command: Command, env: CommandEnv) {
       return next(env);
     case 'jump':
       return jump(env);
+    case 'add-account':
+      return env.openSetup ? env.openSetup() : say(env, 'adding an account: attend account add email');
   }
   const id = env.shownId;
   if (id === null) return say(env, 'no conversation selected');

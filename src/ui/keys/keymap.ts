@@ -47,6 +47,7 @@ export const KEYMAP = {
     { command: 'filter-view', keys: ['v'], help: 'view: all → mine → unassigned' },
     { command: 'focus', keys: ['f'], help: 'focus mode: one conversation at a time (in a team: claimed for you)' },
     { command: 'stats', keys: ['S'], help: 'stats: response times by channel, last 7 days' },
+    { command: 'add-account', keys: ['A'], help: 'add an email account (asks one question at a time)' },
     ...common,
   ],
   conversation: [

@@ -19,6 +19,17 @@ export function firstRunHint(s: Pick<ConsoleState, 'mode' | 'filter'>, total: nu
   return firstRun ? `no customers yet: open ${relayUrl}/demo in a browser and write` : null;
 }
 
+export const NO_EMAIL_HINT = 'no email account yet — press A to add one';
+
+/**
+ * With no email account the idle line offers the set-up (A); on a first run it keeps the demo
+ * page's address beside it, shorter, so both fit 80 columns.
+ */
+export function setupHint(s: Pick<ConsoleState, 'mode'>, noEmailAccount: boolean, demoHint: string | null, relayUrl: string | null): string | null {
+  if (!noEmailAccount || s.mode !== 'queue') return demoHint;
+  return demoHint && relayUrl ? `press A to add an email account · or try the chat: ${relayUrl}/demo` : NO_EMAIL_HINT;
+}
+
 export function messageLine(s: ConsoleState, idleHint: () => string | null): string {
   return inputHint(s) ?? s.flash ?? idleHint() ?? '';
 }
