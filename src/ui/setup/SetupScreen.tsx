@@ -305,7 +305,7 @@ export function SetupScreen(props: SetupScreenProps) {
         {TITLE}
       </Text>
       <Text> </Text>
-      <Answered state={state} width={width} theme={theme} label={(id) => questionLabel(questionById(id), state)} />
+      <Answered state={state} width={width} theme={theme} label={(id) => questionLabel(questionById(id), state)} value={(id) => answerText(id, state)} />
       <PhaseView
         state={state}
         width={width}
@@ -317,6 +317,14 @@ export function SetupScreen(props: SetupScreenProps) {
       />
     </Box>
   );
+
+  /** An answer as the person picked it: a choice's words ("password"), not its value. */
+  function answerText(id: QuestionId, s: State): string {
+    const q = questionById(id);
+    const value = String(s.answers[id] ?? '');
+    const option = q.kind === 'choice' ? q.options(s.answers, flowCtx(s)).find((o) => o.value === value) : undefined;
+    return safeLine(option ? (option.label.split(' — ')[0] ?? value) : value);
+  }
 
   function questionLabel(q: Question, s: State): string {
     return safeLine(q.label(s.answers, flowCtx(s)));
@@ -335,7 +343,7 @@ function dropGuessDependent(a: SetupAnswers, given: Set<QuestionId>): SetupAnswe
 const SHOWN_ANSWERS = 5;
 
 /** The last few answers, dimmed, so the person sees where they are. */
-function Answered(p: { state: State; width: number; theme: Theme; label: (id: QuestionId) => string }) {
+function Answered(p: { state: State; width: number; theme: Theme; label: (id: QuestionId) => string; value: (id: QuestionId) => string }) {
   const { state } = p;
   if (state.phase.kind === 'running' || state.phase.kind === 'done' || state.phase.kind === 'review') return null;
   const ids = state.history.slice(-SHOWN_ANSWERS);
@@ -344,7 +352,7 @@ function Answered(p: { state: State; width: number; theme: Theme; label: (id: Qu
     <Box flexDirection="column" marginBottom={1}>
       {ids.map((id) => (
         <Text key={id} dimColor={p.theme.dim}>
-          {clip(`✓ ${shortLabel(p.label(id))}: ${safeLine(String(state.answers[id] ?? ''))}`, p.width)}
+          {clip(`✓ ${shortLabel(p.label(id))}: ${p.value(id)}`, p.width)}
         </Text>
       ))}
     </Box>

@@ -382,7 +382,10 @@ export function culpritOf(message: string, a: SetupAnswers, c: FlowContext): Que
   if (/tenant/.test(m) && oauthProvider(a, c) === 'microsoft') return 'tenant';
   if (/password|environment variable|command/.test(m) && !oauth) return 'password';
   if (/auth|login|log in|credentials/.test(m)) return oauth ? 'clientId' : 'password';
-  if (/smtp/.test(m)) return explicit ? 'smtpHost' : 'useGuess';
-  if (/imap/.test(m)) return explicit ? 'imapHost' : 'useGuess';
+  for (const proto of ['smtp', 'imap'] as const) {
+    if (!m.includes(proto)) continue;
+    if (!explicit) return 'useGuess';
+    return /security|clear text|tls/.test(m) ? `${proto}Security` : /\bport\b/.test(m) ? `${proto}Port` : `${proto}Host`;
+  }
   return explicit ? 'imapHost' : 'useGuess';
 }
