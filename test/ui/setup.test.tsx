@@ -298,3 +298,15 @@ describe('the set-up in the console', () => {
     }
   });
 });
+
+describe('the idle line', () => {
+  it('offers the set-up only while there is no email account, keeping the demo page beside it on a first run', async () => {
+    const { setupHint, NO_EMAIL_HINT } = await import('../../src/ui/model/message-line.js');
+    const queue = { mode: 'queue' as const };
+    expect(setupHint(queue, true, null, null)).toBe(NO_EMAIL_HINT);
+    expect(setupHint(queue, true, 'no customers yet: open http://r/demo in a browser and write', 'http://r')).toBe('press A to add an email account · or try the chat: http://r/demo');
+    expect(setupHint(queue, false, 'demo', 'http://r')).toBe('demo');
+    expect(setupHint(queue, false, null, null)).toBe(null);
+    expect(setupHint({ mode: 'focus' }, true, null, null)).toBe(null);
+  });
+});
