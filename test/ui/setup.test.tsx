@@ -122,6 +122,21 @@ describe('the set-up', () => {
     expect(t.outcome()).toEqual({ saved: t.saves[0] });
   });
 
+  it("Google: asks for the client id and where Google's client secret comes from, never the secret", async () => {
+    const t = start({ mx: new Error('must not be asked') });
+    await t.answer('Email address', 'shop@gmail.com');
+    await t.answer('use these settings');
+    await t.answer('Client id', 'id.apps.googleusercontent.com');
+    await t.until("Google's client secret comes from");
+    t.ui.stdin.write('2');
+    await t.answer('Command that prints the client secret', 'pass show google/secret');
+    await t.answer('A short name');
+    await t.answer('Ready to sign in');
+    await t.done();
+    expect(t.saves[0]?.oauth2).toEqual({ provider: 'google', clientId: 'id.apps.googleusercontent.com', clientSecret: { command: 'pass show google/secret' } });
+    expect(t.saves[0]?.imap).toEqual({ host: 'imap.gmail.com', port: 993, security: 'tls' });
+  });
+
   it('knows gmail.com without DNS, and says so', async () => {
     const t = start({ mx: new Error('must not be asked') });
     await t.answer('Email address', 'me@gmail.com');
