@@ -20,7 +20,7 @@ import { type OAuthProvider, startOAuthProvider } from '../helpers/oauth-provide
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 
 const describeOAuth = gate(
-  'Dovecot (dovecot-imapd) and Chromium',
+  'Dovecot (dovecot-imapd) or Chromium',
   dovecotAvailable() && chromiumAvailable(),
   'Install them: apt-get install -y dovecot-imapd chromium',
 );
