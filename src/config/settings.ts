@@ -7,7 +7,9 @@ import { PUBLIC_EVENT_TYPES } from '../domain/public-events.js';
 import { type HoursSettings, hoursProblems } from '../policy/business-hours.js';
 import type { FocusSettingsInput, PrioritySettingsInput, SlaSettingsInput } from './policy-settings.js';
 
-export type Security = 'tls' | 'starttls' | 'none';
+import type { Security } from '../domain/mail-providers.js';
+
+export type { Security };
 
 export interface ServerSettings {
   host: string;
@@ -26,7 +28,10 @@ export interface EmailAccount {
   user: string;
   imap: ServerSettings;
   smtp: ServerSettings;
-  password: SecretSource;
+  /** Password sign-in: where the password comes from. Exactly one of `password` and `oauth2`. */
+  password?: SecretSource;
+  /** OAuth2 sign-in (XOAUTH2/OAUTHBEARER): the provider and client; the tokens live elsewhere (config/token-vault.ts). */
+  oauth2?: OAuth2Settings;
   mailbox: string;
   sentMailbox: string;
   allowInsecure: boolean;
@@ -35,6 +40,38 @@ export interface EmailAccount {
    * as history, not into the queue (domain/open-window.ts). Absent: 14 days.
    */
   openWindow?: string;
+}
+
+/** How a person signs in: a code shown here and typed in any browser, a browser redirected to a listener on this machine, or pasting the redirected URL. */
+export type OAuthFlow = 'device' | 'loopback' | 'paste';
+
+export type OAuthProviderId = 'google' | 'microsoft' | 'generic';
+
+/**
+ * An OAuth2 email account's sign-in settings. Never a token: the refresh token and the current
+ * access token live in a 0600 file in the attend home, or with `tokenCommand`.
+ */
+export interface OAuth2Settings {
+  /** A preset (domain/mail-providers.ts: endpoints, scopes, hosts) or `generic` with `issuer`. */
+  provider: OAuthProviderId;
+  /** `generic`: the issuer URL; its endpoints come from OpenID discovery (ISSUER/.well-known/openid-configuration). */
+  issuer?: string;
+  /** `microsoft`: the directory (tenant id or domain); default "common". */
+  tenant?: string;
+  /** The client id the user registered with the provider. Not a secret. */
+  clientId: string;
+  /** Some providers (Google) want the installed app's client secret too: from an env var or command, never stored. */
+  clientSecret?: SecretSource;
+  /** Scopes asked for; the preset's when absent. */
+  scopes?: string[];
+  /** The flow `account login` uses unless told otherwise; absent: chosen automatically. */
+  flow?: OAuthFlow;
+  /**
+   * Keep the tokens with this command instead of the 0600 file: run with ATTEND_TOKEN_ACTION=load it
+   * prints the stored JSON (nothing when there is none); with ATTEND_TOKEN_ACTION=save it reads the
+   * JSON to store on stdin. ATTEND_ACCOUNT names the account.
+   */
+  tokenCommand?: string;
 }
 
 export interface ChatAccount {
@@ -81,6 +118,22 @@ const secretSchema = {
     { type: 'object', required: ['env'], properties: { env: { type: 'string', minLength: 1 } }, additionalProperties: false },
     { type: 'object', required: ['command'], properties: { command: { type: 'string', minLength: 1 } }, additionalProperties: false },
   ],
+} as const;
+
+const oauth2Schema = {
+  type: 'object',
+  required: ['provider', 'clientId'],
+  properties: {
+    provider: { enum: ['google', 'microsoft', 'generic'] },
+    issuer: { type: 'string', pattern: '^https?://' },
+    tenant: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,100}$' },
+    clientId: { type: 'string', minLength: 1 },
+    clientSecret: secretSchema,
+    scopes: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^\\S+$' } },
+    flow: { enum: ['device', 'loopback', 'paste'] },
+    tokenCommand: { type: 'string', minLength: 1 },
+  },
+  additionalProperties: false,
 } as const;
 
 const chatAccountSchema = {
@@ -240,7 +293,9 @@ export const settingsSchema = {
       then: chatAccountSchema,
       else: {
       type: 'object',
-      required: ['type', 'name', 'email', 'user', 'imap', 'smtp', 'password', 'mailbox', 'sentMailbox'],
+      required: ['type', 'name', 'email', 'user', 'imap', 'smtp', 'mailbox', 'sentMailbox'],
+      // Exactly one way to sign in.
+      oneOf: [{ required: ['password'], not: { required: ['oauth2'] } }, { required: ['oauth2'], not: { required: ['password'] } }],
       properties: {
         type: { const: 'email' },
         name: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
@@ -250,6 +305,7 @@ export const settingsSchema = {
         imap: serverSchema,
         smtp: serverSchema,
         password: secretSchema,
+        oauth2: oauth2Schema,
         mailbox: { type: 'string', minLength: 1 },
         sentMailbox: { type: 'string', minLength: 1 },
         allowInsecure: { type: 'boolean' },

@@ -8,7 +8,9 @@ export interface ImapLogin {
   account: string;
   server: ServerSettings;
   user: string;
-  password: string;
+  /** Exactly one of password and accessToken (OAuth2: OAUTHBEARER where offered, else XOAUTH2). */
+  password?: string;
+  accessToken?: string;
 }
 
 export interface MailboxInfo {
@@ -172,7 +174,7 @@ export class ImapSession {
       port: server.port,
       secure: server.security === 'tls',
       doSTARTTLS: server.security === 'starttls' ? true : server.security === 'none' ? false : undefined,
-      auth: { user: login.user, pass: login.password },
+      auth: login.accessToken !== undefined ? { user: login.user, accessToken: login.accessToken } : { user: login.user, pass: login.password ?? '' },
       logger: false,
       qresync: true,
       disableAutoIdle: true,

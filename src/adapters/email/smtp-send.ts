@@ -7,7 +7,9 @@ export interface SmtpLogin {
   account: string;
   server: ServerSettings;
   user: string;
-  password: string;
+  /** Exactly one of password and accessToken (OAuth2: XOAUTH2). */
+  password?: string;
+  accessToken?: string;
 }
 
 /** Why a send did not complete: `transient` may succeed later; `ambiguous` means the server may have accepted it. */
@@ -79,7 +81,7 @@ export async function sendRaw(login: SmtpLogin, mail: OutgoingEmail, raw: Buffer
     secure: server.security === 'tls',
     requireTLS: server.security === 'starttls',
     ignoreTLS: server.security === 'none',
-    auth: login.user && login.password ? { user: login.user, pass: login.password } : undefined,
+    auth: smtpAuth(login),
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
@@ -91,6 +93,11 @@ export async function sendRaw(login: SmtpLogin, mail: OutgoingEmail, raw: Buffer
   } finally {
     transport.close();
   }
+}
+
+function smtpAuth(login: SmtpLogin) {
+  if (login.accessToken !== undefined) return { type: 'OAuth2' as const, user: login.user, accessToken: login.accessToken };
+  return login.user && login.password ? { user: login.user, pass: login.password } : undefined;
 }
 
 function classify(login: SmtpLogin, err: unknown): SmtpError {

@@ -17,6 +17,16 @@ import { refreshRanks } from '../queue/ranks.js';
 import { findSentMailbox, sentChanged, syncSentMailbox } from './sent-sync.js';
 
 export async function credentials(ctx: AppContext, account: EmailAccount): Promise<{ imap: ImapLogin; smtp: SmtpLogin }> {
+  if (account.oauth2) {
+    // Loaded on demand: openid-client is only for OAuth2 accounts.
+    const { accessTokenFor } = await import('./oauth-session.js');
+    const accessToken = await accessTokenFor(ctx, account);
+    return {
+      imap: { account: account.name, server: account.imap, user: account.user, accessToken },
+      smtp: { account: account.name, server: account.smtp, user: account.user, accessToken },
+    };
+  }
+  if (!account.password) throw new ImapError(`account ${account.name}: no password source and no OAuth2 sign-in in the settings`, 'auth');
   let password: string;
   try {
     password = await resolveSecret(account.password, ctx.env);

@@ -245,6 +245,6 @@ function describeAccount(a: Account) {
     mailbox: a.mailbox,
     sentMailbox: a.sentMailbox,
     openWindow: a.openWindow ?? DEFAULT_OPEN_WINDOW,
-    passwordFrom: secretFrom(a.password),
+    passwordFrom: a.password ? secretFrom(a.password) : null,
   };
 }
