@@ -35,6 +35,7 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 interface Tokens {
   access_token: string;
   refresh_token?: string;
+  id_token?: string;
   expires_in?: number;
   error?: string;
 }
@@ -146,6 +147,12 @@ describeOAuth('OAuth2 test harness', () => {
     expect(t.refresh_token).toBeTruthy();
     expect(t.expires_in).toBe(TTL);
     expect(requestsOf(DEVICE_GRANT).slice(before)).toEqual([expect.objectContaining({ ok: true, clientId: provider.publicClient.clientId })]);
+
+    // Who signed in: sub is the address, and userinfo has `email` (the ID token carries sub only).
+    const idClaims = JSON.parse(Buffer.from(t.id_token?.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+    expect(idClaims.sub).toBe(AGENT);
+    const me = await fetch(`${provider.issuer}/me`, { headers: { authorization: `Bearer ${t.access_token}` } });
+    expect(await me.json()).toMatchObject({ sub: AGENT, email: AGENT });
 
     expect(await imapLogin(AGENT, t.access_token)).toBe('ok');
     expect(await smtpSend(AGENT, t.access_token, 'sent with a token')).toBe('ok');
