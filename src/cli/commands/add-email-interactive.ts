@@ -33,6 +33,7 @@ export interface AddEmailFlags {
   sentMailbox?: string;
   allowInsecure?: boolean;
   openWindow?: string;
+  verify?: boolean;
 }
 
 const hasPreset = (o: AddEmailFlags) => o.oauth2 === 'google' || o.oauth2 === 'microsoft' || (o.email?.includes('@') && providerForDomain(o.email) !== null);
@@ -114,6 +115,6 @@ export function prefillFromFlags(name: string | undefined, o: AddEmailFlags, exp
 export async function addEmailInteractively(name: string | undefined, o: AddEmailFlags, cmd: Command): Promise<number> {
   const prefill = prefillFromFlags(name, o, (k) => cmd.getOptionValueSource(k) !== 'default');
   const [{ withContext }, { runEmailSetup }] = await Promise.all([import('../run.js'), import('../../ui/setup/run-setup.js')]);
-  return withContext((ctx) => runEmailSetup(ctx, prefill), { validateSettings: true });
+  return withContext((ctx) => runEmailSetup(ctx, prefill, { verify: o.verify !== false }), { validateSettings: true });
 }
 

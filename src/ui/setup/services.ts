@@ -6,11 +6,12 @@ import type { AppContext } from '../../app/context.js';
 import { guessProvider } from '../../app/setup/provider-guess.js';
 import type { SetupServices } from './SetupScreen.js';
 
-export function setupServices(ctx: AppContext): SetupServices {
+/** @param opts.verify false: save without testing IMAP and SMTP (`--no-verify`). */
+export function setupServices(ctx: AppContext, opts: { verify?: boolean } = {}): SetupServices {
   return {
     guessProvider: (email) => guessProvider(email),
     takenNames: () => ctx.settings.get('accounts').map((a) => a.name),
     complete: (draft) => completeEmailAccount(draft),
-    save: (account, io, signIn) => setUpEmailAccount(ctx, account, io, { verify: true, signIn }),
+    save: (account, io, signIn) => setUpEmailAccount(ctx, account, io, { verify: opts.verify !== false, signIn }),
   };
 }
