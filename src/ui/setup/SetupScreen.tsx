@@ -405,7 +405,7 @@ function PhaseView(p: {
     case 'review':
       return (
         <Box flexDirection="column">
-          <Text bold>Ready to sign in, test IMAP and SMTP, and save:</Text>
+          <Text bold>{reviewTitle(draftOf(state.answers, p.flow, p.extra))}</Text>
           {summaryOf(state.answers, p.flow, p.extra).map((line) => (
             <Text key={line}>{clip(`  ${safeLine(line)}`, width)}</Text>
           ))}
@@ -458,6 +458,10 @@ function PhaseView(p: {
         </Box>
       );
   }
+}
+
+function reviewTitle(d: EmailAccountDraft): string {
+  return d.oauth2 ? 'Ready to sign in, test IMAP and SMTP, and save:' : 'Ready to test IMAP and SMTP, and save:';
 }
 
 function Options(p: { options: Array<{ value: string; label: string }>; cursor: number; width: number; theme: Theme }) {
