@@ -138,6 +138,18 @@ describe('the set-up', () => {
     expect(t.saves[0]?.imap).toEqual({ host: 'imap.gmail.com', port: 993, security: 'tls' });
   });
 
+  it('--oauth2 microsoft given: its preset fills the servers without asking DNS; only what is missing is asked', async () => {
+    const t = start({ mx: new Error('must not be asked'), prefill: { answers: { email: 'help@contoso.com', method: 'oauth2', provider: 'microsoft', clientId: 'cid' } } });
+    const f = await t.until('Microsoft 365 / Outlook.com: its servers and sign-in');
+    expect(f).toContain('IMAP outlook.office365.com:993 tls');
+    await t.answer('use these settings');
+    await t.answer('Microsoft directory (tenant)', 'contoso.onmicrosoft.com');
+    await t.answer('A short name');
+    await t.answer('Ready to ');
+    await t.done();
+    expect(t.saves[0]).toMatchObject({ oauth2: { provider: 'microsoft', clientId: 'cid', tenant: 'contoso.onmicrosoft.com' }, smtp: { host: 'smtp.office365.com' } });
+  });
+
   it('knows gmail.com without DNS, and says so', async () => {
     const t = start({ mx: new Error('must not be asked') });
     await t.answer('Email address', 'me@gmail.com');

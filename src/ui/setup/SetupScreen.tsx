@@ -9,6 +9,7 @@ import type { EmailAccountDraft } from '../../app/email/account-setup.js';
 import type { SignInIO, SignInOptions, SignInPrompt } from '../../app/email/oauth-session.js';
 import type { ProviderGuessResult } from '../../app/setup/provider-guess.js';
 import type { EmailAccount } from '../../config/settings.js';
+import { OAUTH_PRESETS } from '../../domain/mail-providers.js';
 import { clip, safeLine } from '../text.js';
 import type { Theme } from '../theme.js';
 import { editLine, LineView } from './LineInput.js';
@@ -135,7 +136,7 @@ export function SetupScreen(props: SetupScreenProps) {
     set({ ...s, phase: { kind: 'guessing', domain } });
     let guess: ProviderGuessResult;
     try {
-      guess = await services.guessProvider(s.answers.email);
+      guess = presetGuess(s.answers, given) ?? (await services.guessProvider(s.answers.email));
     } catch (err) {
       guess = { guess: null, note: `Could not guess the provider (${(err as Error).message}). Enter the servers below.` };
     }
@@ -329,6 +330,13 @@ export function SetupScreen(props: SetupScreenProps) {
   function questionLabel(q: Question, s: State): string {
     return safeLine(q.label(s.answers, flowCtx(s)));
   }
+}
+
+/** `--oauth2 google|microsoft` given: its preset is the guess, whatever the domain says. */
+function presetGuess(a: SetupAnswers, given: Set<QuestionId>): ProviderGuessResult | null {
+  if (!given.has('provider') || (a.provider !== 'google' && a.provider !== 'microsoft')) return null;
+  const p = OAUTH_PRESETS[a.provider];
+  return { guess: { label: p.label, oauth: p.id, servers: p.servers, source: 'domain' }, note: `${p.label}: its servers and sign-in` };
 }
 
 /** Answers that came from a guess for another domain: asked again with the new guess's defaults. */
