@@ -15,7 +15,7 @@ import type { AppContext } from '../../src/app/context.js';
 import { accessTokenFor, type SignInIO, type SignInPrompt, signIn, signInStatus } from '../../src/app/email/oauth-session.js';
 import { ProviderUnavailableError, SignInError, SignInExpiredError } from '../../src/app/email/sign-in-errors.js';
 import type { EmailAccount } from '../../src/config/settings.js';
-import { fileTokenVault, oauthDir } from '../../src/config/token-vault.js';
+import { oauthDir } from '../../src/config/token-vault.js';
 import { launchChromium, requireChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/net.js';
 import { completeBrowserSignIn, completeDeviceSignIn } from '../helpers/oauth-browser.js';
