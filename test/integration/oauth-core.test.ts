@@ -186,6 +186,40 @@ suite('OAuth2 core against a real OpenID provider', () => {
     await expect(fetch(prompt.redirectUri)).rejects.toThrow();
   }, 90_000);
 
+  it('loopback flow: an answer with another state gets 400 and the listener keeps waiting for its own', async () => {
+    const ctx = home();
+    const person = personAt();
+    let forged: { status: number; text: string } | null = null;
+    const io: SignInIO = {
+      show(p) {
+        if (p.kind !== 'browser') return;
+        void fetch(`${p.redirectUri}?code=stolen&state=forged`)
+          .then(async (r) => {
+            forged = { status: r.status, text: await r.text() };
+          })
+          .then(() => person.show(p));
+      },
+    };
+    const result = await signIn(ctx, account({ flow: 'loopback' }), io, { timeoutMs: 60_000 });
+    expect(result.method).toBe('loopback');
+    expect(forged).toEqual({ status: 400, text: 'This answer belongs to another sign-in; attend is still waiting for its own.\n' });
+    expect(await person.page).toMatch(/Signed in — you can close this tab/);
+    expect(await introspect(stored(ctx).accessToken)).toMatchObject({ active: true });
+  }, 90_000);
+
+  it('loopback flow also takes a pasted URL while it listens (the browser is on another machine)', async () => {
+    const ctx = home();
+    const io = personAt({ capture: true });
+    const result = await signIn(ctx, account({ flow: 'loopback' }), io, { timeoutMs: 60_000 });
+    expect(result.method).toBe('loopback');
+    expect(io.prompts[0]).toMatchObject({ kind: 'browser', listening: true });
+    // The harness's capture kept the redirect from the listener: the paste is what signed in.
+    expect(await io.page).toBe('Redirect captured.');
+    expect(await introspect(stored(ctx).accessToken)).toMatchObject({ active: true });
+    // The code went to the provider once: one authorization_code exchange for this sign-in.
+    expect(provider.tokenRequests().filter((r) => r.grantType === 'authorization_code' && !r.ok)).toEqual([]);
+  }, 90_000);
+
   it('paste flow: the URL the browser could not load, pasted back, completes the sign-in', async () => {
     const ctx = home();
     const io = personAt({ capture: true });
@@ -348,6 +382,20 @@ suite('OAuth2 core against a real OpenID provider', () => {
       await own.stop();
     }
   }, 120_000);
+
+  it('a sign-in at a provider that is not there, or not safe: one line each', async () => {
+    const ctx = home();
+    const port = await freePort();
+    const down = await signIn(ctx, account({ issuer: `http://127.0.0.1:${port}` }), personAt(), { timeoutMs: 20_000 }).catch((e: Error) => e);
+    expect(down).toBeInstanceOf(ProviderUnavailableError);
+    expect((down as Error).message).toBe(`account support: cannot reach the sign-in provider (127.0.0.1:${port}): connection refused`);
+    const plain = await signIn(ctx, account({ issuer: 'http://login.example.com' }), personAt(), { timeoutMs: 20_000 }).catch((e: Error) => e);
+    expect(plain).toBeInstanceOf(SignInError);
+    expect((plain as Error).message).toBe('account support: the issuer http://login.example.com is not https: only https, or http on this machine, is accepted');
+    const never = await accessTokenFor(ctx, account()).catch((e: Error) => e);
+    expect(never).toBeInstanceOf(SignInExpiredError);
+    expect((never as Error).message).toBe('account support: not signed in — run `attend account login support`');
+  }, 60_000);
 
   it('a wrong client id: SignInError in one line, for a sign-in and for a refresh', async () => {
     const ctx = home();
