@@ -49,6 +49,7 @@ export interface DeviceSignInInput extends SignInCredentials {
 async function withPage<T>(
   browser: Browser | undefined,
   fn: (page: Page, ctx: BrowserContext, blocked: string[]) => Promise<T>,
+  /** Capturing: true for a loopback URL that must not be delivered (answered with a stub page). */
   onLoopback?: (url: string) => boolean,
 ): Promise<T> {
   const own = browser ? undefined : await launchChromium();
@@ -66,8 +67,21 @@ async function withPage<T>(
       blocked.push(url);
       return route.abort('blockedbyclient');
     }
-    if (onLoopback?.(url)) return route.fulfill({ status: 200, contentType: 'text/html', body: '<p id="captured">Redirect captured.</p>' });
-    return route.continue();
+    if (!onLoopback) return route.continue();
+    if (onLoopback(url)) return route.fulfill({ status: 200, contentType: 'text/html', body: '<p id="captured">Redirect captured.</p>' });
+    // Playwright routes only the first URL of a redirect chain (and follows a fulfilled 3xx
+    // unrouted), so a capturing page fetches each loopback request itself, redirects unfollowed,
+    // and turns a redirect into a page that navigates to its Location: a new request through
+    // this route, where the one to the callback is caught before it is sent.
+    const response = await route.fetch({ maxRedirects: 0 });
+    const location = response.headers().location;
+    if (response.status() < 300 || response.status() >= 400 || !location) return route.fulfill({ response });
+    const next = new URL(location, url).href;
+    if (onLoopback(next)) return route.fulfill({ status: 200, contentType: 'text/html', body: '<p id="captured">Redirect captured.</p>' });
+    const hop = `<meta http-equiv="refresh" content="0;url=${next.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}">`;
+    // Keep the provider's cookies (interaction and resume cookies ride on its redirects).
+    const headers = Object.fromEntries(Object.entries(response.headers()).filter(([k]) => k === 'set-cookie' || k === 'cache-control'));
+    return route.fulfill({ status: 200, headers, contentType: 'text/html', body: hop });
   });
   try {
     return await fn(await ctx.newPage(), ctx, blocked);

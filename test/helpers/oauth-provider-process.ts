@@ -32,11 +32,15 @@ export type ChildEvent =
   | { type: 'reply'; id: number; ok: boolean; revoked?: number; error?: string };
 
 /** Messages from the parent. */
-export type ChildCommand = { type: 'revokeUser'; id: number; email: string; keepAccessTokens: boolean };
+export type ChildCommand =
+  | { type: 'revokeUser'; id: number; email: string; keepAccessTokens: boolean }
+  | { type: 'setAccessTokenTtl'; id: number; seconds: number };
 
 const config = JSON.parse(process.env.ATTEND_TEST_OIDC ?? '') as ChildConfig;
 const issuer = `http://127.0.0.1:${config.port}`;
 const send = (m: ChildEvent) => process.send?.(m);
+/** Changeable while running (setAccessTokenTtl); a restart goes back to the configured value. */
+let accessTokenTtl = config.accessTokenTtlSeconds;
 
 // ------------------------------------------------------------------ state that survives restarts
 
@@ -228,7 +232,7 @@ const provider = new Provider(issuer, {
   rotateRefreshToken: true,
   pkce: { methods: ['S256'], required: () => true },
   ttl: {
-    AccessToken: config.accessTokenTtlSeconds,
+    AccessToken: () => accessTokenTtl,
     RefreshToken: config.refreshTokenTtlSeconds,
     Grant: config.refreshTokenTtlSeconds,
     Session: config.refreshTokenTtlSeconds,
@@ -341,7 +345,10 @@ const server = http.createServer((req, res) => {
 });
 
 process.on('message', (m: ChildCommand) => {
-  if (m.type === 'revokeUser') {
+  if (m.type === 'setAccessTokenTtl') {
+    accessTokenTtl = m.seconds;
+    send({ type: 'reply', id: m.id, ok: true });
+  } else if (m.type === 'revokeUser') {
     try {
       send({ type: 'reply', id: m.id, ok: true, revoked: revokeUser(m.email.toLowerCase(), m.keepAccessTokens) });
     } catch (e) {

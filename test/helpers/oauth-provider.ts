@@ -74,6 +74,11 @@ export interface OAuthProvider {
    * number of stored entries removed.
    */
   revokeUser(email: string, opts?: { keepAccessTokens?: boolean }): Promise<number>;
+  /**
+   * Access tokens issued from now on live `seconds` (tokens already out keep theirs). Lets a test
+   * sign in at leisure and then make tokens expire quickly. A restart goes back to the option.
+   */
+  setAccessTokenTtl(seconds: number): Promise<void>;
   /** Every token-endpoint request so far (across restarts), oldest first: a copy. */
   tokenRequests(): TokenRequest[];
   /** Whether the provider process is up. */
@@ -160,6 +165,20 @@ export async function startOAuthProvider(opts: OAuthProviderOptions = {}): Promi
     }
   };
 
+  /** Sends a command to the provider process; resolves with its reply. */
+  const command = (cmd: ChildCommand) => {
+    const c = child;
+    if (!c || !isRunning()) return Promise.reject(new Error(`${cmd.type}: the provider is not running`));
+    return new Promise<Extract<ChildEvent, { type: 'reply' }>>((resolve, reject) => {
+      pending.set(cmd.id, (m) => {
+        pending.delete(cmd.id);
+        if (m.ok) resolve(m);
+        else reject(new Error(`${cmd.type} failed: ${m.error}`));
+      });
+      c.send(cmd);
+    });
+  };
+
   const isRunning = () => child !== undefined && child.exitCode === null && child.signalCode === null;
   const kill = async () => {
     if (isRunning()) child?.kill('SIGKILL');
@@ -184,19 +203,12 @@ export async function startOAuthProvider(opts: OAuthProviderOptions = {}): Promi
     authorizationEndpoint: `${issuer}/auth`,
     revocationEndpoint: `${issuer}/token/revocation`,
     users: config.users,
-    revokeUser(email, o = {}) {
-      const c = child;
-      if (!c || !isRunning()) return Promise.reject(new Error('revokeUser: the provider is not running'));
-      const id = nextId++;
-      return new Promise<number>((resolve, reject) => {
-        pending.set(id, (m) => {
-          pending.delete(id);
-          if (m.ok) resolve(m.revoked ?? 0);
-          else reject(new Error(`revokeUser failed: ${m.error}`));
-        });
-        const cmd: ChildCommand = { type: 'revokeUser', id, email, keepAccessTokens: o.keepAccessTokens ?? false };
-        c.send(cmd);
-      });
+    async revokeUser(email, o = {}) {
+      const m = await command({ type: 'revokeUser', id: nextId++, email, keepAccessTokens: o.keepAccessTokens ?? false });
+      return m.revoked ?? 0;
+    },
+    async setAccessTokenTtl(seconds) {
+      await command({ type: 'setAccessTokenTtl', id: nextId++, seconds });
     },
     tokenRequests: () => requests.map((r) => ({ ...r })),
     running: isRunning,
