@@ -134,8 +134,8 @@ suite('OAuth2 core against a real OpenID provider', () => {
     const ctx = home();
     const io = personAt();
     const result = await signIn(ctx, account(), io, { timeoutMs: 60_000 });
-    // oidc-provider keeps scope claims out of the id token (they are in userinfo): no address to check.
-    expect(result).toEqual({ method: 'device', email: null });
+    // oidc-provider keeps scope claims out of the id token: the address comes from userinfo.
+    expect(result).toEqual({ method: 'device', email: EMAIL });
     const prompt = io.prompts[0];
     expect(prompt?.kind).toBe('device');
     if (prompt?.kind === 'device') {
@@ -218,6 +218,16 @@ suite('OAuth2 core against a real OpenID provider', () => {
     expect(await introspect(stored(ctx).accessToken)).toMatchObject({ active: true });
     // The code went to the provider once: one authorization_code exchange for this sign-in.
     expect(provider.tokenRequests().filter((r) => r.grantType === 'authorization_code' && !r.ok)).toEqual([]);
+  }, 90_000);
+
+  it('signing in as another person than the account’s address is refused, and nothing is stored', async () => {
+    const ctx = home();
+    const acc = { ...account({ flow: 'loopback' }), email: 'other@example.test', user: 'other@example.test' };
+    const err = await signIn(ctx, acc, personAt(), { timeoutMs: 60_000 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(SignInError);
+    expect((err as Error).message).toBe('account support: signed in as agent@example.test, but the account is other@example.test; sign in again as other@example.test');
+    expect(await signInStatus(ctx, acc)).toBeNull();
+    await expect(accessTokenFor(ctx, acc)).rejects.toThrow(/not signed in/);
   }, 90_000);
 
   it('paste flow: the URL the browser could not load, pasted back, completes the sign-in', async () => {
