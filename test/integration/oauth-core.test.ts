@@ -448,6 +448,25 @@ suite('OAuth2 core against a real OpenID provider', () => {
     seenTokens.add(provider.secretClient.clientSecret);
   }, 90_000);
 
+  it('with a token command the tokens go to the command; only the status (and no token) is kept in the home', async () => {
+    const ctx = home();
+    const kept = path.join(ctx.env.ATTEND_HOME as string, 'elsewhere.json');
+    const tokenCommand = `if [ "$ATTEND_TOKEN_ACTION" = save ]; then cat > '${kept}'; else cat '${kept}' 2>/dev/null || true; fi`;
+    const acc = account({ tokenCommand });
+    await signIn(ctx, acc, personAt(), { flow: 'loopback', timeoutMs: 60_000 });
+    const first = JSON.parse(readFileSync(kept, 'utf8')) as { refreshToken: string; accessToken: string };
+    seenTokens.add(first.refreshToken);
+    const token = await accessTokenFor(ctx, acc, { force: true });
+    seenTokens.add(token);
+    const second = JSON.parse(readFileSync(kept, 'utf8')) as { refreshToken: string; accessToken: string };
+    seenTokens.add(second.refreshToken);
+    expect(second.accessToken).toBe(token);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(await introspect(token)).toMatchObject({ active: true });
+    expect(readdirSync(oauthDir(ctx.env))).toEqual(['support.status.json']);
+    expect((await signInStatus(ctx, acc))?.refreshedAt).not.toBeNull();
+  }, 90_000);
+
   it('no token or secret appears in any prompt, message, status or child output', () => {
     expect(seenTokens.size).toBeGreaterThan(10);
     const text = shown.join('\n');
