@@ -77,15 +77,7 @@ function personAt(opts: { capture?: boolean } = {}): SignInIO & { prompts: SignI
       if (p.kind === 'device') {
         void completeDeviceSignIn({ verificationUri: p.verificationUri, userCode: p.userCode, email: EMAIL, password: PASSWORD, browser }).then((r) => pageDone(r.pageText), pageFailed);
       } else if (p.kind === 'browser') {
-        // Once more on the harness's rare miss (the login form not yet seen after page.goto, under
-        // load: it then waits at the provider's login page); the authorize URL stays valid.
-        const person = () => completeBrowserSignIn(p.url, { email: EMAIL, password: PASSWORD, browser, capture: opts.capture });
-        void person()
-          .catch((e: Error) => {
-            if (!/did not reach the loopback callback; last page \S+\/interaction\//.test(e.message)) throw e;
-            console.error(`person in Chromium, trying again: ${e.message}`);
-            return person();
-          })
+        void completeBrowserSignIn(p.url, { email: EMAIL, password: PASSWORD, browser, capture: opts.capture })
           .then((r) => {
             pageDone(r.pageText);
             if (r.redirectUrl) pasted(r.redirectUrl);
