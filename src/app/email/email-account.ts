@@ -242,6 +242,7 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
             ctx.log(line);
             opts.onFirstSync?.(line);
           }
+          if (signIn.expired !== null) await recheckSignIn(logins, signIn);
           const flushed = await flushOutbox(ctx, account, logins.smtp, s);
           recountAfterFlush(ctx, flushed);
           if (flushed.signInExpired) await signIn.failed(flushed.signInExpired);
@@ -271,10 +272,9 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
               replyWatch.unref();
             }
             if (expired) {
-              void signIn.renewed(waiting.signal).then((isNew) => {
-                if (waiting.signal.aborted) return;
-                if (isNew) signIn.ok();
-                resolve();
+              // Back to the top (recheckSignIn, then the outbox) as soon as `account login` ran.
+              void signIn.renewed(waiting.signal).then(() => {
+                if (!waiting.signal.aborted) resolve();
               });
             }
             if (sentBox) {
@@ -328,12 +328,29 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
     if (opts.signal.aborted) break;
     if (!failed) opts.onState?.('offline', 'connection closed');
     if (awaitSignIn) {
-      if (await signIn.renewed(opts.signal)) signIn.ok();
+      // Connects again as soon as `account login` ran (the connect clears the state), or after a while.
+      await signIn.renewed(opts.signal);
       backoff = 1000;
       continue;
     }
     await sleep(backoff * (0.5 + Math.random()), opts.signal);
     backoff = Math.min(backoff * 2, 60_000);
+  }
+}
+
+/**
+ * The sign-in expired (found by a send) and the status since showed a new login: a token from it
+ * clears the state. Without a new login the state stays until a send works (an old access token
+ * may still come from the store and be refused again: no flapping between the two lines).
+ */
+async function recheckSignIn(logins: MailLogins, signIn: SignInWatch): Promise<void> {
+  if (!logins.smtp.tokenSource || !signIn.newSignInSeen) return;
+  try {
+    await logins.smtp.tokenSource(false);
+    signIn.ok();
+  } catch (err) {
+    const expired = signInExpired(err);
+    if (expired) await signIn.failed(expired.message);
   }
 }
 

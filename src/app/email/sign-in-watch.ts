@@ -15,6 +15,7 @@ export const SIGN_IN_RETRY_MS = 5 * 60_000;
 export class SignInWatch {
   private line: string | null = null;
   private atFailure: SignInStatus | null = null;
+  private signedInAgain = false;
 
   /** @param tell the line when it expires; null when a login worked again after that. */
   constructor(
@@ -29,12 +30,18 @@ export class SignInWatch {
     return this.line;
   }
 
+  /** While expired: the status showed a new sign-in since the last failure (worth trying a token again). */
+  get newSignInSeen(): boolean {
+    return this.signedInAgain;
+  }
+
   /** The sign-in expired (again): told once until a login works; notes the status to compare with. */
   async failed(line: string): Promise<void> {
     if (this.line === null) {
       this.line = line;
       this.tell(line);
     }
+    this.signedInAgain = false;
     this.atFailure = await this.read().catch(() => null);
   }
 
@@ -43,6 +50,7 @@ export class SignInWatch {
     if (this.line === null) return;
     this.line = null;
     this.atFailure = null;
+    this.signedInAgain = false;
     this.tell(null);
   }
 
@@ -53,7 +61,10 @@ export class SignInWatch {
       await sleep(this.pollMs, signal);
       if (signal.aborted) return false;
       const now = await this.read().catch(() => null);
-      if (now && isNewSignIn(this.atFailure, now)) return true;
+      if (now && isNewSignIn(this.atFailure, now)) {
+        this.signedInAgain = true;
+        return true;
+      }
     }
     return false;
   }
