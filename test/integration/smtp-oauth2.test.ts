@@ -14,6 +14,8 @@ let port = 0;
 /** Tokens the server takes; `challenge`: refuse with the XOAUTH2 334 challenge (Gmail, Microsoft) rather than a bare 535. */
 let good = new Set<string>();
 let challenge = true;
+/** Answer every AUTH with 454 (the server cannot reach its provider to check the token). */
+let unavailable = false;
 const tried: string[] = [];
 const received: string[] = [];
 
@@ -26,6 +28,7 @@ beforeAll(async () => {
     onAuth(auth, _session, cb) {
       const token = auth.accessToken ?? '';
       tried.push(token);
+      if (unavailable) return cb(Object.assign(new Error('Temporary authentication failure'), { responseCode: 454 }));
       if (auth.method === 'XOAUTH2' && good.has(token)) return cb(null, { user: auth.username });
       if (challenge) return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'mail' } });
       return cb(Object.assign(new Error('Invalid token'), { responseCode: 535 }));
@@ -50,6 +53,7 @@ afterAll(async () => {
 beforeEach(() => {
   good = new Set();
   challenge = true;
+  unavailable = false;
   tried.length = 0;
   received.length = 0;
 });
@@ -116,6 +120,16 @@ describe('SMTP XOAUTH2 with a token source', () => {
       expect(received).toHaveLength(0);
     });
   }
+
+  it('454 (the server cannot check tokens now): no refresh, transient, one line', async () => {
+    unavailable = true;
+    const t = tokens();
+    const err = await sendRaw(login(t.source), mail, raw).catch((e: unknown) => e);
+    expect((err as SmtpError).kind).toBe('transient');
+    expect((err as SmtpError).message).toMatch(/^account support: SMTP 127\.0\.0\.1:\d+ cannot check the login right now \(454/);
+    expect(t.calls).toEqual([false]);
+    expect(received).toHaveLength(0);
+  });
 
   it('an expired sign-in: nothing reaches the server, the one line, transient with the cause', async () => {
     const expired = new SignInExpiredError('support');

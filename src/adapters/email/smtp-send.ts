@@ -136,7 +136,9 @@ async function withTransport(login: SmtpLogin, use: (t: Transport) => Promise<un
   try {
     await attempt(false);
   } catch (err) {
-    if (sourceError === null && login.tokenSource && !renewed && (err as { code?: string }).code === 'EAUTH') {
+    // A 4xx answer to AUTH (454: the server cannot check tokens now) is no refused token: no refresh.
+    const e = err as { code?: string; responseCode?: number };
+    if (sourceError === null && login.tokenSource && !renewed && e.code === 'EAUTH' && !isTemporary(e.responseCode)) {
       renewed = true;
       try {
         await attempt(true);
@@ -166,6 +168,9 @@ function classify(login: SmtpLogin, err: unknown, sourceError: unknown = null): 
     // OpenSSL's words for a server that answered in plain text.
     return new SmtpError(`${prefix}: port ${login.server.port} does not speak TLS — try --smtp-security starttls or none (or the server's TLS port, usually 465)`, 'transient');
   }
+  if (e.code === 'EAUTH' && isTemporary(e.responseCode)) {
+    return new SmtpError(`${prefix} cannot check the login right now (${oneLine(e.response ?? e.message)})`, 'transient');
+  }
   if (e.code === 'EAUTH' && (login.tokenSource || login.accessToken !== undefined)) {
     // Even a token refreshed just now was refused: the server or the provider is at fault, or the
     // scopes are wrong — a person has to look, but the reply is kept for when it works again.
@@ -188,5 +193,7 @@ function classify(login: SmtpLogin, err: unknown, sourceError: unknown = null): 
   if (e.code === 'ETLS') return new SmtpError(`${prefix}: TLS failed (${e.message})`, 'transient');
   return new SmtpError(`${prefix}: ${e.message ?? String(err)}`, 'transient');
 }
+
+const isTemporary = (code: number | undefined) => typeof code === 'number' && code >= 400 && code < 500;
 
 const oneLine = (s: string | undefined) => (s ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
