@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { ImapError } from '../../src/adapters/email/imap-session.js';
 import { SmtpError } from '../../src/adapters/email/smtp-send.js';
-import { signInExpired, tokenRefused, tokenUnavailable, withTokenRetry } from '../../src/app/email/mail-login.js';
+import type { AppContext } from '../../src/app/context.js';
+import { mailLogins, signInExpired, tokenRefused, tokenUnavailable, withTokenRetry } from '../../src/app/email/mail-login.js';
+import type { EmailAccount } from '../../src/config/settings.js';
 import { ProviderUnavailableError, SignInExpiredError } from '../../src/app/email/sign-in-errors.js';
 import { isNewSignIn, SignInWatch } from '../../src/app/email/sign-in-watch.js';
 import type { SignInStatus } from '../../src/config/token-vault.js';
@@ -118,6 +120,42 @@ describe('classifying token failures', () => {
     expect(tokenUnavailable(smtp)).toBe(true);
     expect(smtp.message).toBe('account support: sign-in expired — run `attend account login support`');
     expect(signInExpired(new SmtpError('account support: SMTP h:1 is unreachable', 'transient'))).toBeNull();
+  });
+});
+
+describe('mailLogins with a token source', () => {
+  const account = {
+    type: 'email',
+    name: 'support',
+    email: 'agent@example.test',
+    user: 'agent@example.test',
+    // Nothing listens here: a test that reached the network would fail with "refused the connection".
+    imap: { host: '127.0.0.1', port: 1, security: 'none' },
+    smtp: { host: '127.0.0.1', port: 1, security: 'none' },
+    oauth2: { provider: 'generic', issuer: 'http://127.0.0.1:1', clientId: 'c' },
+    mailbox: 'INBOX',
+    sentMailbox: 'Sent',
+    allowInsecure: true,
+  } as unknown as EmailAccount;
+
+  it('any failure of the token source (a wrong client, a broken token store) is a token problem: SMTP would fail alike', async () => {
+    const logins = await mailLogins({} as AppContext, account, async () => {
+      throw new Error('account support: the provider does not know client id c');
+    });
+    expect(logins.oauth2).toBe(true);
+    const err = await logins.connectImap().catch((e: unknown) => e);
+    expect((err as Error).message).toBe('account support: the provider does not know client id c');
+    expect(tokenUnavailable(err)).toBe(true);
+    expect(tokenUnavailable(new Error('account support: the provider does not know client id c'))).toBe(false);
+  });
+
+  it('SMTP carries the source, not a token: each send asks it', async () => {
+    const { source, calls } = fakeSource();
+    const logins = await mailLogins({} as AppContext, account, source);
+    expect(logins.smtp.accessToken).toBeUndefined();
+    expect(await logins.smtp.tokenSource?.(false)).toBe('t1');
+    expect(await logins.smtp.tokenSource?.(true)).toBe('t2');
+    expect(calls).toEqual([{ force: false }, { force: true }]);
   });
 });
 

@@ -26,7 +26,14 @@ export interface MailLogins {
  */
 export async function mailLogins(ctx: AppContext, account: EmailAccount, source?: TokenSource): Promise<MailLogins> {
   const base = { account: account.name, user: account.user };
-  const tokens = source ?? (account.oauth2 ? await accountTokenSource(ctx, account) : null);
+  const given = source ?? (account.oauth2 ? await accountTokenSource(ctx, account) : null);
+  const tokens: TokenSource | null = given
+    ? (opts) =>
+        given(opts).catch((err: unknown) => {
+          if (err && typeof err === 'object') fromTokenSource.add(err);
+          throw err;
+        })
+    : null;
   if (tokens) {
     return {
       oauth2: true,
@@ -91,12 +98,17 @@ export function signInExpired(err: unknown): SignInExpiredError | null {
   return null;
 }
 
+/** Errors the token source threw (accessTokenFor: expired, provider down, wrong client, token store failing). */
+const fromTokenSource = new WeakSet<object>();
+
 /**
- * The token could not be had or checked: the sign-in expired, the provider is down, or the mail
- * server cannot reach the provider (UNAVAILABLE). SMTP would fail the same way: a reply waits.
+ * The token could not be had or checked: the sign-in expired, the provider is down, the token
+ * source failed otherwise, or the mail server cannot reach the provider (UNAVAILABLE). SMTP
+ * would fail the same way: a reply waits, with this one line.
  */
 export function tokenUnavailable(err: unknown): boolean {
   if (signInExpired(err)) return true;
+  if (err && typeof err === 'object' && fromTokenSource.has(err)) return true;
   let e: unknown = err;
   for (let depth = 0; e && depth < 4; depth++) {
     if (e instanceof ProviderUnavailableError) return true;
