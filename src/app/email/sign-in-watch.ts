@@ -78,8 +78,8 @@ export function isNewSignIn(before: SignInStatus | null, now: SignInStatus): boo
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // Not unref'd: while offline this timer is what keeps `sync --watch` alive.
     const t = setTimeout(done, ms);
-    t.unref?.();
     signal.addEventListener('abort', done, { once: true });
     function done() {
       clearTimeout(t);
