@@ -19,6 +19,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeContext, openContext } from '../../src/app/context.js';
+import { verifyEmail } from '../../src/app/email/email-account.js';
 import { signIn } from '../../src/app/email/oauth-session.js';
 import { emailAccounts } from '../../src/config/accounts.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
@@ -211,6 +212,28 @@ describeOAuth('OAuth2 mail end to end', () => {
     expect(sent.filter((m) => m.messageId === `<${out.messageId}>`)).toHaveLength(1);
   }, 180_000);
 
+  it('verifyEmail (account add --verify, the set-up) logs in to IMAP and SMTP with the token; an SMTP that is down is named in one line', async () => {
+    const ctx = await openContext({ ...cli.env }, () => {});
+    try {
+      const account = emailAccounts(ctx.settings).find((a) => a.name === 'support');
+      if (!account) throw new Error('no account support');
+      const attempts = sink.authAttempts.length;
+      await verifyEmail(ctx, account);
+      expect(sink.authAttempts.slice(attempts)).toEqual([expect.objectContaining({ method: 'XOAUTH2', ok: true })]);
+      await sink.pause();
+      const err = await verifyEmail(ctx, account).then(
+        () => null,
+        (e: Error) => e,
+      );
+      await sink.resume();
+      expect(err?.message).toMatch(new RegExp(`^account support: SMTP ${sink.host}:${sink.port} is unreachable`));
+      expect(err?.message).not.toContain('IMAP');
+      expect(err?.message.split('\n')).toHaveLength(1);
+    } finally {
+      closeContext(ctx);
+    }
+  }, 60_000);
+
   it('tokens expire while sync --watch idles: mail still arrives, a reconnect refreshes, and a reply the watcher sends after expiry goes out', async () => {
     await provider.setAccessTokenTtl(SHORT_TTL);
     // A fresh short-lived token in the vault: the next refresh happens inside the watcher.
@@ -285,6 +308,8 @@ describeOAuth('OAuth2 mail end to end', () => {
       throw new Error(`${e.message}; the watcher said:\n${w.stderr()}\nfiles: ${status.join('\n')}\nrequests: ${JSON.stringify(provider.tokenRequests().slice(-8))}`);
     });
     const resumedMs = Date.now() - t;
+    // How long until the watcher noticed (it reads the sign-in status every ATTEND_SIGNIN_POLL_MS, 500 ms here; 1 s by default).
+    await until('the watcher says it is signed in again', () => w.stderr().includes('account support: signed in again'), 10_000);
     console.log(`[oauth mail] watcher sent the queued replies ${resumedMs} ms after the new sign-in finished`);
     expect(w.stderr()).toContain('account support: signed in again');
     await sleep(3000);
