@@ -66,7 +66,8 @@ function personAt(opts: { capture?: boolean } = {}): SignInIO & { prompts: SignI
     pageDone = resolve;
     pageFailed = reject;
   });
-  page.catch(() => {});
+  // A Chromium failure shows in the test's output (the sign-in itself then waits until its timeout).
+  page.catch((e: Error) => console.error(`person in Chromium: ${e.message}`));
   const io: SignInIO & { prompts: SignInPrompt[]; page: Promise<string> } = {
     prompts,
     page,
@@ -76,10 +77,11 @@ function personAt(opts: { capture?: boolean } = {}): SignInIO & { prompts: SignI
       if (p.kind === 'device') {
         void completeDeviceSignIn({ verificationUri: p.verificationUri, userCode: p.userCode, email: EMAIL, password: PASSWORD, browser }).then((r) => pageDone(r.pageText), pageFailed);
       } else if (p.kind === 'browser') {
-        void completeBrowserSignIn(p.url, { email: EMAIL, password: PASSWORD, browser, capture: opts.capture }).then((r) => {
-          pageDone(r.pageText);
-          if (r.redirectUrl) pasted(r.redirectUrl);
-        }, pageFailed);
+        void completeBrowserSignIn(p.url, { email: EMAIL, password: PASSWORD, browser, capture: opts.capture })
+          .then((r) => {
+            pageDone(r.pageText);
+            if (r.redirectUrl) pasted(r.redirectUrl);
+          }, pageFailed);
       }
     },
   };
@@ -134,8 +136,8 @@ suite('OAuth2 core against a real OpenID provider', () => {
     const ctx = home();
     const io = personAt();
     const result = await signIn(ctx, account(), io, { timeoutMs: 60_000 });
-    // oidc-provider keeps scope claims out of the id token (they are in userinfo): no address to check.
-    expect(result).toEqual({ method: 'device', email: null });
+    // oidc-provider keeps scope claims out of the id token: the address comes from userinfo.
+    expect(result).toEqual({ method: 'device', email: EMAIL });
     const prompt = io.prompts[0];
     expect(prompt?.kind).toBe('device');
     if (prompt?.kind === 'device') {
@@ -184,6 +186,53 @@ suite('OAuth2 core against a real OpenID provider', () => {
     expect((await signInStatus(ctx, account()))?.method).toBe('loopback');
     // The listener is gone.
     await expect(fetch(prompt.redirectUri)).rejects.toThrow();
+  }, 90_000);
+
+  it('loopback flow: an answer with another state gets 400 and the listener keeps waiting for its own', async () => {
+    const ctx = home();
+    const person = personAt();
+    let forged: { status: number; text: string } | null = null;
+    const io: SignInIO = {
+      show(p) {
+        if (p.kind !== 'browser') return;
+        void fetch(`${p.redirectUri}?code=stolen&state=forged`)
+          .then(async (r) => {
+            forged = { status: r.status, text: await r.text() };
+          })
+          .catch((e: Error) => {
+            forged = { status: -1, text: String((e.cause as Error | undefined)?.message ?? e.message) };
+          })
+          .finally(() => person.show(p));
+      },
+    };
+    const result = await signIn(ctx, account({ flow: 'loopback' }), io, { timeoutMs: 60_000 });
+    expect(result.method).toBe('loopback');
+    expect(forged).toEqual({ status: 400, text: 'This answer belongs to another sign-in; attend is still waiting for its own.\n' });
+    expect(await person.page).toMatch(/Signed in — you can close this tab/);
+    expect(await introspect(stored(ctx).accessToken)).toMatchObject({ active: true });
+  }, 90_000);
+
+  it('loopback flow also takes a pasted URL while it listens (the browser is on another machine)', async () => {
+    const ctx = home();
+    const io = personAt({ capture: true });
+    const result = await signIn(ctx, account({ flow: 'loopback' }), io, { timeoutMs: 60_000 });
+    expect(result.method).toBe('loopback');
+    expect(io.prompts[0]).toMatchObject({ kind: 'browser', listening: true });
+    // The harness's capture kept the redirect from the listener: the paste is what signed in.
+    expect(await io.page).toBe('Redirect captured.');
+    expect(await introspect(stored(ctx).accessToken)).toMatchObject({ active: true });
+    // The code went to the provider once: one authorization_code exchange for this sign-in.
+    expect(provider.tokenRequests().filter((r) => r.grantType === 'authorization_code' && !r.ok)).toEqual([]);
+  }, 90_000);
+
+  it('signing in as another person than the account’s address is refused, and nothing is stored', async () => {
+    const ctx = home();
+    const acc = { ...account({ flow: 'loopback' }), email: 'other@example.test', user: 'other@example.test' };
+    const err = await signIn(ctx, acc, personAt(), { timeoutMs: 60_000 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(SignInError);
+    expect((err as Error).message).toBe('account support: signed in as agent@example.test, but the account is other@example.test; sign in again as other@example.test');
+    expect(await signInStatus(ctx, acc)).toBeNull();
+    await expect(accessTokenFor(ctx, acc)).rejects.toThrow(/not signed in/);
   }, 90_000);
 
   it('paste flow: the URL the browser could not load, pasted back, completes the sign-in', async () => {
@@ -349,6 +398,20 @@ suite('OAuth2 core against a real OpenID provider', () => {
     }
   }, 120_000);
 
+  it('a sign-in at a provider that is not there, or not safe: one line each', async () => {
+    const ctx = home();
+    const port = await freePort();
+    const down = await signIn(ctx, account({ issuer: `http://127.0.0.1:${port}` }), personAt(), { timeoutMs: 20_000 }).catch((e: Error) => e);
+    expect(down).toBeInstanceOf(ProviderUnavailableError);
+    expect((down as Error).message).toBe(`account support: cannot reach the sign-in provider (127.0.0.1:${port}): connection refused`);
+    const plain = await signIn(ctx, account({ issuer: 'http://login.example.com' }), personAt(), { timeoutMs: 20_000 }).catch((e: Error) => e);
+    expect(plain).toBeInstanceOf(SignInError);
+    expect((plain as Error).message).toBe('account support: the issuer http://login.example.com is not https: only https, or http on this machine, is accepted');
+    const never = await accessTokenFor(ctx, account()).catch((e: Error) => e);
+    expect(never).toBeInstanceOf(SignInExpiredError);
+    expect((never as Error).message).toBe('account support: not signed in — run `attend account login support`');
+  }, 60_000);
+
   it('a wrong client id: SignInError in one line, for a sign-in and for a refresh', async () => {
     const ctx = home();
     const err = await signIn(ctx, account({ clientId: 'no-such-client' }), personAt(), { timeoutMs: 20_000 }).catch((e: Error) => e);
@@ -375,6 +438,25 @@ suite('OAuth2 core against a real OpenID provider', () => {
     const err = await accessTokenFor(ctx, acc, { force: true }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(SignInError);
     seenTokens.add(provider.secretClient.clientSecret);
+  }, 90_000);
+
+  it('with a token command the tokens go to the command; only the status (and no token) is kept in the home', async () => {
+    const ctx = home();
+    const kept = path.join(ctx.env.ATTEND_HOME as string, 'elsewhere.json');
+    const tokenCommand = `if [ "$ATTEND_TOKEN_ACTION" = save ]; then cat > '${kept}'; else cat '${kept}' 2>/dev/null || true; fi`;
+    const acc = account({ tokenCommand });
+    await signIn(ctx, acc, personAt(), { flow: 'loopback', timeoutMs: 60_000 });
+    const first = JSON.parse(readFileSync(kept, 'utf8')) as { refreshToken: string; accessToken: string };
+    seenTokens.add(first.refreshToken);
+    const token = await accessTokenFor(ctx, acc, { force: true });
+    seenTokens.add(token);
+    const second = JSON.parse(readFileSync(kept, 'utf8')) as { refreshToken: string; accessToken: string };
+    seenTokens.add(second.refreshToken);
+    expect(second.accessToken).toBe(token);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(await introspect(token)).toMatchObject({ active: true });
+    expect(readdirSync(oauthDir(ctx.env))).toEqual(['support.status.json']);
+    expect((await signInStatus(ctx, acc))?.refreshedAt).not.toBeNull();
   }, 90_000);
 
   it('no token or secret appears in any prompt, message, status or child output', () => {

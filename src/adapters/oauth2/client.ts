@@ -97,6 +97,23 @@ function grantOf(r: oc.TokenEndpointResponse & oc.TokenEndpointResponseHelpers):
   };
 }
 
+/**
+ * The signed-in address for a sign-in's grant: the id token's email claim, else (many providers
+ * keep scope claims out of the id token) userinfo's, for the subject the id token names. Best
+ * effort: without an id token, or when userinfo fails, null.
+ */
+async function withEmail(config: oc.Configuration, r: oc.TokenEndpointResponse & oc.TokenEndpointResponseHelpers): Promise<TokenGrant> {
+  const grant = grantOf(r);
+  const sub = r.id_token ? r.claims()?.sub : undefined;
+  if (grant.email || !sub || !config.serverMetadata().userinfo_endpoint) return grant;
+  try {
+    const info = await oc.fetchUserInfo(config, r.access_token, sub);
+    return { ...grant, email: typeof info.email === 'string' ? info.email : null };
+  } catch {
+    return grant;
+  }
+}
+
 export async function openClient(spec: ClientSpec): Promise<OAuthClient> {
   const timeout = spec.timeoutSeconds ?? 15;
   const issuerUrl = new URL('preset' in spec.provider ? spec.provider.preset.tokenEndpoint : spec.provider.issuer);
@@ -143,7 +160,7 @@ export async function openClient(spec: ClientSpec): Promise<OAuthClient> {
     },
     async pollDevice(start, signal) {
       try {
-        return grantOf(await oc.pollDeviceAuthorizationGrant(config, start.raw as oc.DeviceAuthorizationResponse, undefined, { signal }));
+        return await withEmail(config, await oc.pollDeviceAuthorizationGrant(config, start.raw as oc.DeviceAuthorizationResponse, undefined, { signal }));
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         return fail(err);
@@ -154,7 +171,7 @@ export async function openClient(spec: ClientSpec): Promise<OAuthClient> {
     },
     async exchangeCode(redirected, pkceVerifier, state) {
       const r = await oc.authorizationCodeGrant(config, redirected, { pkceCodeVerifier: pkceVerifier, expectedState: state }).catch(fail);
-      return grantOf(r);
+      return withEmail(config, r);
     },
     async refresh(refreshToken) {
       return grantOf(await oc.refreshTokenGrant(config, refreshToken).catch(fail));

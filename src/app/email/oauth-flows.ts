@@ -70,7 +70,8 @@ export async function browserFlow(f: FlowInput, listen: boolean): Promise<TokenG
       ...f.authorizationParams,
     });
     io.show({ kind: 'browser', url, listening: listener !== null, redirectUri });
-    if (io.openBrowser) await io.openBrowser(url).catch(() => false);
+    // Not awaited: a browser launcher that blocks until the window closes must not hold up the listener.
+    if (io.openBrowser) void io.openBrowser(url).catch(() => false);
 
     // Only the first answer is exchanged: an authorization code works once.
     let claimed = false;
