@@ -301,8 +301,13 @@ describeOAuth('OAuth2 mail end to end', () => {
     const sentBefore = toCustomer().length;
 
     // Signing in again: the running watcher notices and sends both, once each.
-    const t = Date.now();
+    let noticedAt = 0;
     await signInAgent();
+    const t = Date.now();
+    void until('the watcher says it is signed in again', () => w.stderr().includes('account support: signed in again'), 60_000).then(
+      () => (noticedAt = Date.now()),
+      () => {},
+    );
     await until('the watcher sends the queued replies', () => toCustomer().length >= sentBefore + 2, 60_000).catch((e: Error) => {
       const status = vaultFiles().map((f) => `${path.relative(cli.home, f)}: ${/status/.test(f) ? readFileSync(f, 'utf8') : '…'}`);
       throw new Error(`${e.message}; the watcher said:\n${w.stderr()}\nfiles: ${status.join('\n')}\nrequests: ${JSON.stringify(provider.tokenRequests().slice(-8))}`);
@@ -310,7 +315,7 @@ describeOAuth('OAuth2 mail end to end', () => {
     const resumedMs = Date.now() - t;
     // How long until the watcher noticed (it reads the sign-in status every ATTEND_SIGNIN_POLL_MS, 500 ms here; 1 s by default).
     await until('the watcher says it is signed in again', () => w.stderr().includes('account support: signed in again'), 10_000);
-    console.log(`[oauth mail] watcher sent the queued replies ${resumedMs} ms after the new sign-in finished`);
+    console.log(`[oauth mail] after the new sign-in: the watcher connected again in ${noticedAt ? noticedAt - t : '?'} ms and had sent both queued replies in ${resumedMs} ms`);
     expect(w.stderr()).toContain('account support: signed in again');
     await sleep(3000);
     const after = await json<Array<{ account: string; outbox: { sent: number; queued: number } }>>(['sync']);
