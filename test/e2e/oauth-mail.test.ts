@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeContext, openContext } from '../../src/app/context.js';
-import { verifyEmail } from '../../src/app/email/email-account.js';
+import { verifyEmail, verifySmtpLogin } from '../../src/app/email/email-account.js';
 import { signIn } from '../../src/app/email/oauth-session.js';
 import { emailAccounts } from '../../src/config/accounts.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
@@ -211,6 +211,39 @@ describeOAuth('OAuth2 mail end to end', () => {
     const sent = await peek(dovecot, 'agent', 'Sent');
     expect(sent.filter((m) => m.messageId === `<${out.messageId}>`)).toHaveLength(1);
   }, 180_000);
+
+  it('an access token the servers refuse (the vault says it is fresh) is refreshed once and the login tried again: IMAP, then SMTP', async () => {
+    /** Replaces the stored access token by one no server takes, still "valid" for an hour. */
+    const spoil = () => {
+      const file = path.join(cli.home, 'oauth', 'support.json');
+      const stored = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...stored, accessToken: 'spoiled-access-token-0000', accessExpiresAt: Date.now() + 3600_000 }), { mode: 0o600 });
+    };
+    spoil();
+    let before = refreshes().length;
+    await mail('Refused token');
+    const synced = await json<Array<{ account: string; ok: boolean; added: number; error: string | null }>>(['sync']);
+    expect(synced.find((r) => r.account === 'support')).toMatchObject({ ok: true, added: 1, error: null });
+    expect(refreshes().length).toBe(before + 1);
+    expect(refreshes().filter((t) => !t.ok)).toEqual([]);
+
+    // SMTP alone (the set-up's SMTP test): the sink refuses the spoiled token (334 challenge, 535),
+    // nodemailer asks our token source again with renew, and the refreshed token logs in.
+    spoil();
+    before = refreshes().length;
+    const attempts = sink.authAttempts.length;
+    const ctx = await openContext({ ...cli.env }, () => {});
+    try {
+      const account = emailAccounts(ctx.settings).find((a) => a.name === 'support');
+      if (!account) throw new Error('no account support');
+      await verifySmtpLogin(ctx, account);
+    } finally {
+      closeContext(ctx);
+    }
+    expect(sink.authAttempts.slice(attempts).map((a) => a.ok)).toEqual([false, true]);
+    expect(refreshes().length).toBe(before + 1);
+    collectTokens();
+  }, 120_000);
 
   it('verifyEmail (account add --verify, the set-up) logs in to IMAP and SMTP with the token; an SMTP that is down is named in one line', async () => {
     const ctx = await openContext({ ...cli.env }, () => {});
