@@ -217,7 +217,11 @@ export async function setUpEmailAccount(
       const { signIn } = await import('./oauth-session.js');
       io.step(`signing in to ${providerLabel(account.oauth2)} as ${account.email}…`);
       signedIn = true; // from here on tokens may be stored, even if signIn then fails halfway
-      const result = await signIn(ctx, account, io, opts.signIn ?? {});
+      const result = await signIn(ctx, account, io, opts.signIn ?? {}).catch((err: unknown) => {
+        // The sign-in's lines say "run `attend account login NAME`": not yet, there is no such account.
+        if (err instanceof Error) err.message = err.message.replace(/ ?[—;,]? ?run `attend account login [^`]*`( again)?/, '; try again');
+        throw err;
+      });
       io.step(`signed in (${result.method}${result.email ? `, as ${result.email}` : ''})`);
     }
     if (opts.verify && !(account.oauth2 && opts.signIn === false)) {
