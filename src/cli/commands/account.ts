@@ -16,7 +16,7 @@ function openWindow(value: string): string {
 }
 
 export function registerAccount(program: Command): void {
-  const account = program.command('account').description('add, list and remove accounts');
+  const account = program.command('account').description('add, list, sign in to and remove accounts');
 
   const add = account.command('add').description('add an email or chat account');
   registerAddEmail(add);
