@@ -167,15 +167,12 @@ export async function signInErrors<T>(fn: () => Promise<T>): Promise<T> {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
- * Ctrl-C during a sign-in: the first ends it cleanly (nothing saved, no tokens left behind); a
- * second one exits at once, in case something does not let go.
+ * Ctrl-C during a sign-in ends it cleanly: nothing saved, no tokens left behind, exit 1. (No
+ * "second Ctrl-C exits at once": conf's exit hook re-raises the signal, which would count as one.)
  */
 function interruptible(): { signal: AbortSignal; release(): void } {
   const stop = new AbortController();
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(130);
-    stop.abort(new Error('interrupted'));
-  };
+  const onSignal = () => stop.abort(new Error('interrupted'));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {

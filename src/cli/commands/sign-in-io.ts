@@ -110,8 +110,10 @@ function readLine(stdin: NodeJS.ReadStream, signal: AbortSignal): Promise<string
       done = true;
       signal.removeEventListener('abort', onAbort);
       rl.close();
-      // readline resumed stdin; pause it again or it keeps the process alive after the sign-in.
+      // readline resumed stdin: pause it and let go of it, or an open pipe keeps the process
+      // alive after the sign-in (measured: a paused pipe still did).
       stdin.pause();
+      (stdin as { unref?: () => void }).unref?.();
       fn();
     };
     const onAbort = () => finish(() => reject(new Error('sign-in ended')));
