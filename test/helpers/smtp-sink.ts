@@ -6,6 +6,11 @@
  * Plain loopback SMTP: no STARTTLS, AUTH optional (when given, it must match a Dovecot user).
  * Without a Dovecot (null) every address lives elsewhere and any login is taken: a bare server for
  * tests that only need SMTP's answers (e.g. `rejectWith` a 550).
+ * With opts.oauth2 it also offers AUTH XOAUTH2 and checks each token at the OpenID provider's
+ * introspection endpoint (test/helpers/oauth-provider.ts), as Gmail or Office 365 would: a token
+ * that is not active or belongs to another address gets Gmail's answer (334 with a JSON error,
+ * then 535 5.7.8: nodemailer reports EAUTH); a provider that cannot be reached gets 454 4.7.0
+ * (temporary).
  */
 import { ImapFlow } from 'imapflow';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +22,8 @@ export interface ReceivedMessage {
   to: string[];
   /** The AUTH user, if the client logged in. */
   authUser?: string;
+  /** The AUTH mechanism that logged in: 'PLAIN', 'LOGIN', 'XOAUTH2'. */
+  authMethod?: string;
   raw: Buffer;
 }
 
@@ -25,6 +32,24 @@ export interface SmtpSinkOptions {
   port?: number;
   /** false: accept and record only, no IMAP delivery (~400–500/s). Default true. */
   deliver?: boolean;
+  /** Also accept XOAUTH2, tokens checked by introspection. */
+  oauth2?: SmtpSinkOAuth2Options;
+}
+
+export interface SmtpSinkOAuth2Options {
+  /** http://127.0.0.1:PORT/token/introspection, without credentials (OAuthProvider.introspection.url) */
+  introspectionUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** One AUTH attempt, as the sink judged it. */
+export interface SmtpAuthAttempt {
+  method: string;
+  username: string;
+  ok: boolean;
+  /** The SMTP code of a refusal: 535 (bad credentials or token), 454 (provider unreachable). */
+  code?: number;
 }
 
 export interface SmtpSink {
@@ -32,6 +57,8 @@ export interface SmtpSink {
   readonly port: number;
   /** Every accepted message, in order of acceptance (after delivery). */
   readonly received: ReceivedMessage[];
+  /** Every AUTH attempt, in order (nodemailer retries a refused XOAUTH2 once). */
+  readonly authAttempts: SmtpAuthAttempt[];
   /** While set, every DATA is answered with this error (e.g. 451 for a transient failure). */
   rejectWith: { code: number; message: string } | null;
   /** Closes the listener and drops connections: connecting is refused until resume(). */
@@ -49,6 +76,9 @@ function smtpError(code: number, message: string): Error {
 
 export async function startSmtpSink(dovecot: DovecotInstance | null, opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const received: ReceivedMessage[] = [];
+  const authAttempts: SmtpAuthAttempt[] = [];
+  /** session id -> the mechanism it logged in with */
+  const sessionAuth = new Map<string, string>();
   const imap = new Map<string, Promise<ImapFlow>>();
 
   /** The Dovecot user for a local address; undefined for other domains and unknown users. */
@@ -79,15 +109,50 @@ export async function startSmtpSink(dovecot: DovecotInstance | null, opts: SmtpS
     return fresh;
   };
 
+  /** 'ok' when the token is an active access token of `username`; 'temporary' when the provider can't say. */
+  const checkToken = async (o: SmtpSinkOAuth2Options, username: string, token: string): Promise<'ok' | 'refused' | 'temporary'> => {
+    try {
+      const res = await fetch(o.introspectionUrl, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${o.clientId}:${o.clientSecret}`).toString('base64')}` },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+        signal: AbortSignal.timeout(5000),
+      });
+      if (res.status >= 500) return 'temporary';
+      const body = (await res.json()) as { active?: unknown; email?: unknown };
+      return body.active === true && typeof body.email === 'string' && body.email.toLowerCase() === username.toLowerCase() ? 'ok' : 'refused';
+    } catch {
+      return 'temporary';
+    }
+  };
+
   const options: SMTPServerOptions = {
+    ...(opts.oauth2 ? { authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'] } : {}),
     authOptional: true,
     allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     closeTimeout: 50, // pause() should refuse at once, not wait 30 s for clients to leave
-    onAuth(auth, _session, callback) {
+    onAuth(auth, session, callback) {
+      const o = opts.oauth2;
+      if (auth.method === 'XOAUTH2' && o) {
+        const username = auth.username ?? '';
+        checkToken(o, username, auth.accessToken ?? '').then((verdict) => {
+          authAttempts.push({ method: 'XOAUTH2', username, ok: verdict === 'ok', code: verdict === 'ok' ? undefined : verdict === 'refused' ? 535 : 454 });
+          if (verdict === 'temporary') return callback(smtpError(454, '4.7.0 Temporary authentication failure'));
+          if (verdict === 'refused') {
+            // Gmail's way: a JSON error in a 334 challenge, then 535 5.7.8 after the client's empty line.
+            return callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
+          }
+          sessionAuth.set(session.id, 'XOAUTH2');
+          callback(null, { user: localUser(username) ?? username });
+        });
+        return;
+      }
       const user = localUser(auth.username ?? '') ?? auth.username ?? '';
       const ok = dovecot === null || (dovecot.users.includes(user) && auth.password === dovecot.password(user));
+      authAttempts.push({ method: auth.method, username: auth.username ?? '', ok, code: ok ? undefined : 535 });
+      if (ok) sessionAuth.set(session.id, auth.method);
       callback(ok ? null : smtpError(535, '5.7.8 Authentication failed'), ok ? { user } : undefined);
     },
     onRcptTo(address, _session, callback) {
@@ -102,6 +167,7 @@ export async function startSmtpSink(dovecot: DovecotInstance | null, opts: SmtpS
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           authUser: session.user,
+          authMethod: session.user ? sessionAuth.get(session.id) : undefined,
           raw: Buffer.concat(chunks),
         };
         if (sink.rejectWith) return callback(smtpError(sink.rejectWith.code, sink.rejectWith.message));
@@ -143,6 +209,7 @@ export async function startSmtpSink(dovecot: DovecotInstance | null, opts: SmtpS
     host: '127.0.0.1',
     port,
     received,
+    authAttempts,
     rejectWith: null,
     pause: close,
     async resume() {
