@@ -199,13 +199,20 @@ export async function completeBrowserSignIn(
       await page.goto(authorizeUrl);
       const err = await providerError(page);
       if (err) throw new Error(`authorization request refused: ${err}`);
-      if (await visible(page, '#email')) await logIn(page, opts);
+      // Checked in the loop, not once after goto: on a loaded machine the login form may not be
+      // rendered yet when goto returns, and a single look then missed it (a run in three).
+      let loggedIn = false;
       while (Date.now() < deadline) {
         const e = await providerError(page);
         if (e) throw new Error(`sign-in failed at ${page.url()}: ${e}`);
         if (CALLBACK.test(page.url()) || redirectUrl) {
           await page.waitForLoadState('load').catch(() => {});
           return { blocked, finalUrl: page.url(), pageText: await text(page, 'body'), redirectUrl };
+        }
+        if (!loggedIn && (await visible(page, '#email'))) {
+          await logIn(page, opts);
+          loggedIn = true;
+          continue;
         }
         await page.waitForTimeout(50);
       }
