@@ -1,5 +1,7 @@
 // Adding an email account, shared by `attend account add email` (flags) and the interactive set-up.
 // CONTRACT (issue 15): signatures fixed here; the "cli" helper implements them, the "setup" helper uses them.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { EmailAccount, OAuth2Settings, OAuthFlow, SecretSource, ServerSettings } from '../../config/settings.js';
 import { findAccount } from '../../config/accounts.js';
 import { normalizeOpenWindow, parseOpenWindow } from '../../domain/open-window.js';
@@ -246,15 +248,22 @@ function providerLabel(o: OAuth2Settings): string {
 }
 
 /**
- * Removes an account's stored tokens: after a set-up that was not saved (not on
+ * Removes an account's stored tokens and sign-in status: after a set-up that was not saved (not on
  * AccountExistsError: the tokens under that name then belong to the account that has it), and
- * after `account remove`. Tokens kept by the user's own command are theirs to remove.
+ * after `account remove`. Under the refresh lock, so a refresh running elsewhere does not write
+ * them back halfway. Tokens kept by the user's own command are theirs: the token command has no
+ * "delete" (the next sign-in under that name replaces them).
  */
 export async function forgetTokens(ctx: AppContext, account: EmailAccount, what: string): Promise<void> {
   try {
-    // TEMP until the sign-in code lands: it provides forgetSignIn (requested; see the report).
-    const session = (await import('./oauth-session.js')) as { forgetSignIn?: (ctx: AppContext, account: EmailAccount) => Promise<void> };
-    await session.forgetSignIn?.(ctx, account);
+    const { withRefreshLock } = await import('../../config/token-lock.js');
+    const { accountFileBase, oauthDir, signInStatusFile } = await import('../../config/token-vault.js');
+    const files = [signInStatusFile(account.name, ctx.env)];
+    // The file vault's name for the account (config/token-vault.ts fileTokenVault).
+    if (!account.oauth2?.tokenCommand) files.push(path.join(oauthDir(ctx.env), `${accountFileBase(account.name)}.json`));
+    await withRefreshLock(account.name, ctx.env, async () => {
+      for (const f of files) await rm(f, { force: true });
+    });
   } catch (err) {
     ctx.log(`account ${account.name}: could not remove the tokens of ${what}: ${(err as Error).message}`);
   }
