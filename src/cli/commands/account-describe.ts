@@ -4,7 +4,7 @@ import type { Account, ChatAccount, EmailAccount, SecretSource } from '../../con
 import type { SignInStatus } from '../../config/token-vault.js';
 import type { AppContext } from '../../app/context.js';
 import { DEFAULT_OPEN_WINDOW } from '../../domain/open-window.js';
-import { OAUTH_PRESETS } from '../../domain/mail-providers.js';
+import { GENERIC_SCOPES, OAUTH_PRESETS } from '../../domain/mail-providers.js';
 
 export const secretFrom = (s: SecretSource) => ('env' in s ? `env ${s.env}` : 'command' in s ? `command ${s.command}` : `file ${s.file}`);
 
@@ -57,7 +57,7 @@ export function describeEmail(a: EmailAccount, lookup: StatusLookup | null, now:
       tenant: o.tenant ?? null,
       clientId: o.clientId,
       clientSecretFrom: o.clientSecret ? secretFrom(o.clientSecret) : null,
-      scopes: o.scopes ?? (o.provider === 'generic' ? ['openid', 'email', 'offline_access'] : [...OAUTH_PRESETS[o.provider].scopes]),
+      scopes: o.scopes ?? (o.provider === 'generic' ? [...GENERIC_SCOPES] : [...OAUTH_PRESETS[o.provider].scopes]),
       flow: o.flow ?? null,
       tokensIn: o.tokenCommand ? `command ${o.tokenCommand}` : 'file',
       signedIn: status !== null,
