@@ -77,7 +77,7 @@ try {
   const bare = path.join(import.meta.dirname, 'bare', 'login.mjs');
   const token = () => (JSON.parse(fs.readFileSync(tokenFile, 'utf8')) as { accessToken: string }).accessToken;
 
-  const pairs: Record<string, { a: number[]; b: number[] }> = { fresh: { a: [], b: [] }, expired: { a: [], b: [] }, bare: { a: [], b: [] } };
+  const pairs = { fresh: { a: [] as number[], b: [] as number[] }, expired: { a: [] as number[], b: [] as number[] }, bare: { a: [] as number[], b: [] as number[] } };
   for (let run = 0; run < RUNS; run++) {
     // A B, B A in turn, so drift hits both sides alike.
     const order = run % 2 === 0;
