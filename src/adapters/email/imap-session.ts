@@ -57,16 +57,23 @@ export class ImapError extends Error {
   constructor(
     message: string,
     readonly kind: 'auth' | 'network' | 'tls' | 'protocol',
+    /** The server's response code on a refused login (RFC 5530): AUTHENTICATIONFAILED, UNAVAILABLE, … */
+    readonly responseCode: string | null = null,
   ) {
     super(message);
   }
 }
 
-function describe(account: string, server: ServerSettings, err: unknown): ImapError {
-  const e = err as { code?: string; authenticationFailed?: boolean; message?: string; responseText?: string; tlsFailed?: boolean };
+function describe(account: string, server: ServerSettings, err: unknown, oauth2 = false): ImapError {
+  const e = err as { code?: string; authenticationFailed?: boolean; serverResponseCode?: string; message?: string; responseText?: string; tlsFailed?: boolean };
   const where = `${server.host}:${server.port}`;
   if (e.authenticationFailed || e.code === 'AUTHENTICATIONFAILED') {
-    return new ImapError(`account ${account}: IMAP login failed at ${where} (wrong user or password?)`, 'auth');
+    const code = typeof e.serverResponseCode === 'string' ? e.serverResponseCode.toUpperCase() : null;
+    // A server that checks tokens with the provider says UNAVAILABLE when it cannot reach it: the
+    // sign-in is fine, so this is no reason to refresh or to tell the user it expired.
+    if (code === 'UNAVAILABLE') return new ImapError(`account ${account}: IMAP server ${where} cannot check the sign-in right now (UNAVAILABLE)`, 'network', code);
+    const why = oauth2 ? 'the access token was refused' : 'wrong user or password?';
+    return new ImapError(`account ${account}: IMAP login failed at ${where} (${why})`, 'auth', code ?? 'AUTHENTICATIONFAILED');
   }
   if (e.code === 'ECONNREFUSED') return new ImapError(`account ${account}: IMAP server ${where} refused the connection`, 'network');
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new ImapError(`account ${account}: IMAP host ${server.host} not found`, 'network');
@@ -187,7 +194,7 @@ export class ImapSession {
     try {
       await client.connect();
     } catch (err) {
-      throw describe(login.account, server, err);
+      throw describe(login.account, server, err, login.accessToken !== undefined);
     }
     return new ImapSession(client, login);
   }
@@ -201,7 +208,7 @@ export class ImapSession {
   }
 
   wrap(err: unknown): ImapError {
-    return err instanceof ImapError ? err : describe(this.login.account, this.login.server, err);
+    return err instanceof ImapError ? err : describe(this.login.account, this.login.server, err, this.login.accessToken !== undefined);
   }
 
   async open(path: string, readOnly = true): Promise<MailboxInfo> {

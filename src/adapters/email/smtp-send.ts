@@ -7,9 +7,14 @@ export interface SmtpLogin {
   account: string;
   server: ServerSettings;
   user: string;
-  /** Exactly one of password and accessToken (OAuth2: XOAUTH2). */
+  /** At most one of password, accessToken and tokenSource (OAuth2: XOAUTH2). */
   password?: string;
   accessToken?: string;
+  /**
+   * OAuth2 for a long-running process: asked for the token at each send (never one kept from a
+   * loop's start), and once more with `force` when the server refuses it.
+   */
+  tokenSource?: (force: boolean) => Promise<string>;
 }
 
 /** Why a send did not complete: `transient` may succeed later; `ambiguous` means the server may have accepted it. */
@@ -17,6 +22,8 @@ export class SmtpError extends Error {
   constructor(
     message: string,
     readonly kind: 'transient' | 'permanent' | 'ambiguous',
+    /** What failed before the server was even asked: the token source's own error (an expired sign-in). */
+    override readonly cause?: unknown,
   ) {
     super(message);
   }
@@ -73,40 +80,101 @@ export async function buildRaw(mail: OutgoingEmail): Promise<Buffer> {
 }
 
 export async function sendRaw(login: SmtpLogin, mail: OutgoingEmail, raw: Buffer): Promise<void> {
-  const { server } = login;
+  await withTransport(login, (transport) => transport.sendMail({ envelope: { from: mail.from.email, to: mail.to.map((a) => a.email) }, raw }));
+}
+
+/** Connects and logs in, sending nothing (`account add --verify`, the set-up's test). */
+export async function verifySmtp(login: SmtpLogin): Promise<void> {
+  await withTransport(login, (transport) => transport.verify());
+}
+
+type Transport = { sendMail(m: object): Promise<unknown>; verify(): Promise<unknown>; close(): void };
+type ProvisionCallback = (user: string, renew: boolean, cb: (err: Error | null, token?: string) => void) => void;
+
+/**
+ * One transport per attempt. With a token source, nodemailer asks it for the token (its
+ * provisionCallback) and, when the server answers XOAUTH2 with a challenge, once more with renew
+ * set. A server that refuses with a plain 535 gets no such second try from nodemailer: then the
+ * whole attempt runs once more here with a forced refresh. At most one refresh per send.
+ */
+async function withTransport(login: SmtpLogin, use: (t: Transport) => Promise<unknown>): Promise<void> {
   const { default: nodemailer } = await import('nodemailer');
-  const transport = nodemailer.createTransport({
-    host: server.host,
-    port: server.port,
-    secure: server.security === 'tls',
-    requireTLS: server.security === 'starttls',
-    ignoreTLS: server.security === 'none',
-    auth: smtpAuth(login),
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 60_000,
-  });
+  let renewed = false;
+  let sourceError: unknown = null;
+  const attempt = async (forceFirst: boolean) => {
+    const { server } = login;
+    const source = login.tokenSource;
+    const provisionCallback: ProvisionCallback | undefined = source
+      ? (_user, renew, cb) => {
+          if (renew) renewed = true;
+          source(renew || forceFirst).then(
+            (token) => cb(null, token),
+            (err: unknown) => {
+              sourceError = err;
+              cb(err instanceof Error ? err : new Error(String(err)));
+            },
+          );
+        }
+      : undefined;
+    const transport = nodemailer.createTransport({
+      host: server.host,
+      port: server.port,
+      secure: server.security === 'tls',
+      requireTLS: server.security === 'starttls',
+      ignoreTLS: server.security === 'none',
+      auth: smtpAuth(login, provisionCallback),
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 60_000,
+    }) as unknown as Transport;
+    try {
+      await use(transport);
+    } finally {
+      transport.close();
+    }
+  };
   try {
-    await transport.sendMail({ envelope: { from: mail.from.email, to: mail.to.map((a) => a.email) }, raw });
+    await attempt(false);
   } catch (err) {
-    throw classify(login, err);
-  } finally {
-    transport.close();
+    // A 4xx answer to AUTH (454: the server cannot check tokens now) is no refused token: no refresh.
+    const e = err as { code?: string; responseCode?: number };
+    if (sourceError === null && login.tokenSource && !renewed && e.code === 'EAUTH' && !isTemporary(e.responseCode)) {
+      renewed = true;
+      try {
+        await attempt(true);
+        return;
+      } catch (again) {
+        throw classify(login, again, sourceError);
+      }
+    }
+    throw classify(login, err, sourceError);
   }
 }
 
-function smtpAuth(login: SmtpLogin) {
+function smtpAuth(login: SmtpLogin, provisionCallback: ProvisionCallback | undefined) {
+  if (provisionCallback) return { type: 'OAuth2' as const, user: login.user, provisionCallback };
   if (login.accessToken !== undefined) return { type: 'OAuth2' as const, user: login.user, accessToken: login.accessToken };
   return login.user && login.password ? { user: login.user, pass: login.password } : undefined;
 }
 
-function classify(login: SmtpLogin, err: unknown): SmtpError {
+function classify(login: SmtpLogin, err: unknown, sourceError: unknown = null): SmtpError {
   const e = err as { code?: string; responseCode?: number; command?: string; message?: string; response?: string };
   const where = `${login.server.host}:${login.server.port}`;
   const prefix = `account ${login.account}: SMTP ${where}`;
+  // The token could not be had (sign-in expired, provider down): nothing reached the server; the
+  // reply waits, with the token source's own one line.
+  if (sourceError !== null) return new SmtpError(sourceError instanceof Error ? sourceError.message : String(sourceError), 'transient', sourceError);
   if (/wrong version number|packet length too long|unknown protocol/i.test(e.message ?? '')) {
     // OpenSSL's words for a server that answered in plain text.
     return new SmtpError(`${prefix}: port ${login.server.port} does not speak TLS — try --smtp-security starttls or none (or the server's TLS port, usually 465)`, 'transient');
+  }
+  if (e.code === 'EAUTH' && isTemporary(e.responseCode)) {
+    return new SmtpError(`${prefix} cannot check the login right now (${oneLine(e.response ?? e.message)})`, 'transient');
+  }
+  if (e.code === 'EAUTH' && (login.tokenSource || login.accessToken !== undefined)) {
+    // Even a token refreshed just now was refused: the server or the provider is at fault, or the
+    // scopes are wrong — a person has to look, but the reply is kept for when it works again.
+    return new SmtpError(`${prefix} refused the access token (${oneLine(e.response ?? e.message)})`, 'transient');
   }
   if (e.code === 'EAUTH') return new SmtpError(`${prefix} rejected the login (wrong user or password?)`, 'permanent');
   if (typeof e.responseCode === 'number' && e.responseCode >= 500) {
@@ -125,3 +193,7 @@ function classify(login: SmtpLogin, err: unknown): SmtpError {
   if (e.code === 'ETLS') return new SmtpError(`${prefix}: TLS failed (${e.message})`, 'transient');
   return new SmtpError(`${prefix}: ${e.message ?? String(err)}`, 'transient');
 }
+
+const isTemporary = (code: number | undefined) => typeof code === 'number' && code >= 400 && code < 500;
+
+const oneLine = (s: string | undefined) => (s ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);

@@ -29,6 +29,8 @@ export interface ChannelStatus {
   state: ConnectionState;
   detail: string | null;
   since: number;
+  /** Email with OAuth2: the sign-in expired (its one line, "… run `attend account login NAME`") until a login works again. */
+  signInExpired?: string | null;
 }
 
 export interface SupervisorOptions {
@@ -176,6 +178,9 @@ export class ChannelSupervisor {
     await watchAccount(this.ctx, a, {
       signal,
       onState,
+      onSignIn: (expired) => {
+        if (!signal.aborted) this.setSignIn(a.name, expired);
+      },
       onSynced: (r) => this.o.onSynced?.(a, r),
       ...(this.o.onFirstSync ? { onFirstSync: this.o.onFirstSync } : {}),
     });
@@ -192,10 +197,17 @@ export class ChannelSupervisor {
     });
   }
 
+  private setSignIn(account: string, expired: string | null): void {
+    const prev = this.channels.get(account);
+    if (!prev || (prev.signInExpired ?? null) === expired) return;
+    this.channels.set(account, { ...prev, signInExpired: expired });
+    this.o.onChange?.();
+  }
+
   private setState(account: string, channel: Channel, state: ConnectionState, detail?: string): void {
     const prev = this.channels.get(account);
     if (prev && prev.state === state && prev.detail === (detail ?? null)) return;
-    const status = { account, channel, state, detail: detail ?? null, since: this.ctx.now() };
+    const status = { account, channel, state, detail: detail ?? null, since: this.ctx.now(), signInExpired: prev?.signInExpired ?? null };
     this.channels.set(account, status);
     this.events?.report(account, channel, state, detail);
     this.o.onChange?.();

@@ -1,9 +1,9 @@
-import { ImapSession } from '../../adapters/email/imap-session.js';
+import type { ImapSession } from '../../adapters/email/imap-session.js';
 import type { ChatAccount, EmailAccount } from '../../config/settings.js';
 import { connectChat, flushChatOutbox } from '../chat/chat-account.js';
 import { claimHolder, getOutboxItem, type OutboxState } from '../../store/outbox.js';
 import type { AppContext } from '../context.js';
-import { credentials } from '../email/email-account.js';
+import { type MailLogins, mailLogins, tokenUnavailable } from '../email/mail-login.js';
 import { CLAIM_OWNER, claimHolderGone, flushOutbox } from '../email/outbox-runner.js';
 import { recountAfterFlush } from './failed-reply.js';
 
@@ -34,20 +34,23 @@ export async function sendChatNow(ctx: AppContext, account: ChatAccount, outboxI
 }
 
 export async function sendNow(ctx: AppContext, account: EmailAccount, outboxId: number): Promise<SendResult> {
-  let creds: Awaited<ReturnType<typeof credentials>>;
+  let logins: MailLogins;
   try {
-    creds = await credentials(ctx, account);
+    logins = await mailLogins(ctx, account);
   } catch (err) {
     return { state: 'queued', error: (err as Error).message };
   }
   let session: ImapSession | null = null;
   try {
-    session = await ImapSession.connect(creds.imap, { timeoutMs: 10_000 });
+    session = await logins.connectImap({ timeoutMs: 10_000 });
   } catch (err) {
+    // No token to be had (sign-in expired, provider down): SMTP needs the same one. The reply
+    // stays queued, and its one line says why (`attend reply` exits 75).
+    if (tokenUnavailable(err)) return { state: 'queued', error: (err as Error).message };
     ctx.log(`${(err as Error).message}; sending without the Sent copy for now`);
   }
   try {
-    const report = await flushOutbox(ctx, account, creds.smtp, session, outboxId);
+    const report = await flushOutbox(ctx, account, logins.smtp, session, outboxId);
     await awaitOtherClaimer(ctx, outboxId);
     recountAfterFlush(ctx, report);
     const item = getOutboxItem(ctx.db, outboxId);

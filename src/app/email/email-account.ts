@@ -1,41 +1,36 @@
 // Runs the email channel for one account: sync, outbox delivery, and the long-running IDLE loop.
-import { ImapError, type ImapLogin, ImapSession } from '../../adapters/email/imap-session.js';
+import { ImapError, type ImapLogin, type ImapSession } from '../../adapters/email/imap-session.js';
 import { type SyncHooks, type SyncReport, type SyncTarget, syncMailbox } from '../../adapters/email/imap-sync.js';
 import { historyCutoff, openWindowMs } from '../../domain/open-window.js';
-import type { SmtpLogin } from '../../adapters/email/smtp-send.js';
-import { resolveSecret } from '../../config/secrets.js';
+import { type SmtpLogin, verifySmtp } from '../../adapters/email/smtp-send.js';
 import type { EmailAccount } from '../../config/settings.js';
 import type { AppContext } from '../context.js';
 import { threadedSink } from './sync-sink.js';
 import { backfillOnWorker, WORKER_MIN_BACKLOG } from './backfill.js';
 import { type FlushReport, flushOutbox } from './outbox-runner.js';
-import { hasPendingOutbox } from '../../store/outbox.js';
+import { hasPendingOutbox, pendingOutbox } from '../../store/outbox.js';
+import { type MailLogins, mailLogins, signInExpired, tokenUnavailable } from './mail-login.js';
+import { SignInWatch } from './sign-in-watch.js';
 import { recountAfterFlush } from '../conversations/failed-reply.js';
 import { describeFirstSync, type FirstSyncSummary, firstSyncSummary } from './first-sync.js';
 import { currentPolicy } from '../queue/policy.js';
 import { refreshRanks } from '../queue/ranks.js';
 import { findSentMailbox, sentChanged, syncSentMailbox } from './sent-sync.js';
 
+/**
+ * A snapshot of the account's logins: the password, or an access token as of now. Long-running
+ * code uses mailLogins (mail-login.ts) instead, which asks for a token at each connect and send.
+ */
 export async function credentials(ctx: AppContext, account: EmailAccount): Promise<{ imap: ImapLogin; smtp: SmtpLogin }> {
-  if (account.oauth2) {
-    // Loaded on demand: openid-client is only for OAuth2 accounts.
-    const { accessTokenFor } = await import('./oauth-session.js');
-    const accessToken = await accessTokenFor(ctx, account);
-    return {
-      imap: { account: account.name, server: account.imap, user: account.user, accessToken },
-      smtp: { account: account.name, server: account.smtp, user: account.user, accessToken },
-    };
+  const logins = await mailLogins(ctx, account);
+  if (!logins.smtp.tokenSource) {
+    const imap: ImapLogin = { account: account.name, server: account.imap, user: account.user, ...(logins.smtp.password !== undefined ? { password: logins.smtp.password } : {}) };
+    return { imap, smtp: logins.smtp };
   }
-  if (!account.password) throw new ImapError(`account ${account.name}: no password source and no OAuth2 sign-in in the settings`, 'auth');
-  let password: string;
-  try {
-    password = await resolveSecret(account.password, ctx.env);
-  } catch (err) {
-    throw new ImapError(`account ${account.name}: ${(err as Error).message}`, 'auth');
-  }
+  const accessToken = await logins.smtp.tokenSource(false);
   return {
-    imap: { account: account.name, server: account.imap, user: account.user, password },
-    smtp: { account: account.name, server: account.smtp, user: account.user, password },
+    imap: { account: account.name, server: account.imap, user: account.user, accessToken },
+    smtp: { account: account.name, server: account.smtp, user: account.user, accessToken },
   };
 }
 
@@ -49,10 +44,9 @@ export interface AccountSyncResult {
   firstSync: FirstSyncSummary | null;
 }
 
-/** Logs in to IMAP and opens the mailbox read-only, then logs out: `account add email --verify`. */
-export async function verifyEmail(ctx: AppContext, account: EmailAccount): Promise<void> {
-  const creds = await credentials(ctx, account);
-  const session = await ImapSession.connect(creds.imap, { timeoutMs: 15_000 });
+/** IMAP: logs in and opens the mailbox read-only, then logs out. The error names IMAP and the server. */
+export async function verifyImap(ctx: AppContext, account: EmailAccount, logins?: MailLogins): Promise<void> {
+  const session = await (logins ?? (await mailLogins(ctx, account))).connectImap({ timeoutMs: 15_000 });
   try {
     await session.open(account.mailbox, true);
   } finally {
@@ -60,24 +54,55 @@ export async function verifyEmail(ctx: AppContext, account: EmailAccount): Promi
   }
 }
 
+/** SMTP: connects and logs in, sending nothing. The error names SMTP and the server. */
+export async function verifySmtpLogin(ctx: AppContext, account: EmailAccount, logins?: MailLogins): Promise<void> {
+  await verifySmtp((logins ?? (await mailLogins(ctx, account))).smtp);
+}
+
+/**
+ * `account add email --verify` and the set-up's test: IMAP and SMTP both, each tried even when the
+ * other failed, so the one line names every part that failed.
+ */
+export async function verifyEmail(ctx: AppContext, account: EmailAccount): Promise<void> {
+  const logins = await mailLogins(ctx, account);
+  const errors: string[] = [];
+  for (const check of [verifyImap, verifySmtpLogin]) {
+    try {
+      await check(ctx, account, logins);
+    } catch (err) {
+      const message = (err as Error).message;
+      // An expired sign-in or a provider that is down fails both the same way: say it once.
+      if (tokenUnavailable(err) && !(err instanceof ImapError)) throw err;
+      errors.push(errors.length ? message.replace(`account ${account.name}: `, '') : message);
+    }
+  }
+  if (errors.length) throw new Error(errors.join('; '));
+}
+
 /** One-shot: connect, sync the mailbox, deliver what waits in the outbox, disconnect. */
 export async function syncAccountOnce(ctx: AppContext, account: EmailAccount, hooks: SyncHooks = {}): Promise<AccountSyncResult> {
-  const creds = await credentials(ctx, account);
+  const logins = await mailLogins(ctx, account);
   let session: ImapSession | null = null;
   let sync: SyncReport | null = null;
   let sent: SyncReport | null = null;
   let error: string | null = null;
+  let noToken = false;
+  let expired: string | null = null;
   try {
-    session = await ImapSession.connect(creds.imap);
+    session = await logins.connectImap();
     sync = await syncWithSink(ctx, session, account, hooks);
     const sentBox = await findSentMailbox(session, account, ctx.log);
     // One STATUS first: when Sent has nothing new (the usual case) it is never selected.
     if (sentBox) sent = (await sentChanged(ctx, session, account, sentBox)) ? await syncSentMailbox(ctx, session, account, sentBox) : unchanged(account, sentBox);
   } catch (err) {
     error = (session ? session.wrap(err) : err instanceof Error ? err : new Error(String(err))).message;
+    noToken = !session && tokenUnavailable(err);
+    expired = signInExpired(err)?.message ?? null;
   }
   // The outbox goes out even when IMAP failed: SMTP may still work; the Sent copy follows on a later run.
-  const outbox = await flushOutbox(ctx, account, creds.smtp, session?.usable ? session : null);
+  // Not when there was no token to be had (sign-in expired, provider down): SMTP needs the same
+  // one, and the one line above says it all; the replies stay queued.
+  const outbox = noToken ? stillQueued(ctx, account, expired) : await flushOutbox(ctx, account, logins.smtp, session?.usable ? session : null);
   recountAfterFlush(ctx, outbox);
   await session?.logout();
   const firstSync = sync?.firstSync && sync.backfillComplete ? firstSyncSummary(ctx.db, account) : null;
@@ -124,6 +149,12 @@ async function syncWithSink(ctx: AppContext, session: ImapSession, account: Emai
   };
 }
 
+/** The outbox left alone: every pending reply is still queued. */
+function stillQueued(ctx: AppContext, account: EmailAccount, signInExpired: string | null): FlushReport {
+  const queued = pendingOutbox(ctx.db, account.name).map((i) => i.messageId);
+  return { sent: [], queued, failed: [], lastError: null, signInExpired };
+}
+
 /** The report of a mailbox STATUS showed unchanged: nothing fetched. */
 function unchanged(account: EmailAccount, mailbox: string): SyncReport {
   return { account: account.name, mailbox, fetched: 0, added: 0, flagUpdates: 0, skipped: 0, uidValidityChanged: false, backfillComplete: true, firstSync: false };
@@ -142,6 +173,8 @@ export interface WatchOptions {
   maxIdleMs?: number;
   /** Connection state for the console's status bar. */
   onState?: (state: 'connecting' | 'online' | 'offline', detail?: string) => void;
+  /** OAuth2: the sign-in expired (its one line), or works again (null). Told once each way. */
+  onSignIn?: (expired: string | null) => void;
   /** The account's first sync is done: its one-line summary (also logged). */
   onFirstSync?: (line: string) => void;
   /** First wait before retrying replies queued because SMTP was down; doubles up to 5 min. */
@@ -168,14 +201,28 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
   let backoff = 1000;
   const firstRetry = opts.outboxRetryMs ?? OUTBOX_RETRY_MS;
   let outboxRetry = firstRetry;
+  // The same failure again (a server still down) is not logged again at every retry.
+  let lastFailure: string | null = null;
+  const signIn = new SignInWatch(
+    async () => (account.oauth2 ? (await import('./oauth-session.js')).signInStatus(ctx, account) : null),
+    (line) => {
+      ctx.log(line ?? `account ${account.name}: signed in again`);
+      opts.onSignIn?.(line);
+    },
+  );
   while (!opts.signal.aborted) {
     let session: ImapSession | null = null;
     let failed = false;
+    let awaitSignIn = false;
     opts.onState?.('connecting');
     try {
-      const creds = await credentials(ctx, account);
-      session = await ImapSession.connect(creds.imap);
+      // A token is asked for at this connect and at every SMTP send (logins.smtp carries the
+      // source, not a token): one kept from here would be stale an hour into the connection.
+      const logins = await mailLogins(ctx, account);
+      session = await logins.connectImap();
+      signIn.ok();
       backoff = 1000;
+      lastFailure = null;
       opts.onState?.('online');
       const s = session;
       // Looked up once per connection: a mailbox's special use does not change under a session.
@@ -195,28 +242,40 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
             ctx.log(line);
             opts.onFirstSync?.(line);
           }
-          const flushed = await flushOutbox(ctx, account, creds.smtp, s);
+          if (signIn.expired !== null) await recheckSignIn(logins, signIn);
+          const flushed = await flushOutbox(ctx, account, logins.smtp, s);
           recountAfterFlush(ctx, flushed);
+          if (flushed.signInExpired) await signIn.failed(flushed.signInExpired);
+          else if (flushed.sent.length > 0) signIn.ok();
           opts.onSynced?.(report);
           // SMTP was down: come back for the queued replies with backoff, not only when mail arrives.
-          const retryIn = flushed.queued.length > 0 ? outboxRetry : null;
+          // The sign-in expired: come back as soon as `account login` ran, not on a timer.
+          const expired = signIn.expired !== null;
+          const retryIn = flushed.queued.length > 0 && !expired ? outboxRetry : null;
           outboxRetry = retryIn === null ? firstRetry : Math.min(outboxRetry * 2, OUTBOX_RETRY_MAX_MS);
           await s.open(account.mailbox, true);
           let replyWatch: NodeJS.Timeout | undefined;
           let sentWatch: NodeJS.Timeout | undefined;
           let idling = true;
+          const waiting = new AbortController();
           const woke = new Promise<void>((resolve) => {
             wake = resolve;
             setTimeout(resolve, Math.min(retryIn ?? Number.POSITIVE_INFINITY, opts.maxIdleMs ?? 10 * 60_000)).unref();
             // A reply another process queued (`attend reply` while SMTP was down): its turn comes
-            // after the retry wait, whoever queued it.
-            if (retryIn === null) {
+            // after the retry wait, whoever queued it. With the sign-in expired it waits for the login.
+            if (retryIn === null && !expired) {
               replyWatch = setInterval(() => {
                 if (!hasPendingOutbox(ctx.db, account.name)) return;
                 clearInterval(replyWatch);
                 setTimeout(resolve, outboxRetry).unref();
               }, 1000);
               replyWatch.unref();
+            }
+            if (expired) {
+              // Back to the top (recheckSignIn, then the outbox) as soon as `account login` ran.
+              void signIn.renewed(waiting.signal).then(() => {
+                if (!waiting.signal.aborted) resolve();
+              });
             }
             if (sentBox) {
               // STATUS preempts IDLE; unless Sent changed, IDLE starts again on the inbox.
@@ -242,6 +301,7 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
           void s.idle().catch(() => {});
           await woke;
           idling = false;
+          waiting.abort();
           clearInterval(replyWatch);
           clearInterval(sentWatch);
           wake = null;
@@ -251,16 +311,46 @@ export async function watchAccount(ctx: AppContext, account: EmailAccount, opts:
       }
     } catch (err) {
       failed = true;
-      const message = (session ? session.wrap(err) : (err as Error)).message;
+      const expired = signInExpired(err);
+      const message = expired ? expired.message : (session ? session.wrap(err) : (err as Error)).message;
       opts.onState?.('offline', message);
-      ctx.log(`${message}; retrying in ${Math.round(backoff / 1000)}s`);
+      if (expired) {
+        // Only a person can fix it: told once, then wait for `attend account login`, not a backoff.
+        await signIn.failed(message);
+        awaitSignIn = true;
+      } else if (message !== lastFailure) {
+        ctx.log(`${message}; retrying in ${Math.round(backoff / 1000)}s`);
+      }
+      lastFailure = message;
     } finally {
       await session?.logout().catch(() => {});
     }
     if (opts.signal.aborted) break;
     if (!failed) opts.onState?.('offline', 'connection closed');
+    if (awaitSignIn) {
+      // Connects again as soon as `account login` ran (the connect clears the state), or after a while.
+      await signIn.renewed(opts.signal);
+      backoff = 1000;
+      continue;
+    }
     await sleep(backoff * (0.5 + Math.random()), opts.signal);
     backoff = Math.min(backoff * 2, 60_000);
+  }
+}
+
+/**
+ * The sign-in expired (found by a send) and the status since showed a new login: a token from it
+ * clears the state. Without a new login the state stays until a send works (an old access token
+ * may still come from the store and be refused again: no flapping between the two lines).
+ */
+async function recheckSignIn(logins: MailLogins, signIn: SignInWatch): Promise<void> {
+  if (!logins.smtp.tokenSource || !signIn.newSignInSeen) return;
+  try {
+    await logins.smtp.tokenSource(false);
+    signIn.ok();
+  } catch (err) {
+    const expired = signInExpired(err);
+    if (expired) await signIn.failed(expired.message);
   }
 }
 

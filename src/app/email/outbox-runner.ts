@@ -15,12 +15,15 @@ import type { EmailAccount } from '../../config/settings.js';
 import { mailboxPlaceOf } from '../../store/conversation-refs.js';
 import { type OutboxItem, claimOutboxItem, getOutboxItem, pendingOutbox, releaseClaim, renewClaim, setOutboxState } from '../../store/outbox.js';
 import type { AppContext } from '../context.js';
+import { SignInExpiredError } from './sign-in-errors.js';
 
 export interface FlushReport {
   sent: string[];
   queued: string[];
   failed: Array<{ messageId: string; error: string }>;
   lastError: string | null;
+  /** The OAuth2 sign-in expired while sending: its one line (the replies stay queued for `account login`). */
+  signInExpired: string | null;
 }
 
 /** This process's name on the claims it holds: host and pid tell whether it still lives, the nonce that a reused pid is not us. */
@@ -61,7 +64,7 @@ export function flushOutbox(ctx: AppContext, account: EmailAccount, smtp: SmtpLo
 }
 
 async function flushOnce(ctx: AppContext, account: EmailAccount, smtp: SmtpLogin, imap: ImapSession | null, only?: number): Promise<FlushReport> {
-  const report: FlushReport = { sent: [], queued: [], failed: [], lastError: null };
+  const report: FlushReport = { sent: [], queued: [], failed: [], lastError: null, signInExpired: null };
   let smtpDown = false;
   for (const listed of pendingOutbox(ctx.db, account.name)) {
     if (only !== undefined && listed.id !== only) continue;
@@ -125,6 +128,8 @@ async function flushOnce(ctx: AppContext, account: EmailAccount, smtp: SmtpLogin
           setOutboxState(ctx.db, item, err.kind === 'ambiguous' ? 'sending' : 'queued', ctx.now(), err.message);
           report.queued.push(item.messageId);
           smtpDown = err.kind === 'transient';
+          // No token (expired sign-in): the server never saw the message; it waits for `account login`.
+          if (err.cause instanceof SignInExpiredError) report.signInExpired = err.message;
         }
       } else {
         const message = imap ? imap.wrap(err).message : (err as Error).message;

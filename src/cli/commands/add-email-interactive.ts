@@ -1,57 +1,10 @@
-// `attend account add email` with what it needs missing: on a terminal the interactive set-up asks
-// for it (the flags given fill in those answers); without one, a usage error that lists it.
+// `attend account add email` with what it needs missing, on a terminal: the interactive set-up asks
+// for it, and the flags given are its answers (account-email.ts tells what is missing).
 import type { Command } from 'commander';
 import type { OAuthFlow, Security } from '../../config/settings.js';
-import { providerForDomain } from '../../domain/mail-providers.js';
+import type { AddEmailOptions as AddEmailFlags } from './account-email.js';
 import type { SetupPrefill } from '../../ui/setup/SetupScreen.js';
 import type { SetupAnswers } from '../../ui/setup/setup-flow.js';
-
-/** The flags of `account add email`, as commander hands them over (camelCase). */
-export interface AddEmailFlags {
-  email?: string;
-  name?: string;
-  imapHost?: string;
-  imapPort?: string;
-  imapSecurity?: string;
-  smtpHost?: string;
-  smtpPort?: string;
-  smtpSecurity?: string;
-  user?: string;
-  passwordEnv?: string;
-  passwordCommand?: string;
-  oauth2?: string;
-  oauth2Issuer?: string;
-  clientId?: string;
-  clientSecretEnv?: string;
-  clientSecretCommand?: string;
-  scope?: string[];
-  tenant?: string;
-  flow?: string;
-  port?: string;
-  tokenCommand?: string;
-  mailbox?: string;
-  sentMailbox?: string;
-  allowInsecure?: boolean;
-  openWindow?: string;
-  verify?: boolean;
-}
-
-const hasPreset = (o: AddEmailFlags) => o.oauth2 === 'google' || o.oauth2 === 'microsoft' || (o.email?.includes('@') && providerForDomain(o.email) !== null);
-
-/** What the flags lack for a flags-only run, as the flags to add; empty when nothing is missing. */
-export function missingFlags(name: string | undefined, o: AddEmailFlags): string[] {
-  const missing: string[] = [];
-  if (!name) missing.push('NAME (a short name for the account)');
-  if (!o.email) missing.push('--email ADDRESS');
-  const oauth = Boolean(o.oauth2 || o.oauth2Issuer);
-  if (!oauth && !o.passwordEnv && !o.passwordCommand) missing.push('--password-env VAR or --password-command CMD (or --oauth2 PROVIDER / --oauth2-issuer URL)');
-  if (oauth && !o.clientId) missing.push('--client-id ID');
-  if (!hasPreset(o)) {
-    if (!o.imapHost) missing.push('--imap-host HOST');
-    if (!o.smtpHost) missing.push('--smtp-host HOST');
-  }
-  return missing;
-}
 
 const security = (v: string | undefined): Security | undefined => (v === 'tls' || v === 'starttls' || v === 'none' ? v : undefined);
 
@@ -115,6 +68,6 @@ export function prefillFromFlags(name: string | undefined, o: AddEmailFlags, exp
 export async function addEmailInteractively(name: string | undefined, o: AddEmailFlags, cmd: Command): Promise<number> {
   const prefill = prefillFromFlags(name, o, (k) => cmd.getOptionValueSource(k) !== 'default');
   const [{ withContext }, { runEmailSetup }] = await Promise.all([import('../run.js'), import('../../ui/setup/run-setup.js')]);
-  return withContext((ctx) => runEmailSetup(ctx, prefill, { verify: o.verify !== false }), { validateSettings: true });
+  return withContext((ctx) => runEmailSetup(ctx, prefill, { verify: o.verify !== false, signIn: o.signIn !== false }), { validateSettings: true });
 }
 

@@ -20,7 +20,7 @@ const DOT: Record<ChannelStatus['state'], string> = { online: '●', connecting:
 
 export function statusText(p: Omit<StatusBarProps, 'theme' | 'width'>): string {
   const ch = p.channels.length
-    ? p.channels.map((c) => `${DOT[c.state]} ${safeLine(c.account)} ${c.state}`).join('  ')
+    ? p.channels.map((c) => `${DOT[c.state]} ${safeLine(c.account)} ${c.signInExpired ? 'sign-in expired' : c.state}`).join('  ')
     : 'no accounts (attend account add --help)';
   const out = `outbox ${p.outbox.queued} queued${p.outbox.failed ? ` · ${p.outbox.failed} FAILED` : ''}`;
   const waiting = p.waiting === null ? '' : ` · ${p.waiting} waiting`;
@@ -28,7 +28,7 @@ export function statusText(p: Omit<StatusBarProps, 'theme' | 'width'>): string {
 }
 
 export function StatusBar(p: StatusBarProps) {
-  const offline = p.channels.some((c) => c.state === 'offline');
+  const offline = p.channels.some((c) => c.state === 'offline' || c.signInExpired);
   return (
     <Text inverse color={p.outbox.failed || offline ? p.theme.warn : undefined} wrap="truncate-end">
       {clip(statusText(p), p.width).padEnd(p.width)}

@@ -5,7 +5,7 @@ import { makeTheme } from '../theme.js';
 import type { SetupOutcome, SetupPrefill } from './SetupScreen.js';
 
 /** Runs the set-up; resolves with the exit code (0 saved, 1 cancelled). */
-export async function runEmailSetup(ctx: AppContext, prefill: SetupPrefill = {}, opts: { verify?: boolean } = {}): Promise<number> {
+export async function runEmailSetup(ctx: AppContext, prefill: SetupPrefill = {}, opts: { verify?: boolean; signIn?: boolean } = {}): Promise<number> {
   // As the console does (ui/run.tsx): Ink draws only a final frame when it thinks it runs in CI.
   for (const key of Object.keys(process.env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
   const [{ render }, { SetupScreen }, { setupServices }] = await Promise.all([import('ink'), import('./SetupScreen.js'), import('./services.js')]);

@@ -5,6 +5,7 @@ import type { EmailAccountDraft } from '../../app/email/account-setup.js';
 import type { ProviderGuessResult } from '../../app/setup/provider-guess.js';
 import type { OAuthProviderId, Security } from '../../config/settings.js';
 import { OAUTH_PRESETS } from '../../domain/mail-providers.js';
+import { DEFAULT_PORTS, isLoopbackHost } from '../../domain/mail-servers.js';
 
 export interface SetupAnswers {
   email?: string;
@@ -66,17 +67,6 @@ export interface ChoiceQuestion extends QuestionBase {
 }
 
 export type Question = TextQuestion | ChoiceQuestion;
-
-export const DEFAULT_PORTS: Readonly<Record<'imap' | 'smtp', Readonly<Record<Security, number>>>> = {
-  imap: { tls: 993, starttls: 143, none: 143 },
-  smtp: { tls: 465, starttls: 587, none: 25 },
-};
-
-/** This machine's own addresses: clear text to them never leaves the box. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1';
-}
 
 export const domainOf = (email: string | undefined) => (email ?? '').slice((email ?? '').lastIndexOf('@') + 1).trim().toLowerCase();
 
