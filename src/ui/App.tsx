@@ -86,7 +86,7 @@ export function App(props: AppProps) {
 
   if (setup.View) return <setup.View runtime={runtime} theme={theme} width={layout.width} height={layout.height} onDone={setup.close} />;
   const message = messageLine(state, () =>
-    setupHint(state, setup.noEmailAccount, firstRunHint(state, queue.total, runtime.relayUrl, queue.storeIsEmpty), runtime.relayUrl),
+    setupHint(state, setup.noEmailAccount, firstRunHint(state, queue.total, runtime.relayUrl, queue.storeIsEmpty), runtime.relayUrl, queue.total, queue.storeIsEmpty),
   );
   return (
     <ConsoleScreen

@@ -328,13 +328,20 @@ describe('the set-up in the console', () => {
 });
 
 describe('the idle line', () => {
-  it('offers the set-up only while there is no email account, keeping the demo page beside it on a first run', async () => {
+  it('offers the set-up on a first run with no email account, keeping the demo page beside it', async () => {
     const { setupHint, NO_EMAIL_HINT } = await import('../../src/ui/model/message-line.js');
-    const queue = { mode: 'queue' as const };
-    expect(setupHint(queue, true, null, null)).toBe(NO_EMAIL_HINT);
-    expect(setupHint(queue, true, 'no customers yet: open http://r/demo in a browser and write', 'http://r')).toBe('press A to add an email account · or try the chat: http://r/demo');
-    expect(setupHint(queue, false, 'demo', 'http://r')).toBe('demo');
-    expect(setupHint(queue, false, null, null)).toBe(null);
-    expect(setupHint({ mode: 'focus' }, true, null, null)).toBe(null);
+    const { initialState } = await import('../../src/ui/state/console-state.js');
+    const empty = () => true;
+    expect(setupHint(initialState, true, null, null, 0, empty)).toBe(NO_EMAIL_HINT);
+    expect(setupHint(initialState, true, 'no customers yet: open http://r/demo in a browser and write', 'http://r', 0, empty)).toBe(
+      'press A to add an email account · or try the chat: http://r/demo',
+    );
+    expect(setupHint(initialState, false, 'demo', 'http://r', 0, empty)).toBe('demo');
+    expect(setupHint(initialState, false, null, null, 0, empty)).toBe(null);
+    // Not a first run: conversations in the queue or the store, a search, focus mode.
+    expect(setupHint(initialState, true, null, null, 2, empty)).toBe(null);
+    expect(setupHint(initialState, true, null, null, 0, () => false)).toBe(null);
+    expect(setupHint({ ...initialState, filter: { ...initialState.filter, search: 'x' } }, true, null, null, 0, empty)).toBe(null);
+    expect(setupHint({ ...initialState, mode: 'focus' }, true, null, null, 0, empty)).toBe(null);
   });
 });

@@ -22,11 +22,19 @@ export function firstRunHint(s: Pick<ConsoleState, 'mode' | 'filter'>, total: nu
 export const NO_EMAIL_HINT = 'no email account yet — press A to add one';
 
 /**
- * With no email account the idle line offers the set-up (A); on a first run it keeps the demo
- * page's address beside it, shorter, so both fit 80 columns.
+ * A first run (nothing in the queue, nothing stored) with no email account offers the set-up (A);
+ * with the built-in relay it keeps the demo page's address beside it, shorter, so both fit 80
+ * columns. Once conversations exist it stays quiet: `A` is in the help.
  */
-export function setupHint(s: Pick<ConsoleState, 'mode'>, noEmailAccount: boolean, demoHint: string | null, relayUrl: string | null): string | null {
-  if (!noEmailAccount || s.mode !== 'queue') return demoHint;
+export function setupHint(
+  s: Pick<ConsoleState, 'mode' | 'filter'>,
+  noEmailAccount: boolean,
+  demoHint: string | null,
+  relayUrl: string | null,
+  total: number,
+  storeIsEmpty: () => boolean,
+): string | null {
+  if (!noEmailAccount || s.mode !== 'queue' || total > 0 || s.filter.search || !storeIsEmpty()) return demoHint;
   return demoHint && relayUrl ? `press A to add an email account · or try the chat: ${relayUrl}/demo` : NO_EMAIL_HINT;
 }
 
