@@ -318,7 +318,7 @@ describeOAuth('OAuth2 mail end to end', () => {
     const text = await run(['reply', String(conv.id), '--body', 'A second one, queued too.']);
     expect(text.code).toBe(75);
     expect(text.stderr).toBe('');
-    expect(text.stdout.trim().split('\n')).toEqual([expect.stringContaining(`queued (${LINE})`)]);
+    expect(text.stdout.trim().split('\n')).toEqual([expect.stringContaining(`queued (${LINE}); it goes out after that sign-in`)]);
 
     // The watcher finds out (its outbox turn, or a reconnect) and says so once.
     await dovecot.doveadm(['kick', 'agent*']);

@@ -126,7 +126,7 @@ export class ConversationService {
         ? `sent reply to ${ref}`
         : state === 'failed'
           ? `reply to ${ref} failed: ${error}`
-          : `reply to ${ref} queued (${error ?? 'server unreachable'}); it goes out with the next attend sync or reply`;
+          : `reply to ${ref} queued (${error ?? 'server unreachable'}); ${whenQueuedGoesOut(error)}`;
     return { ok: true, conversationId: id, channel: queued.channel, messageId: queued.item.messageId, state, error, message, notes, warnings };
   }
 
@@ -175,4 +175,11 @@ function targetOf(q: QueuedReply): DeliveryTarget {
 
 function statusAction(status: 'pending' | 'resolved'): ConversationAction {
   return status === 'resolved' ? { kind: 'resolve' } : { kind: 'pending' };
+}
+
+/** When a queued reply goes out: after a new sign-in when the provider refused it, else with the next sync. */
+function whenQueuedGoesOut(error: string | null): string {
+  // SignInExpiredError's line (and NotSignedInError's) names the fix itself: `attend account login NAME`.
+  if (error && /sign-in expired|not signed in/.test(error)) return 'it goes out after that sign-in, with the next attend sync (at once where the console or sync --watch runs)';
+  return 'it goes out with the next attend sync or reply';
 }
