@@ -23,7 +23,6 @@ import { fmtMs, loadAvg, median, mustRun } from './lib.js';
 const N = Number(process.env.OAUTH_BENCH_N) || 2000;
 const RUNS = Number(process.env.OAUTH_BENCH_RUNS) || 7;
 const AGENT = 'agent@example.test';
-const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const provider = await startOAuthProvider({ accessTokenTtlSeconds: 3600 });
 const dv = await startDovecot({ users: ['agent'], oauth2: { introspectionUrl: provider.introspection.urlWithCredentials } });
