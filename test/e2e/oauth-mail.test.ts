@@ -9,11 +9,12 @@
  *   IMAP connection is dropped and made again with a refreshed token), and a reply the watcher
  *   sends after expiry goes out — refreshed, counted at the provider;
  * - the provider revokes the sign-in: the one line (once in the watcher), `attend reply` exits 75
- *   and the reply stays queued; a new sign-in → the watcher sends it, exactly once;
+ *   and the reply stays queued; `attend account login` → the watcher sends it, exactly once;
  * - the provider down: one line, the reply queued (75), sent once it is back;
  * - no token and no client secret in the settings file, anything else in the home, stdout/stderr
  *   of every command (the --json output included), or any process's arguments.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -23,7 +24,7 @@ import { verifyEmail, verifySmtpLogin } from '../../src/app/email/email-account.
 import { signIn } from '../../src/app/email/oauth-session.js';
 import { emailAccounts } from '../../src/config/accounts.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
-import { addAccount, type Cli, type CliResult, makeCli } from '../helpers/cli.js';
+import { addAccount, BIN, type Cli, type CliResult, makeCli } from '../helpers/cli.js';
 import { type DovecotInstance, dovecotAvailable, startDovecot } from '../helpers/dovecot.js';
 import { gate } from '../helpers/e2e.js';
 import { type Followed, follow, until } from '../helpers/follow.js';
@@ -175,6 +176,27 @@ describeOAuth('OAuth2 mail end to end', () => {
     collectTokens();
   }
 
+  /** `attend account login support` as a person runs it: the code read off stderr, typed in Chromium. */
+  async function loginWithCli(): Promise<void> {
+    const child = spawn(process.execPath, [BIN, 'account', 'login', 'support', '--flow', 'device'], { env: cli.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await until('account login shows a code', () => /To sign in, open \S+ and enter the code \S+/.test(err), 30_000);
+      const m = err.match(/To sign in, open (\S+) and enter the code (\S+)/) as RegExpMatchArray;
+      const shown = await completeDeviceSignIn({ verificationUri: m[1], userCode: m[2], email: AGENT, password: 'secret', browser });
+      expect(shown.blocked).toEqual([]);
+      expect(await exit, err).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      outputs.push(out, err);
+    }
+    collectTokens();
+  }
+
   const refreshes = () => provider.tokenRequests().filter((r) => r.grantType === 'refresh_token');
   const mail = (subject: string, body = 'hello') => dovecot.fillInbox('agent', [makeEmail({ from: `Ann <${CUSTOMER}>`, to: AGENT, subject, body })]);
   const list = () => json<Item[]>(['list', '--status', 'all']);
@@ -305,7 +327,7 @@ describeOAuth('OAuth2 mail end to end', () => {
     snapshotCmdlines();
   }, 240_000);
 
-  it('the provider revokes the sign-in: one clear line, reply queued (75); a new sign-in → the watcher sends it exactly once', async () => {
+  it('the provider revokes the sign-in: one clear line, reply queued (75); attend account login → the watcher sends it exactly once', async () => {
     expect(watcher, 'the watcher of the previous case').not.toBeNull();
     const w = watcher as Followed;
     await provider.revokeUser(AGENT);
@@ -333,9 +355,9 @@ describeOAuth('OAuth2 mail end to end', () => {
     expect(once.code).toBe(1);
     const sentBefore = toCustomer().length;
 
-    // Signing in again: the running watcher notices and sends both, once each.
+    // Signing in again with `attend account login`: the running watcher notices and sends both, once each.
     let noticedAt = 0;
-    await signInAgent();
+    await loginWithCli();
     const t = Date.now();
     void until('the watcher says it is signed in again', () => w.stderr().includes('account support: signed in again'), 60_000).then(
       () => (noticedAt = Date.now()),
