@@ -285,6 +285,14 @@ describeOAuth('account add/login/list with OAuth2, through the built CLI', () =>
     const missing = await cli.run(['account', 'add', 'email', 'm', '--email', 'a@example.com', '--oauth2-issuer', provider.issuer]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe('attend: missing: --client-id ID, --imap-host HOST, --smtp-host HOST (see attend account add email --help)');
+    // --port is the loopback listener's: with the device flow it is a mistake, said before any network.
+    const devicePort = await cli.run([...generic('dp', AGENT, ['--flow', 'device', '--port', '8765'])]);
+    expect(devicePort.code).toBe(2);
+    expect(devicePort.stderr.trim()).toMatch(/^attend: --port is for signing in with a browser/);
+    // An unset client-secret variable is a setting mistake, told before "signing in to …".
+    const noSecret = await cli.run(['account', 'add', 'email', 'ns', '--email', AGENT, '--oauth2-issuer', provider.issuer, '--client-id', provider.secretClient.clientId, '--client-secret-env', 'ATTEND_TEST_NO_SUCH_VAR', ...servers()]);
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr.trim()).toBe('attend: --client-secret-env ATTEND_TEST_NO_SUCH_VAR: that environment variable is not set');
   });
 
   it('account remove takes the tokens with it', async () => {

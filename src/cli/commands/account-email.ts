@@ -254,6 +254,12 @@ Exit codes: 0 saved · 1 sign-in or IMAP/SMTP check failed · 2 usage · 75 the 
       const port = portNumber('--port', o.port);
       const acc = await signInErrors(async () => completeEmailAccount(draft));
       const signIn = Boolean(acc.oauth2) && o.signIn;
+      const portFlow = port ? loopbackForPort(acc.oauth2?.flow) : undefined;
+      const secret = acc.oauth2?.clientSecret;
+      // A setting mistake, told before "signing in to …" rather than after it.
+      if (signIn && secret && 'env' in secret && !process.env[secret.env]) {
+        throw new UsageError(`--client-secret-env ${secret.env}: that environment variable is not set`);
+      }
       await withContext(
         async (ctx) => {
           const { setUpEmailAccount } = await import('../../app/email/account-setup.js');
@@ -263,7 +269,7 @@ Exit codes: 0 saved · 1 sign-in or IMAP/SMTP check failed · 2 usage · 75 the 
             await signInErrors(() =>
               setUpEmailAccount(ctx, acc, io, {
                 verify: o.verify && (signIn || !acc.oauth2),
-                signIn: signIn ? { ...(port ? { port } : {}), signal: stop.signal } : false,
+                signIn: signIn ? { ...(port ? { port } : {}), ...(portFlow ? { flow: portFlow } : {}), signal: stop.signal } : false,
               }),
             );
           } finally {
@@ -278,6 +284,15 @@ Exit codes: 0 saved · 1 sign-in or IMAP/SMTP check failed · 2 usage · 75 the 
         { validateSettings: true },
       );
     });
+}
+
+/**
+ * --port names the loopback listener's port (an SSH forward), so it means the loopback flow unless
+ * another flow that can use it (paste: the redirect's port) is set; the device flow has no listener.
+ */
+function loopbackForPort(flow: OAuthFlow | undefined): OAuthFlow {
+  if (flow === 'device') throw new UsageError('--port is for signing in with a browser (--flow loopback or paste); the device flow listens on no port');
+  return flow ?? 'loopback';
 }
 
 export function registerLogin(account: Command): void {
@@ -297,7 +312,7 @@ export function registerLogin(account: Command): void {
         if (!acc) throw new UsageError(`no account named ${name}`);
         if (acc.type !== 'email') throw new UsageError(`${name} is a chat account: nothing to sign in to`);
         if (!acc.oauth2) throw new UsageError(`${name} signs in with a password (${acc.password && 'env' in acc.password ? `env ${acc.password.env}` : 'a command'}); login is for OAuth2 accounts`);
-        const chosen = f ?? acc.oauth2.flow;
+        const chosen = f ?? (port ? loopbackForPort(acc.oauth2.flow) : acc.oauth2.flow);
         if (chosen === 'device' && acc.oauth2.provider === 'google') {
           throw new UsageError('Google does not allow the device flow for mail: use --flow loopback (with --port and an SSH forward) or --flow paste');
         }
@@ -306,7 +321,7 @@ export function registerLogin(account: Command): void {
         const stop = interruptible();
         let result: Awaited<ReturnType<typeof signIn>>;
         try {
-          result = await signInErrors(() => signIn(ctx, acc, io, { ...(f ? { flow: f } : {}), ...(port ? { port } : {}), signal: stop.signal }));
+          result = await signInErrors(() => signIn(ctx, acc, io, { ...(chosen ? { flow: chosen } : {}), ...(port ? { port } : {}), signal: stop.signal }));
         } finally {
           io.close();
           stop.release();
