@@ -1,18 +1,21 @@
 // Serializes token refreshes across every attend process of this home. Refresh tokens rotate: two
 // processes refreshing with the same one make the provider see a reused token and end the whole
 // sign-in (TESTBED). The lock is a file created with O_EXCL in the oauth folder holding
-// "PID TIME NONCE"; a lock whose process is gone (or, as a fallback, older than STALE_MS) is
-// broken. Within one process a queue keeps callers from polling the file against each other.
+// "PID TIME NONCE HOST", written at the moment it is taken. A lock of this host is broken only
+// when its process is gone (a live pid is trusted over any age: a holder may wait long on a slow
+// token command); a lock of another host sharing the folder, whose pid cannot be checked, only
+// when older than REMOTE_STALE_MS. Within one process a queue keeps callers from polling the
+// file against each other.
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
-import { accountFileBase, ensurePrivateDir, oauthDir, TokenVaultError } from './token-vault.js';
+import os from 'node:os';
+import { ensurePrivateDir, oauthDir, refreshLockFile, TokenVaultError } from './token-vault.js';
 
 /**
- * A refresh is bounded by its HTTP timeout (15 s) and the token command's (30 s); a lock older
- * than this belongs to a process that hangs or to another machine sharing the folder.
+ * Longer than the longest legitimate hold: the token command's load (30 s) + discovery (15 s) +
+ * the refresh (15 s) + the token command's save (30 s, twice when the first save fails) + the status.
  */
-const STALE_MS = 60_000;
+const REMOTE_STALE_MS = 180_000;
 const POLL_MS = 40;
 
 const queues = new Map<string, Promise<unknown>>();
@@ -31,15 +34,18 @@ function alive(pid: number): boolean {
   }
 }
 
+/** This host's name as written in a lock (no spaces, so the fields stay apart). */
+const thisHost = (): string => encodeURIComponent(os.hostname());
+
 /** Whether a lock file's content names a holder that can no longer be holding it. */
-function isStale(content: string, now: number): boolean {
-  const [pidText, timeText] = content.trim().split(' ');
+export function isStale(content: string, now: number): boolean {
+  const [pidText, timeText, , host] = content.trim().split(' ');
   const pid = Number(pidText);
   const time = Number(timeText);
-  if (!Number.isInteger(pid) || !Number.isFinite(time)) return true;
+  if (!Number.isInteger(pid) || !Number.isFinite(time) || !host) return true;
+  if (host !== thisHost()) return now - time > REMOTE_STALE_MS;
   // Our own pid on a file we do not hold (the in-process queue admits one holder): a previous process with the same pid.
-  if (pid === process.pid || !alive(pid)) return true;
-  return now - time > STALE_MS;
+  return pid === process.pid || !alive(pid);
 }
 
 /** Removes a stale lock without removing a fresh one another process put there since we looked. */
@@ -51,14 +57,27 @@ async function breakStale(file: string, seen: string): Promise<void> {
     return; // someone else broke it first
   }
   const moved = await readFile(aside, 'utf8').catch(() => '');
-  if (moved !== seen) await link(aside, file).catch(() => {}); // a fresh lock: put it back
+  // A fresh lock: put it back. When a third process took the free name meanwhile, the fresh
+  // holder no longer holds the file: its ownership check before refreshing (assertHeld) stops it.
+  if (moved !== seen) await link(aside, file).catch(() => {});
   await unlink(aside).catch(() => {});
 }
 
+/** Whether the lock file is ours; a lock moved aside for a moment by a breaker is waited for. */
+async function holds(file: string, mine: string): Promise<boolean> {
+  for (let i = 0; i < 10; i++) {
+    const held = await readFile(file, 'utf8').catch(() => null);
+    if (held !== null) return held === mine;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
 async function acquire(file: string, waitMs: number): Promise<string> {
-  const mine = `${process.pid} ${Date.now()} ${randomBytes(8).toString('hex')}\n`;
   const deadline = Date.now() + waitMs;
   for (;;) {
+    // Made at each try: a lock written after a long wait must carry the time it was taken.
+    const mine = `${process.pid} ${Date.now()} ${randomBytes(8).toString('hex')} ${thisHost()}\n`;
     try {
       const fh = await open(file, 'wx', 0o600);
       try {
@@ -88,15 +107,25 @@ async function release(file: string, mine: string): Promise<void> {
   if (held === mine) await unlink(file).catch(() => {});
 }
 
+export interface HeldLock {
+  /** Throws when the lock is no longer this holder's (a breaker displaced it): call right before using the refresh token. */
+  assertHeld(): Promise<void>;
+}
+
 /** Runs `fn` while holding the account's refresh lock (this process and every other of this home). */
-export async function withRefreshLock<T>(account: string, env: NodeJS.ProcessEnv, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const dir = ensurePrivateDir(oauthDir(env));
-  const file = path.join(dir, `${accountFileBase(account)}.lock`);
+export async function withRefreshLock<T>(account: string, env: NodeJS.ProcessEnv, fn: (lock: HeldLock) => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  ensurePrivateDir(oauthDir(env));
+  const file = refreshLockFile(account, env);
   const before = queues.get(file) ?? Promise.resolve();
   const run = before.catch(() => {}).then(async () => {
     const mine = await acquire(file, opts.waitMs ?? 90_000);
+    const lock: HeldLock = {
+      async assertHeld() {
+        if (!(await holds(file, mine))) throw new TokenVaultError(`the token refresh lock ${file} was taken over by another process; try again`);
+      },
+    };
     try {
-      return await fn();
+      return await fn(lock);
     } finally {
       await release(file, mine);
     }

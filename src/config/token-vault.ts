@@ -45,9 +45,30 @@ export function oauthDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(resolvePaths(env).data, 'oauth');
 }
 
-/** Account names become file names: anything but a plain name is escaped, never a path. */
-export function accountFileBase(account: string): string {
-  return encodeURIComponent(account).replace(/^\./, '%2E');
+/**
+ * Account names become file names, one per name and kind: every byte but a-z, 0-9, '-' and '_'
+ * is written %XX (upper-case hex; '%' itself too), so the base is never a path, has no '.' (the
+ * kinds' suffixes ".json", ".status.json", ".lock" cannot meet: "x.status" would otherwise be
+ * the status file of "x"), and no upper-case letter outside an escape (a case-insensitive file
+ * system cannot merge "Work" and "work"). Only this file names these files.
+ */
+function accountFileBase(account: string): string {
+  let out = '';
+  for (const byte of Buffer.from(account, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /[a-z0-9_-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** The file vault's token file of an account: <data dir>/oauth/<base>.json. */
+export function tokenFile(account: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(oauthDir(env), `${accountFileBase(account)}.json`);
+}
+
+/** The cross-process refresh lock of an account (config/token-lock.ts): <data dir>/oauth/<base>.lock. */
+export function refreshLockFile(account: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(oauthDir(env), `${accountFileBase(account)}.lock`);
 }
 
 /** Creates the oauth folder 0700, or tightens it when it already exists wider. */
@@ -119,7 +140,7 @@ export function parseStoredTokens(data: unknown, where: string): StoredTokens {
 /** The default vault: <data dir>/oauth/<account>.json, 0600 in a 0700 folder, replaced atomically. */
 export function fileTokenVault(account: string, env: NodeJS.ProcessEnv = process.env): TokenVault {
   const dir = oauthDir(env);
-  const file = path.join(dir, `${accountFileBase(account)}.json`);
+  const file = tokenFile(account, env);
   return {
     async load() {
       const data = await readJson(file);
@@ -148,11 +169,26 @@ export function commandTokenVault(account: string, command: string, env: NodeJS.
           if (err) {
             const why = stderr.toString().trim().split('\n')[0] || (err.killed ? 'timed out' : `exit code ${err.code ?? err.signal}`);
             reject(new TokenVaultError(`token command failed (${action}): ${why}`));
-          } else resolve(stdout.toString());
+            return;
+          }
+          // The exit can be reported before the pipe's outcome: wait for it.
+          void stdinDone.then((failed) => {
+            if (action === 'save' && failed) reject(new TokenVaultError(`token command failed (save): it did not read the tokens on stdin (${failed})`));
+            else resolve(stdout.toString());
+          });
         },
       );
-      // A command that does not read stdin (load) closes the pipe: not an error.
-      child.stdin?.on('error', () => {});
+      // A command that does not read stdin closes the pipe: fine for load, but a save whose command
+      // exits 0 without taking the tokens must fail — it would lose a rotated refresh token. (A
+      // command that exits before reading, while the tokens still fit in the pipe's buffer, is not
+      // seen here: nothing tells attend whether the bytes were read.)
+      const stdinDone = new Promise<string | null>((done) => {
+        const stdin = child.stdin;
+        if (!stdin) return done('no stdin');
+        stdin.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? 'error'));
+        stdin.once('finish', () => done(null));
+        stdin.once('close', () => done(stdin.writableFinished ? null : 'closed'));
+      });
       child.stdin?.end(input);
     });
   return {

@@ -4,7 +4,7 @@
 // appear in any output, message or status.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -457,6 +457,31 @@ suite('OAuth2 core against a real OpenID provider', () => {
     expect(await introspect(token)).toMatchObject({ active: true });
     expect(readdirSync(oauthDir(ctx.env))).toEqual(['support.status.json']);
     expect((await signInStatus(ctx, acc))?.refreshedAt).not.toBeNull();
+  }, 90_000);
+
+  it('a rotated refresh token whose first save fails is saved by the retry, and the sign-in goes on', async () => {
+    const ctx = home();
+    const kept = path.join(ctx.env.ATTEND_HOME as string, 'elsewhere.json');
+    const failOnce = path.join(ctx.env.ATTEND_HOME as string, 'fail-once');
+    // The user's store refuses one save (a locked password store), then works again.
+    const tokenCommand = `if [ "$ATTEND_TOKEN_ACTION" = save ]; then if [ -e '${failOnce}' ]; then rm '${failOnce}'; cat > /dev/null; echo 'store locked' >&2; exit 1; fi; cat > '${kept}'; else cat '${kept}' 2>/dev/null || true; fi`;
+    const acc = account({ tokenCommand });
+    await signIn(ctx, acc, personAt(), { flow: 'loopback', timeoutMs: 60_000 });
+    const first = JSON.parse(readFileSync(kept, 'utf8')) as { refreshToken: string };
+    seenTokens.add(first.refreshToken);
+    writeFileSync(failOnce, '');
+    const token = await accessTokenFor(ctx, acc, { force: true });
+    seenTokens.add(token);
+    expect(existsSync(failOnce)).toBe(false);
+    const second = JSON.parse(readFileSync(kept, 'utf8')) as { refreshToken: string; accessToken: string };
+    seenTokens.add(second.refreshToken);
+    expect(second.accessToken).toBe(token);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    // The kept refresh token is the newest: the next refresh works and the sign-in is intact.
+    const next = await accessTokenFor(ctx, acc, { force: true });
+    seenTokens.add(next);
+    expect(await introspect(next)).toMatchObject({ active: true });
+    expect((await signInStatus(ctx, acc))?.expired).toBeNull();
   }, 90_000);
 
   it('no token or secret appears in any prompt, message, status or child output', () => {

@@ -11,10 +11,18 @@ import {
   fileTokenVault,
   loadSignInStatus,
   oauthDir,
+  refreshLockFile,
   saveSignInStatus,
+  signInStatusFile,
   TokenVaultError,
+  tokenFile,
   tokenVaultFor,
 } from '../../src/config/token-vault.js';
+import type { AppContext } from '../../src/app/context.js';
+import { forgetTokens } from '../../src/app/email/account-setup.js';
+import type { EmailAccount } from '../../src/config/settings.js';
+
+const host = encodeURIComponent(os.hostname());
 
 const dirs: string[] = [];
 function env(): NodeJS.ProcessEnv {
@@ -51,8 +59,40 @@ describe('file token vault', () => {
   it('never turns an account name into a path', async () => {
     const e = env();
     await fileTokenVault('../evil/x', e).save({ refreshToken: 'r' });
-    expect(readdirSync(oauthDir(e))).toEqual(['%2E.%2Fevil%2Fx.json']);
+    expect(readdirSync(oauthDir(e))).toEqual(['%2E%2E%2Fevil%2Fx.json']);
     expect(existsSync(path.join(e.ATTEND_HOME as string, 'evil'))).toBe(false);
+  });
+
+  it('no two account names share a file of any kind, even on a case-insensitive file system', async () => {
+    const e = env();
+    const names = ['x', 'x.status', 'Work', 'work', 'x.lock', '.x', '%2E', 'é'];
+    for (const n of names) {
+      await fileTokenVault(n, e).save({ refreshToken: `r-${n}` });
+      await saveSignInStatus(n, { method: 'device', signedInAt: names.indexOf(n), refreshedAt: null, expired: null }, e);
+    }
+    for (const n of names) {
+      expect(await fileTokenVault(n, e).load()).toEqual({ refreshToken: `r-${n}` });
+      expect((await loadSignInStatus(n, e))?.signedInAt).toBe(names.indexOf(n));
+    }
+    const files = [...names.map((n) => tokenFile(n, e)), ...names.map((n) => signInStatusFile(n, e)), ...names.map((n) => refreshLockFile(n, e))];
+    expect(new Set(files.map((f) => f.toLowerCase())).size).toBe(names.length * 3);
+    for (const f of files) expect(path.dirname(f)).toBe(oauthDir(e));
+    expect(readdirSync(oauthDir(e))).toHaveLength(names.length * 2);
+  });
+
+  it('forgetTokens removes exactly the files the vault wrote, and not another account’s', async () => {
+    const e = env();
+    const ctx = { env: e, log: () => {} } as unknown as AppContext;
+    const acc = (name: string) => ({ name }) as unknown as EmailAccount;
+    await fileTokenVault('x', e).save({ refreshToken: 'rx' });
+    await saveSignInStatus('x', { method: 'device', signedInAt: 1, refreshedAt: null, expired: null }, e);
+    await fileTokenVault('A.b', e).save({ refreshToken: 'ra' });
+    await saveSignInStatus('A.b', { method: 'device', signedInAt: 2, refreshedAt: null, expired: null }, e);
+    await forgetTokens(ctx, acc('A.b'), 'a test');
+    expect(await fileTokenVault('A.b', e).load()).toBeNull();
+    expect(await loadSignInStatus('A.b', e)).toBeNull();
+    expect(await fileTokenVault('x', e).load()).toEqual({ refreshToken: 'rx' });
+    expect(readdirSync(oauthDir(e)).sort()).toEqual(['x.json', 'x.status.json']);
   });
 
   it('replaces atomically: a reader racing many writers only ever sees a whole file', async () => {
@@ -110,6 +150,17 @@ describe('command token vault', () => {
     await expect(commandTokenVault('support', 'exit 4', e).load()).rejects.toThrow(/^token command failed \(load\): exit code 4$/);
     await expect(commandTokenVault('support', 'echo not-json', e).load()).rejects.toThrow(/^token command \(load\) printed something that is not JSON$/);
   });
+
+  it('a save whose command exits 0 without reading the tokens fails (the rotated refresh token would be lost)', async () => {
+    const e = env();
+    // More than a pipe's buffer, so the unread tokens cannot sit there unnoticed.
+    const big = { refreshToken: 'r'.repeat(300_000) };
+    await expect(commandTokenVault('support', 'sleep 0.2; exit 0', e).save(big)).rejects.toThrow(/^token command failed \(save\): it did not read the tokens on stdin \(EPIPE\)$/);
+    await expect(commandTokenVault('support', 'exit 0', e).save(big)).rejects.toThrow(/^token command failed \(save\)/);
+    // A load command that ignores stdin is fine, and a save that reads everything succeeds.
+    await expect(commandTokenVault('support', 'sleep 0.1; exit 0', e).load()).resolves.toBeNull();
+    await expect(commandTokenVault('support', 'cat > /dev/null', e).save(big)).resolves.toBeUndefined();
+  });
 });
 
 describe('sign-in status', () => {
@@ -147,7 +198,7 @@ describe('refresh lock', () => {
     const other = spawn('sleep', ['30']);
     try {
       const lock = path.join(oauthDir(e), 'support.lock');
-      writeFileSync(lock, `${other.pid} ${Date.now()} abc\n`);
+      writeFileSync(lock, `${other.pid} ${Date.now()} abc ${host}\n`);
       let got = false;
       const waiting = withRefreshLock('support', e, async () => {
         got = true;
@@ -168,20 +219,64 @@ describe('refresh lock', () => {
     const lock = path.join(oauthDir(e), 'support.lock');
     const gone = spawn('true');
     await new Promise((r) => gone.once('exit', r));
-    writeFileSync(lock, `${gone.pid} ${Date.now()} abc\n`);
+    writeFileSync(lock, `${gone.pid} ${Date.now()} abc ${host}\n`);
     expect(await withRefreshLock('support', e, async () => 'ran')).toBe('ran');
     expect(existsSync(lock)).toBe(false);
 
     const other = spawn('sleep', ['30']);
     try {
-      writeFileSync(lock, `${other.pid} ${Date.now()} abc\n`);
+      writeFileSync(lock, `${other.pid} ${Date.now()} abc ${host}\n`);
       await expect(withRefreshLock('support', e, async () => 'ran', { waitMs: 200 })).rejects.toThrow(/another attend process holds the token refresh lock/);
-      // An old lock is stale even when its pid lives (a reused pid, a hung process).
-      writeFileSync(lock, `${other.pid} ${Date.now() - 120_000} abc\n`);
+      // On this host a live pid is trusted over any age: its holder may be waiting on a slow token command.
+      writeFileSync(lock, `${other.pid} ${Date.now() - 10 * 60_000} abc ${host}\n`);
+      await expect(withRefreshLock('support', e, async () => 'ran', { waitMs: 200 })).rejects.toThrow(/another attend process holds the token refresh lock/);
+      // Another host's lock goes by age only: a hold of 100 s is legitimate (token command, discovery, refresh, save)…
+      writeFileSync(lock, `${other.pid} ${Date.now() - 100_000} abc elsewhere.example\n`);
+      await expect(withRefreshLock('support', e, async () => 'ran', { waitMs: 200 })).rejects.toThrow(/another attend process holds the token refresh lock/);
+      // … one far older than any is broken.
+      writeFileSync(lock, `${other.pid} ${Date.now() - 10 * 60_000} abc elsewhere.example\n`);
       expect(await withRefreshLock('support', e, async () => 'ran')).toBe('ran');
     } finally {
       other.kill();
     }
+  });
+
+  it('a lock taken after a long wait carries the time it was taken, not the time the wait began', async () => {
+    const e = env();
+    mkdirSync(oauthDir(e), { recursive: true, mode: 0o700 });
+    const lock = path.join(oauthDir(e), 'support.lock');
+    const other = spawn('sleep', ['30']);
+    try {
+      writeFileSync(lock, `${other.pid} ${Date.now()} abc ${host}\n`);
+      let content = '';
+      const waiting = withRefreshLock('support', e, async () => {
+        content = readFileSync(lock, 'utf8');
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const freed = Date.now();
+      rmSync(lock);
+      await waiting;
+      const [pid, time, nonce, onHost] = content.trim().split(' ');
+      expect(Number(pid)).toBe(process.pid);
+      expect(Number(time)).toBeGreaterThanOrEqual(freed);
+      expect(nonce).toMatch(/^[0-9a-f]{16}$/);
+      expect(onHost).toBe(host);
+    } finally {
+      other.kill();
+    }
+  });
+
+  it('a holder whose lock was displaced finds out before it uses the refresh token', async () => {
+    const e = env();
+    const lock = refreshLockFile('support', e);
+    await withRefreshLock('support', e, async (held) => {
+      await held.assertHeld();
+      // A breaker moved this lock aside and a third process took the free name meanwhile.
+      writeFileSync(lock, `${process.pid + 1} ${Date.now()} other ${host}\n`);
+      await expect(held.assertHeld()).rejects.toThrow(/was taken over by another process/);
+    });
+    // The third process's lock is left alone.
+    expect(readFileSync(lock, 'utf8')).toContain(' other ');
   });
 
   it('releases the lock when the work throws', async () => {

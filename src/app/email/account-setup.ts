@@ -1,7 +1,6 @@
 // Adding an email account, shared by `attend account add email` (flags) and the interactive set-up.
 // CONTRACT (issue 15): signatures fixed here; the "cli" helper implements them, the "setup" helper uses them.
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { EmailAccount, OAuth2Settings, OAuthFlow, SecretSource, ServerSettings } from '../../config/settings.js';
 import { findAccount } from '../../config/accounts.js';
 import { normalizeOpenWindow, parseOpenWindow } from '../../domain/open-window.js';
@@ -259,10 +258,9 @@ function providerLabel(o: OAuth2Settings): string {
 export async function forgetTokens(ctx: AppContext, account: EmailAccount, what: string): Promise<void> {
   try {
     const { withRefreshLock } = await import('../../config/token-lock.js');
-    const { accountFileBase, oauthDir, signInStatusFile } = await import('../../config/token-vault.js');
+    const { signInStatusFile, tokenFile } = await import('../../config/token-vault.js');
     const files = [signInStatusFile(account.name, ctx.env)];
-    // The file vault's name for the account (config/token-vault.ts fileTokenVault).
-    if (!account.oauth2?.tokenCommand) files.push(path.join(oauthDir(ctx.env), `${accountFileBase(account.name)}.json`));
+    if (!account.oauth2?.tokenCommand) files.push(tokenFile(account.name, ctx.env));
     await withRefreshLock(account.name, ctx.env, async () => {
       for (const f of files) await rm(f, { force: true });
     });

@@ -139,7 +139,7 @@ export async function accessTokenFor(ctx: AppContext, account: EmailAccount, opt
   if (!seen) throw new NotSignedInError(name);
   const early = opts.force ? null : freshToken(seen, ctx.now());
   if (early) return early;
-  return withRefreshLock(name, ctx.env, async () => {
+  return withRefreshLock(name, ctx.env, async (lock) => {
     // Another process may have refreshed while this one waited: its token is the one to use, even
     // under `force` when that was asked about the token read before waiting.
     const current = await loadTokens(name, vault);
@@ -153,6 +153,10 @@ export async function accessTokenFor(ctx: AppContext, account: EmailAccount, opt
     try {
       const a = await adapter();
       const client = await a.openClient((await providerPlan(account, ctx.env)).spec);
+      // Last moment to find the lock displaced (a breaker racing a third process): refreshing
+      // then could use the same refresh token as that process. Not checked before the save: once
+      // refreshed, the new token must be kept whatever happened to the lock.
+      await lock.assertHeld();
       grant = await client.refresh(current.refreshToken);
     } catch (err) {
       const e = signInErrorOf(name, err);
@@ -163,13 +167,19 @@ export async function accessTokenFor(ctx: AppContext, account: EmailAccount, opt
       throw e;
     }
     const now = ctx.now();
+    const next: StoredTokens = {
+      refreshToken: grant.refreshToken ?? current.refreshToken,
+      accessToken: grant.accessToken,
+      accessExpiresAt: now + (grant.expiresInSeconds ?? DEFAULT_TOKEN_LIFE_S) * 1000,
+    };
     try {
-      // Refresh tokens rotate: the new one replaces the old before anything else can fail.
-      await vault.save({
-        refreshToken: grant.refreshToken ?? current.refreshToken,
-        accessToken: grant.accessToken,
-        accessExpiresAt: now + (grant.expiresInSeconds ?? DEFAULT_TOKEN_LIFE_S) * 1000,
-      });
+      // Refresh tokens rotate: the new one replaces the old before anything else can fail. The
+      // provider has already retired the old one, so a failed save is retried once (a token command
+      // hitting a locked store, a full disk for a moment). When the retry fails too, the error goes
+      // up and the new refresh token is lost with this call; the store keeps the retired one, which
+      // the provider refuses at the next refresh (ending the sign-in), so the account then shows
+      // "sign-in expired — run `attend account login`" and the person signs in again.
+      await vault.save(next).catch(() => vault.save(next));
       const base = status ?? { method: account.oauth2?.flow ?? 'device', signedInAt: now };
       await saveSignInStatus(name, { ...base, refreshedAt: now, expired: null }, ctx.env);
     } catch (err) {
