@@ -12,6 +12,11 @@ export interface ServerPreset {
 export interface MailServers {
   imap: ServerPreset;
   smtp: ServerPreset;
+  /**
+   * Where the provider keeps sent mail, when it is not "Sent". Gmail and Exchange also file what
+   * goes out through their SMTP there themselves; attend then finds that copy and adds none.
+   */
+  sentMailbox?: string;
 }
 
 /** An OAuth2 preset: everything but the user's own client id (and, for Google, its secret). */
@@ -52,6 +57,7 @@ export const OAUTH_PRESETS: Readonly<Record<OAuthPreset['id'], OAuthPreset>> = {
     servers: {
       imap: { host: 'imap.gmail.com', port: 993, security: 'tls' },
       smtp: { host: 'smtp.gmail.com', port: 465, security: 'tls' },
+      sentMailbox: '[Gmail]/Sent Mail',
     },
   },
   microsoft: {
@@ -67,6 +73,7 @@ export const OAUTH_PRESETS: Readonly<Record<OAuthPreset['id'], OAuthPreset>> = {
     servers: {
       imap: { host: 'outlook.office365.com', port: 993, security: 'tls' },
       smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' },
+      sentMailbox: 'Sent Items',
     },
   },
 };
@@ -100,7 +107,11 @@ const PASSWORD_PROVIDERS: Record<string, { label: string; servers: MailServers }
   },
   icloud: {
     label: 'iCloud Mail',
-    servers: { imap: { host: 'imap.mail.me.com', port: 993, security: 'tls' }, smtp: { host: 'smtp.mail.me.com', port: 587, security: 'starttls' } },
+    servers: {
+      imap: { host: 'imap.mail.me.com', port: 993, security: 'tls' },
+      smtp: { host: 'smtp.mail.me.com', port: 587, security: 'starttls' },
+      sentMailbox: 'Sent Messages',
+    },
   },
   yahoo: {
     label: 'Yahoo Mail',

@@ -23,7 +23,7 @@ function setupError(draft: EmailAccountDraft): string {
 }
 
 describe('completeEmailAccount', () => {
-  it('microsoft: the preset servers, the address as user, INBOX and Sent, and no scopes stored (the preset decides at sign-in)', () => {
+  it("microsoft: the preset servers, the address as user, INBOX and Exchange's Sent Items, and no scopes stored (the preset decides at sign-in)", () => {
     expect(completeEmailAccount({ ...base, oauth2: ms() })).toEqual({
       type: 'email',
       name: 'support',
@@ -33,9 +33,17 @@ describe('completeEmailAccount', () => {
       smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' },
       oauth2: { provider: 'microsoft', clientId: 'client-1' },
       mailbox: 'INBOX',
-      sentMailbox: 'Sent',
+      sentMailbox: 'Sent Items',
       allowInsecure: false,
     });
+  });
+
+  it("the provider's Sent folder while its IMAP server is used: Gmail's for a gmail.com password account too; a given one or another server wins", () => {
+    const google = { provider: 'google' as const, clientId: 'x.apps.googleusercontent.com', clientSecret: { env: 'GOOGLE_SECRET' } };
+    expect(completeEmailAccount({ ...base, email: 'a@gmail.com', oauth2: google }).sentMailbox).toBe('[Gmail]/Sent Mail');
+    expect(completeEmailAccount({ name: 'g', email: 'a@gmail.com', password: { env: 'P' } }).sentMailbox).toBe('[Gmail]/Sent Mail');
+    expect(completeEmailAccount({ ...base, oauth2: ms(), sentMailbox: 'Gesendete Elemente' }).sentMailbox).toBe('Gesendete Elemente');
+    expect(completeEmailAccount({ ...base, oauth2: ms(), imap: { host: 'imap.contoso.com' } }).sentMailbox).toBe('Sent');
   });
 
   it('google: the preset servers; a client secret source is required; the device flow is refused for mail', () => {
@@ -43,7 +51,7 @@ describe('completeEmailAccount', () => {
     expect(acc.imap).toEqual({ host: 'imap.gmail.com', port: 993, security: 'tls' });
     expect(acc.smtp).toEqual({ host: 'smtp.gmail.com', port: 465, security: 'tls' });
     expect(acc.oauth2?.clientSecret).toEqual({ env: 'GOOGLE_SECRET' });
-    expect(setupError({ ...base, oauth2: { provider: 'google', clientId: 'x' } })).toMatch(/secret/);
+    expect(setupError({ ...base, oauth2: { provider: 'google', clientId: 'x' } })).toMatch(/--client-secret-env VAR or --client-secret-command CMD/);
     expect(setupError({ ...base, oauth2: { provider: 'google', clientId: 'x', clientSecret: { env: 'S' }, flow: 'device' } })).toMatch(/device flow/);
   });
 

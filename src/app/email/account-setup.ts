@@ -78,7 +78,9 @@ export function completeEmailAccount(draft: EmailAccountDraft): EmailAccount {
   }
   const user = draft.user?.trim() || email;
   const mailbox = draft.mailbox?.trim() || 'INBOX';
-  const sentMailbox = draft.sentMailbox?.trim() || 'Sent';
+  // The provider's Sent folder only while its IMAP server is the one used.
+  const presetSent = preset && imap.host.toLowerCase() === preset.imap.host ? preset.sentMailbox : undefined;
+  const sentMailbox = draft.sentMailbox?.trim() || presetSent || 'Sent';
   const displayName = draft.displayName?.trim();
   return {
     type: 'email',
@@ -149,7 +151,7 @@ function checkOAuth2(o: OAuth2Settings): OAuth2Settings {
       if (o.issuer !== undefined) throw new SetupError('the google preset has its own endpoints: no issuer');
       if (o.tenant !== undefined) throw new SetupError('a tenant is for Microsoft only');
       if (!o.clientSecret) {
-        throw new SetupError("Google wants the Desktop app client's secret too: give where it comes from (an environment variable or a command)");
+        throw new SetupError("Google wants the Desktop app client's secret too: give where it comes from: --client-secret-env VAR or --client-secret-command CMD");
       }
       if (o.flow === 'device') throw new SetupError('Google does not allow the device flow for mail: sign in with a browser (loopback) or paste the redirected URL');
       break;

@@ -34,12 +34,15 @@ export function prefillFromFlags(name: string | undefined, o: AddEmailFlags, exp
     a.method = 'oauth2';
     a.provider = o.oauth2Issuer ? 'generic' : o.oauth2 === 'google' || o.oauth2 === 'microsoft' ? o.oauth2 : undefined;
     if (o.oauth2Issuer) a.issuer = o.oauth2Issuer;
-    if (o.tenant) a.tenant = o.tenant;
-    if (o.clientId) a.clientId = o.clientId;
-    if (o.clientSecretEnv || o.clientSecretCommand) {
-      a.secretFrom = o.clientSecretEnv ? 'env' : 'command';
-      a.secret = o.clientSecretEnv ?? o.clientSecretCommand;
-    }
+  }
+  // OAuth2's own flags are answers too, with or without --oauth2: the provider may come from the
+  // address (gmail.com → Google), and a client id alone says the sign-in is OAuth2.
+  if (o.clientId && !a.method) a.method = 'oauth2';
+  if (o.tenant) a.tenant = o.tenant;
+  if (o.clientId) a.clientId = o.clientId;
+  if (o.clientSecretEnv || o.clientSecretCommand) {
+    a.secretFrom = o.clientSecretEnv ? 'env' : 'command';
+    a.secret = o.clientSecretEnv ?? o.clientSecretCommand;
   }
   for (const k of Object.keys(a) as Array<keyof SetupAnswers>) if (a[k] === undefined) delete a[k];
   // Flags with no question: they ride along to the account as given.

@@ -54,7 +54,8 @@ type Phase =
   | { kind: 'guessing'; domain: string }
   | { kind: 'review'; cursor: number }
   | { kind: 'running'; lines: string[]; prompt: SignInPrompt | null; pasting: boolean; input: string }
-  | { kind: 'failed'; message: string; culprit: QuestionId; lines: string[]; cursor: number }
+  /** culprit: the answer that most likely caused it; null when none did (a server down): retrying comes first. */
+  | { kind: 'failed'; message: string; culprit: QuestionId | null; lines: string[]; cursor: number }
   | { kind: 'done'; account: EmailAccount; lines: string[] };
 
 interface State {
@@ -230,7 +231,7 @@ export function SetupScreen(props: SetupScreenProps) {
   };
 
   const failedOptions = (p: Extract<Phase, { kind: 'failed' }>, s: State) => [
-    { value: 'change', label: `change: ${questionLabel(questionById(p.culprit), s)}` },
+    ...(p.culprit ? [{ value: 'change', label: `change: ${questionLabel(questionById(p.culprit), s)}` }] : []),
     { value: 'retry', label: 'try again as it is' },
     { value: 'back', label: 'go back through the answers' },
     { value: 'quit', label: 'quit without saving' },
@@ -290,6 +291,7 @@ export function SetupScreen(props: SetupScreenProps) {
         if (picked.value === 'quit') return finish({ cancelled: true });
         if (picked.value === 'retry') return void run(s);
         if (picked.value === 'back') return back(s);
+        if (!p.culprit) return;
         const q = questionById(p.culprit);
         return set({ ...s, fixing: true, history: s.history.filter((h) => h !== q.id), phase: askPhase(q, s) });
       }

@@ -362,14 +362,18 @@ export function summaryOf(a: SetupAnswers, c: FlowContext, extra: Partial<EmailA
  * Which answer most likely caused a failure, so the person changes that one and retries: the
  * server the message names, the sign-in, or the password source.
  */
-export function culpritOf(message: string, a: SetupAnswers, c: FlowContext): QuestionId {
+export function culpritOf(message: string, a: SetupAnswers, c: FlowContext): QuestionId | null {
   const m = message.toLowerCase();
   const oauth = method(a, c) === 'oauth2';
   const explicit = !usesGuess(a, c);
+  // Nothing the person answered: a server or the provider could not be reached. Trying again is the fix.
+  if (/cannot reach|could not reach|unreachable|no answer in time|timed out|temporar|try again later/.test(m)) return null;
   if (/exists already|account name/.test(m)) return 'name';
+  // "client secret: environment variable X is not set" (its source), not "check the client id and client secret".
+  if (/client secret: /.test(m) && oauth) return 'secret';
   if (/issuer|discovery|openid/.test(m) && oauthProvider(a, c) === 'generic') return 'issuer';
-  if (/client|sign-in|sign in|signed in|oauth|consent|denied/.test(m) && oauth) return 'clientId';
   if (/tenant/.test(m) && oauthProvider(a, c) === 'microsoft') return 'tenant';
+  if (/client|sign-in|sign in|signed in|oauth|consent|denied/.test(m) && oauth) return 'clientId';
   if (/password|environment variable|command/.test(m) && !oauth) return 'password';
   if (/auth|login|log in|credentials/.test(m)) return oauth ? 'clientId' : 'password';
   for (const proto of ['smtp', 'imap'] as const) {
