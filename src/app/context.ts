@@ -1,6 +1,7 @@
 import { openSettingsFast, type Settings } from '../config/settings-open.js';
 import path from 'node:path';
 import { exposedFolder } from '../config/paths.js';
+import { safeLine } from '../domain/sanitize.js';
 import { type Db, openDb, storePath } from '../store/db.js';
 
 /** What every command and the console share: settings, the store, a clock and a log line sink (stderr). */
@@ -46,8 +47,9 @@ export async function openContext(
   };
 }
 
+/** One terminal-safe line: log lines quote servers and providers, whose text may carry escape sequences. */
 function defaultLog(line: string): void {
-  process.stderr.write(`attend: ${line}\n`);
+  process.stderr.write(`attend: ${safeLine(line)}\n`);
 }
 
 export function closeContext(ctx: AppContext): void {

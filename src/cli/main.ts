@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerHome } from './commands/home.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { DEFAULT_PORT } from '../protocol/transport.js';
+import { safeText } from '../domain/sanitize.js';
 
 function version(): string {
   try {
@@ -95,13 +96,14 @@ async function main(): Promise<void> {
       return;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`attend: ${err.message}\n`);
+      // Last line of defence: a message may quote a provider or a server; newlines it has on purpose stay.
+      process.stderr.write(`attend: ${safeText(err.message)}\n`);
       process.exitCode = err.exitCode;
       return;
     }
     const e = err as Error & { code?: string };
     if (e?.code === 'ENOSPC') process.stderr.write('attend: the disk is full; nothing was lost, try again when there is room\n');
-    else process.stderr.write(`attend: ${e?.message ?? String(err)}\n`);
+    else process.stderr.write(`attend: ${safeText(e?.message ?? String(err))}\n`);
     if (process.env.ATTEND_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
     process.exitCode = EXIT.failed;
   }

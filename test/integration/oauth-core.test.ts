@@ -192,12 +192,21 @@ suite('OAuth2 core against a real OpenID provider', () => {
     const ctx = home();
     const person = personAt();
     let forged: { status: number; text: string } | null = null;
+    let strangers: Array<{ status: number; text: string }> = [];
     const io: SignInIO = {
       show(p) {
         if (p.kind !== 'browser') return;
-        void fetch(`${p.redirectUri}?code=stolen&state=forged`)
-          .then(async (r) => {
-            forged = { status: r.status, text: await r.text() };
+        // A stranger's requests first: a forged state, a forged error without our state (its text
+        // must not reach the terminal), a bare GET. None may end the sign-in.
+        const answer = async (r: Response) => ({ status: r.status, text: await r.text() });
+        void Promise.all([
+          fetch(`${p.redirectUri}?code=stolen&state=forged`).then(answer),
+          fetch(`${p.redirectUri}?error=server_error&error_description=%1B%5D0%3Bpwned%07`).then(answer),
+          fetch(p.redirectUri).then(answer),
+        ])
+          .then((answers) => {
+            strangers = answers;
+            forged = answers[0] ?? null;
           })
           .catch((e: Error) => {
             forged = { status: -1, text: String((e.cause as Error | undefined)?.message ?? e.message) };
@@ -208,6 +217,8 @@ suite('OAuth2 core against a real OpenID provider', () => {
     const result = await signIn(ctx, account({ flow: 'loopback' }), io, { timeoutMs: 60_000 });
     expect(result.method).toBe('loopback');
     expect(forged).toEqual({ status: 400, text: 'This answer belongs to another sign-in; attend is still waiting for its own.\n' });
+    for (const a of strangers) expect(a).toEqual({ status: 400, text: 'This answer belongs to another sign-in; attend is still waiting for its own.\n' });
+    expect(strangers).toHaveLength(3);
     expect(await person.page).toMatch(/Signed in — you can close this tab/);
     expect(await introspect(stored(ctx).accessToken)).toMatchObject({ active: true });
   }, 90_000);
@@ -257,7 +268,18 @@ suite('OAuth2 core against a real OpenID provider', () => {
     const err = await signIn(ctx, account({ flow: 'paste' }), io, { timeoutMs: 10_000 }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(SignInError);
     expect((err as Error).message).toMatch(/^account support: the URL belongs to another sign-in/);
-    const declined = await signIn(ctx, account({ flow: 'paste' }), { show: () => {}, readPastedUrl: async () => 'http://127.0.0.1/callback?error=access_denied' }).catch((e: Error) => e);
+    // An error answer without our state is another sign-in's too, not "declined".
+    const stranger = await signIn(ctx, account({ flow: 'paste' }), { show: () => {}, readPastedUrl: async () => 'http://127.0.0.1/callback?error=access_denied' }).catch((e: Error) => e);
+    expect((stranger as Error).message).toMatch(/^account support: the URL belongs to another sign-in/);
+    // With our state (the provider's error answers carry it), the person declined.
+    let state = '';
+    const declined = await signIn(ctx, account({ flow: 'paste' }), {
+      show: (p) => {
+        if (p.kind === 'browser') state = new URL(p.url).searchParams.get('state') ?? '';
+      },
+      readPastedUrl: async () => `http://127.0.0.1/callback?error=access_denied&state=${state}`,
+    }).catch((e: Error) => e);
+    expect(state).not.toBe('');
     expect((declined as Error).message).toBe('account support: sign-in was declined');
   }, 30_000);
 

@@ -14,6 +14,8 @@ let port = 0;
 /** Tokens the server takes; `challenge`: refuse with the XOAUTH2 334 challenge (Gmail, Microsoft) rather than a bare 535. */
 let good = new Set<string>();
 let challenge = true;
+/** Refuse the first AUTH with a bare 535 and later ones with the challenge. */
+let bareFirst = false;
 /** Answer every AUTH with 454 (the server cannot reach its provider to check the token). */
 let unavailable = false;
 const tried: string[] = [];
@@ -30,7 +32,7 @@ beforeAll(async () => {
       tried.push(token);
       if (unavailable) return cb(Object.assign(new Error('Temporary authentication failure'), { responseCode: 454 }));
       if (auth.method === 'XOAUTH2' && good.has(token)) return cb(null, { user: auth.username });
-      if (challenge) return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'mail' } });
+      if (challenge && !(bareFirst && tried.length === 1)) return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'mail' } });
       return cb(Object.assign(new Error('Invalid token'), { responseCode: 535 }));
     },
     onData(stream, _session, cb) {
@@ -53,6 +55,7 @@ afterAll(async () => {
 beforeEach(() => {
   good = new Set();
   challenge = true;
+  bareFirst = false;
   unavailable = false;
   tried.length = 0;
   received.length = 0;
@@ -120,6 +123,19 @@ describe('SMTP XOAUTH2 with a token source', () => {
       expect(received).toHaveLength(0);
     });
   }
+
+  it('a bare 535, then the challenge on the second attempt: still one refresh for the send', async () => {
+    // A server that refuses every token for another reason (SMTP AUTH disabled in the tenant).
+    bareFirst = true;
+    const t = tokens();
+    const err = await sendRaw(login(t.source), mail, raw).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SmtpError);
+    expect((err as SmtpError).kind).toBe('transient');
+    expect(t.calls.filter((f) => f)).toHaveLength(1);
+    // The renew after the challenge is handed the token refreshed for this attempt.
+    expect(t.calls).toEqual([false, true, false]);
+    expect(received).toHaveLength(0);
+  });
 
   it('454 (the server cannot check tokens now): no refresh, transient, one line', async () => {
     unavailable = true;

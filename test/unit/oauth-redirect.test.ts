@@ -52,6 +52,25 @@ describe('parseRedirectAnswer', () => {
     expect(failure('http://127.0.0.1/callback?code=X&state=OTHER').kind).toBe('wrong_state');
     expect(failure('http://127.0.0.1/callback?code=X').kind).toBe('wrong_state');
   });
+  it('checks the state before an error or a missing code: a stranger’s request cannot end the sign-in', () => {
+    // Any local page can request the listener; the presets' redirect path is "/".
+    for (const text of [
+      'http://127.0.0.1/callback?error=access_denied',
+      'http://127.0.0.1/callback?error=x&error_description=%1B%5D0%3Bpwned%07',
+      'http://127.0.0.1/callback?error=x&state=OTHER',
+      'http://127.0.0.1/',
+      'http://127.0.0.1/callback?state=OTHER',
+    ]) {
+      const f = failure(text);
+      expect(f.kind, text).toBe('wrong_state');
+      expect(f.message).not.toMatch(/pwned|\x1b/);
+    }
+  });
+  it('keeps provider messages free of escape sequences', () => {
+    const f = failure('http://127.0.0.1/callback?error=x&error_description=%1B%5D0%3Bpwned%07%1B%5B2J%C2%9B31mred&state=S');
+    expect(f.message).toBe('the provider refused the sign-in: x (red)');
+    expect(new OAuthFailure('refused', 'a\x1b]52;c;ZXZpbA==\x07b\x07\u009b2Jc').message).toBe('abc');
+  });
   it('says the person declined', () => {
     const f = failure('http://127.0.0.1/callback?error=access_denied&state=S');
     expect(f.kind).toBe('declined');
@@ -75,6 +94,12 @@ describe('classifyOAuthError', () => {
     expect(classifyOAuthError(body('access_denied'), 'h').kind).toBe('declined');
     expect(classifyOAuthError(body('expired_token'), 'h').kind).toBe('code_expired');
     expect(classifyOAuthError(body('invalid_scope'), 'h').kind).toBe('refused');
+    // Microsoft's answers to a refresh that needs the person again (MFA, consent, password change).
+    for (const e of ['interaction_required', 'consent_required', 'login_required']) {
+      const f = classifyOAuthError(body(e, 400, 'AADSTS50076: MFA'), 'h');
+      expect(f.kind, e).toBe('invalid_grant');
+      expect(f.message).toBe(`the provider refused the refresh token: ${e} (AADSTS50076: MFA)`);
+    }
     const down = classifyOAuthError(body('server_error', 500), 'login.example.com');
     expect(down.kind).toBe('unavailable');
     expect(down.message).toBe('cannot reach the sign-in provider (login.example.com): it answered 500 server_error');

@@ -100,6 +100,10 @@ type ProvisionCallback = (user: string, renew: boolean, cb: (err: Error | null, 
 async function withTransport(login: SmtpLogin, use: (t: Transport) => Promise<unknown>): Promise<void> {
   const { default: nodemailer } = await import('nodemailer');
   let renewed = false;
+  // A refresh is forced at most once per send: on the second attempt the first request is forced,
+  // and nodemailer's renew after a 334 challenge then gets that same fresh token, not another refresh
+  // (a server that refuses valid tokens, e.g. SMTP AUTH disabled in the tenant, would cost two).
+  let forced = false;
   let sourceError: unknown = null;
   const attempt = async (forceFirst: boolean) => {
     const { server } = login;
@@ -107,7 +111,9 @@ async function withTransport(login: SmtpLogin, use: (t: Transport) => Promise<un
     const provisionCallback: ProvisionCallback | undefined = source
       ? (_user, renew, cb) => {
           if (renew) renewed = true;
-          source(renew || forceFirst).then(
+          const force = (renew || forceFirst) && !forced;
+          if (force) forced = true;
+          source(force).then(
             (token) => cb(null, token),
             (err: unknown) => {
               sourceError = err;

@@ -2,6 +2,7 @@
 // come back later (unavailable), sign in again (invalid_grant), fix the settings (invalid_client),
 // and the sign-in's own endings (declined, code expired). Messages are one line and never carry a
 // token: only the provider's error code and description, or the network error's code.
+import { safeLine } from '../../domain/sanitize.js';
 
 export type OAuthFailureKind =
   | 'unavailable'
@@ -26,8 +27,9 @@ export class OAuthFailure extends Error {
   }
 }
 
+/** One terminal-safe line: the provider's (or a forged redirect's) text may carry escape sequences. */
 export function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = safeLine(text);
   return line.length > 300 ? `${line.slice(0, 297)}…` : line;
 }
 
@@ -71,7 +73,11 @@ export function classifyOAuthError(err: unknown, host: string): OAuthFailure {
   const o = oauthError(e);
   if (o) {
     const detail = o.description ? ` (${o.description})` : '';
-    if (o.error === 'invalid_grant') return new OAuthFailure('invalid_grant', `the provider refused the refresh token: invalid_grant${detail}`);
+    // Microsoft answers a refresh that needs the person again (MFA, consent, a changed password)
+    // with these instead of invalid_grant; to the user it is the same: sign in again.
+    if (o.error === 'invalid_grant' || o.error === 'interaction_required' || o.error === 'consent_required' || o.error === 'login_required') {
+      return new OAuthFailure('invalid_grant', `the provider refused the refresh token: ${o.error}${detail}`);
+    }
     if (o.error === 'invalid_client' || o.error === 'unauthorized_client') {
       return new OAuthFailure('invalid_client', `the provider refused the client (${o.error}${detail}): check the client id and client secret`);
     }

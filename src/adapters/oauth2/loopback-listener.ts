@@ -6,7 +6,7 @@ import { OAuthFailure } from './errors.js';
 import { redirectWithPort } from './redirect.js';
 
 export interface LoopbackCallback {
-  /** The request's full URL as the browser asked for it (http://HOST:PORT/PATH?code=…&state=…). */
+  /** The request's path and query on a fixed base (http://127.0.0.1/PATH?code=…&state=…): the Host header is not trusted. */
   url: string;
   /** Answers the browser with a small plain page; call once. */
   reply(status: number, text: string): void;
@@ -32,7 +32,15 @@ export async function startLoopbackListener(redirectTemplate: string, port = 0):
   const servers: http.Server[] = [];
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    // A fixed base: the Host header is the client's to write, and a malformed one ("a b") would make
+    // new URL throw inside this handler, uncaught, taking the whole process down.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('Bad request\n');
+      return;
+    }
     if (req.method !== 'GET' || url.pathname !== path) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
       return;

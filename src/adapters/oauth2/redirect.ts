@@ -33,7 +33,8 @@ export interface RedirectAnswer {
  * Reads the URL a person pasted from the browser's address bar after the redirect failed to load
  * (or the listener's request). The answer's parameters are put on `redirectUri` itself, so a
  * browser that rewrote the host (localhost ↔ 127.0.0.1) does not break the code exchange.
- * Throws OAuthFailure: declined when the person said no, refused for anything else.
+ * Throws OAuthFailure: wrong_state when the state is not `expectedState` (checked before anything
+ * else), declined when the person said no, refused for anything else.
  */
 export function parseRedirectAnswer(pasted: string, redirectUri: string, expectedState: string): RedirectAnswer {
   const text = pasted.trim().replace(/^["'<]+|["'>]+$/g, '');
@@ -45,6 +46,11 @@ export function parseRedirectAnswer(pasted: string, redirectUri: string, expecte
   }
   // Some providers answer in the fragment; the query wins when both are there.
   const params = new URLSearchParams(given.search || given.hash.replace(/^#/, ''));
+  // State first: anything on this machine can request the loopback listener, so an answer that is
+  // not this sign-in's (no state, another state) must not end it, nor put its own error text on the
+  // terminal. The provider's error answers carry the state too (RFC 6749 §4.1.2.1).
+  const state = params.get('state');
+  if (state !== expectedState) throw new OAuthFailure('wrong_state', 'the URL belongs to another sign-in (its state does not match): run the sign-in again and paste the newest URL');
   const error = params.get('error');
   if (error === 'access_denied') throw new OAuthFailure('declined', 'sign-in was declined');
   if (error) {
@@ -53,8 +59,6 @@ export function parseRedirectAnswer(pasted: string, redirectUri: string, expecte
   }
   const code = params.get('code');
   if (!code) throw new OAuthFailure('refused', 'the pasted URL has no code in it: paste the address the browser was sent to after signing in');
-  const state = params.get('state');
-  if (state !== expectedState) throw new OAuthFailure('wrong_state', 'the URL belongs to another sign-in (its state does not match): run the sign-in again and paste the newest URL');
   const url = new URL(redirectUri);
   url.search = '';
   url.hash = '';

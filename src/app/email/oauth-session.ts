@@ -5,6 +5,7 @@ import type { TokenGrant } from '../../adapters/oauth2/index.js';
 import type { EmailAccount, OAuthFlow } from '../../config/settings.js';
 import { withRefreshLock } from '../../config/token-lock.js';
 import { loadSignInStatus, type SignInStatus, type StoredTokens, saveSignInStatus, type TokenVault, tokenVaultFor } from '../../config/token-vault.js';
+import { safeLine } from '../../domain/sanitize.js';
 import type { AppContext } from '../context.js';
 import { browserFlow, deviceFlow, type FlowInput } from './oauth-flows.js';
 import { oauthSettings, providerPlan, signInErrorOf } from './oauth-plan.js';
@@ -98,9 +99,11 @@ export async function signIn(ctx: AppContext, account: EmailAccount, io: SignInI
         `account ${name}: the provider gave no refresh token, so the sign-in would end within the hour — allow the client offline access (scope offline_access, or Google's access_type=offline) and consent`,
       );
     }
+    // The address comes from the provider's ID token: terminal-safe before it is shown anywhere.
+    const email = grant.email == null ? null : safeLine(grant.email);
     const signedInAs = grant.email?.toLowerCase();
     if (signedInAs && signedInAs !== account.email.toLowerCase() && signedInAs !== account.user.toLowerCase()) {
-      throw new SignInError(`account ${name}: signed in as ${grant.email}, but the account is ${account.email}; sign in again as ${account.email}`);
+      throw new SignInError(`account ${name}: signed in as ${email}, but the account is ${account.email}; sign in again as ${account.email}`);
     }
     const now = ctx.now();
     const tokens: StoredTokens = {
@@ -113,7 +116,7 @@ export async function signIn(ctx: AppContext, account: EmailAccount, io: SignInI
       await tokenVaultFor(account, ctx.env).save(tokens);
       await saveSignInStatus(name, { method, signedInAt: now, refreshedAt: null, expired: null }, ctx.env);
     });
-    return { method, email: grant.email };
+    return { method, email };
   } catch (err) {
     if (signal.aborted && !(err instanceof SignInError)) {
       if (timeout.aborted) throw new SignInError(`account ${name}: nobody signed in within ${Math.round(timeoutMs / 60_000) || 1} min; run \`attend account login ${name}\` again`);

@@ -9,6 +9,7 @@ import { makeOutput } from '../output.js';
 import { AccountExistsError, ACCOUNT_NAME_PATTERN, completeEmailAccount, type EmailAccountDraft, presetServers, SetupError } from '../../app/email/account-setup.js';
 import { ProviderUnavailableError, SignInError, SignInExpiredError } from '../../app/email/sign-in-errors.js';
 import { isSecurity } from '../../domain/mail-servers.js';
+import { safeLine } from '../../domain/sanitize.js';
 import { DEFAULT_OPEN_WINDOW } from '../../domain/open-window.js';
 import { terminalSignInIO } from './sign-in-io.js';
 import { describeEmailAccount } from './account-describe.js';
@@ -327,7 +328,7 @@ export function registerLogin(account: Command): void {
           stop.release();
         }
         const described = await describeEmailAccount(ctx, acc);
-        makeOutput(Boolean(o.json)).data(described, () => `signed in to ${acc.name} (${result.method}${result.email ? `, as ${result.email}` : ''})`);
+        makeOutput(Boolean(o.json)).data(described, () => `signed in to ${acc.name} (${result.method}${result.email ? `, as ${safeLine(result.email)}` : ''})`);
       });
     });
 }

@@ -52,7 +52,7 @@ export function terminalSignInIO(opts: TerminalOptions): TerminalSignInIO {
   const done = new AbortController();
   const io: TerminalSignInIO = {
     close: () => done.abort(),
-    step: (line) => write(line),
+    step: (line) => write(safeLine(line)),
     show: (prompt) => {
       for (const line of promptLines(prompt, paste)) write(line);
     },
