@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { openClient } from '../../src/adapters/oauth2/client.js';
 import { classifyOAuthError, OAuthFailure } from '../../src/adapters/oauth2/errors.js';
-import { chooseFlow, isLoopbackHost, parseRedirectAnswer, redirectWithPort } from '../../src/adapters/oauth2/redirect.js';
+import { chooseFlow, parseRedirectAnswer, redirectWithPort } from '../../src/adapters/oauth2/redirect.js';
+import { isLoopbackHost } from '../../src/domain/mail-servers.js';
 
 describe('chooseFlow', () => {
   it('takes the flow asked for, then the account’s, then device where there is one, else the browser', () => {

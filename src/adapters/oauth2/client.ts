@@ -3,7 +3,8 @@
 // flow with PKCE, and refreshing. Every failure comes out as an OAuthFailure (errors.ts).
 import * as oc from 'openid-client';
 import { classifyOAuthError, OAuthFailure } from './errors.js';
-import { isLoopbackHost } from './redirect.js';
+// The same rule as the settings check (account-setup.ts), so an issuer saved as loopback is one the client accepts.
+import { isLoopbackHost } from '../../domain/mail-servers.js';
 
 /** A provider known in advance: configured without discovery (Microsoft's discovery document names a template issuer). */
 export interface PresetMetadata {

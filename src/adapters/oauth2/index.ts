@@ -3,4 +3,4 @@
 export { type ClientSpec, type DeviceStart, newPkce, type OAuthClient, openClient, type PkceState, type PresetMetadata, type TokenGrant } from './client.js';
 export { classifyOAuthError, OAuthFailure, type OAuthFailureKind } from './errors.js';
 export { type LoopbackCallback, type LoopbackListener, startLoopbackListener } from './loopback-listener.js';
-export { chooseFlow, isLoopbackHost, parseRedirectAnswer, type RedirectAnswer, redirectWithPort, type SignInFlow } from './redirect.js';
+export { chooseFlow, parseRedirectAnswer, type RedirectAnswer, redirectWithPort, type SignInFlow } from './redirect.js';

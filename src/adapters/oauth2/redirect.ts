@@ -16,12 +16,6 @@ export function redirectWithPort(template: string, port: number): string {
   return u.href;
 }
 
-/** True for hosts that are this machine: plain http is acceptable only to them. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
 export interface RedirectAnswer {
   /** The redirect URI as registered plus the answer's parameters: what the token exchange is given. */
   url: URL;
