@@ -17,7 +17,7 @@ vi.mock('../../src/app/email/oauth-session.js', () => ({
   signIn: async (_ctx: AppContext, account: EmailAccount, io: { show(p: unknown): void }) => {
     calls.push(`signIn ${account.name}`);
     leaveTokens(account.name);
-    io.show({ kind: 'waiting' });
+    io.show({ kind: 'device', verificationUri: 'https://provider.test/device', userCode: 'ABCD-EFGH', expiresAt: 0 });
     onSignIn?.();
     if (signInFails) throw signInFails;
     return { method: 'device', email: account.email };

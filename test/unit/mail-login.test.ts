@@ -152,7 +152,7 @@ describe('mailLogins with a token source', () => {
   it('SMTP carries the source, not a token: each send asks it', async () => {
     const { source, calls } = fakeSource();
     const logins = await mailLogins({} as AppContext, account, source);
-    expect(logins.smtp.accessToken).toBeUndefined();
+    expect('accessToken' in logins.smtp).toBe(false);
     expect(await logins.smtp.tokenSource?.(false)).toBe('t1');
     expect(await logins.smtp.tokenSource?.(true)).toBe('t2');
     expect(calls).toEqual([{ force: false }, { force: true }]);

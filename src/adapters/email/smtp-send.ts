@@ -7,9 +7,8 @@ export interface SmtpLogin {
   account: string;
   server: ServerSettings;
   user: string;
-  /** At most one of password, accessToken and tokenSource (OAuth2: XOAUTH2). */
+  /** At most one of password and tokenSource (OAuth2: XOAUTH2). */
   password?: string;
-  accessToken?: string;
   /**
    * OAuth2 for a long-running process: asked for the token at each send (never one kept from a
    * loop's start), and once more with `force` when the server refuses it.
@@ -159,7 +158,6 @@ async function withTransport(login: SmtpLogin, use: (t: Transport) => Promise<un
 
 function smtpAuth(login: SmtpLogin, provisionCallback: ProvisionCallback | undefined) {
   if (provisionCallback) return { type: 'OAuth2' as const, user: login.user, provisionCallback };
-  if (login.accessToken !== undefined) return { type: 'OAuth2' as const, user: login.user, accessToken: login.accessToken };
   return login.user && login.password ? { user: login.user, pass: login.password } : undefined;
 }
 
@@ -177,7 +175,7 @@ function classify(login: SmtpLogin, err: unknown, sourceError: unknown = null): 
   if (e.code === 'EAUTH' && isTemporary(e.responseCode)) {
     return new SmtpError(`${prefix} cannot check the login right now (${oneLine(e.response ?? e.message)})`, 'transient');
   }
-  if (e.code === 'EAUTH' && (login.tokenSource || login.accessToken !== undefined)) {
+  if (e.code === 'EAUTH' && login.tokenSource) {
     // Even a token refreshed just now was refused: the server or the provider is at fault, or the
     // scopes are wrong — a person has to look, but the reply is kept for when it works again.
     return new SmtpError(`${prefix} refused the access token (${oneLine(e.response ?? e.message)})`, 'transient');

@@ -1,8 +1,8 @@
 // Runs the email channel for one account: sync, outbox delivery, and the long-running IDLE loop.
-import { ImapError, type ImapLogin, type ImapSession } from '../../adapters/email/imap-session.js';
+import { ImapError, type ImapSession } from '../../adapters/email/imap-session.js';
 import { type SyncHooks, type SyncReport, type SyncTarget, syncMailbox } from '../../adapters/email/imap-sync.js';
 import { historyCutoff, openWindowMs } from '../../domain/open-window.js';
-import { type SmtpLogin, verifySmtp } from '../../adapters/email/smtp-send.js';
+import { verifySmtp } from '../../adapters/email/smtp-send.js';
 import type { EmailAccount } from '../../config/settings.js';
 import type { AppContext } from '../context.js';
 import { threadedSink } from './sync-sink.js';
@@ -16,23 +16,6 @@ import { describeFirstSync, type FirstSyncSummary, firstSyncSummary } from './fi
 import { currentPolicy } from '../queue/policy.js';
 import { refreshRanks } from '../queue/ranks.js';
 import { findSentMailbox, sentChanged, syncSentMailbox } from './sent-sync.js';
-
-/**
- * A snapshot of the account's logins: the password, or an access token as of now. Long-running
- * code uses mailLogins (mail-login.ts) instead, which asks for a token at each connect and send.
- */
-export async function credentials(ctx: AppContext, account: EmailAccount): Promise<{ imap: ImapLogin; smtp: SmtpLogin }> {
-  const logins = await mailLogins(ctx, account);
-  if (!logins.smtp.tokenSource) {
-    const imap: ImapLogin = { account: account.name, server: account.imap, user: account.user, ...(logins.smtp.password !== undefined ? { password: logins.smtp.password } : {}) };
-    return { imap, smtp: logins.smtp };
-  }
-  const accessToken = await logins.smtp.tokenSource(false);
-  return {
-    imap: { account: account.name, server: account.imap, user: account.user, accessToken },
-    smtp: { account: account.name, server: account.smtp, user: account.user, accessToken },
-  };
-}
 
 export interface AccountSyncResult {
   sync: SyncReport | null;

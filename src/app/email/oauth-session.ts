@@ -26,8 +26,7 @@ export interface SignInIO {
 
 export type SignInPrompt =
   | { kind: 'device'; verificationUri: string; verificationUriComplete?: string; userCode: string; expiresAt: number }
-  | { kind: 'browser'; url: string; listening: boolean; redirectUri: string }
-  | { kind: 'waiting' };
+  | { kind: 'browser'; url: string; listening: boolean; redirectUri: string };
 
 export interface SignInOptions {
   /** Overrides the account's flow; absent and unset: device where the provider allows it, else loopback (pasting accepted too). */

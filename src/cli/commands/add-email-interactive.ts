@@ -3,10 +3,11 @@
 import type { Command } from 'commander';
 import type { OAuthFlow, Security } from '../../config/settings.js';
 import type { AddEmailOptions as AddEmailFlags } from './account-email.js';
+import { isSecurity } from '../../domain/mail-servers.js';
 import type { SetupPrefill } from '../../ui/setup/SetupScreen.js';
 import type { SetupAnswers } from '../../ui/setup/setup-flow.js';
 
-const security = (v: string | undefined): Security | undefined => (v === 'tls' || v === 'starttls' || v === 'none' ? v : undefined);
+const security = (v: string | undefined): Security | undefined => (v !== undefined && isSecurity(v) ? v : undefined);
 
 /**
  * The answers the flags already give. `explicit` tells a flag the person typed from a commander

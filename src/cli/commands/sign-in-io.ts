@@ -83,8 +83,6 @@ export function promptLines(prompt: SignInPrompt, paste: boolean): string[] {
       }
       return lines;
     }
-    case 'waiting':
-      return ['Waiting for the provider…'];
   }
 }
 

@@ -8,7 +8,6 @@ import type { Theme } from '../theme.js';
 
 export function SignInView(p: { prompt: SignInPrompt; theme: Theme; width: number }) {
   const { prompt, theme } = p;
-  if (prompt.kind === 'waiting') return <Text>Waiting for the sign-in to finish…</Text>;
   if (prompt.kind === 'device') {
     const code = safeLine(prompt.userCode);
     const frame = '─'.repeat([...code].length + 6);
