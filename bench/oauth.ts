@@ -3,6 +3,8 @@
 // at a real OpenID provider), and the same pair for bare imapflow logging in (the library's own
 // cost of a token login). Whole processes, alternated, medians.
 //   npx tsx bench/oauth.ts        (OAUTH_BENCH_N=2000 messages, OAUTH_BENCH_RUNS=7)
+//   OAUTH_BENCH_HOLD=1            after the first syncs, print both homes and keep the servers up
+//                                 until Ctrl-C (to time the commands with another tool)
 // Rows:
 //   - sync, token fresh: the stored access token is used as it is (every command within its hour);
 //   - sync, token expired: each run first refreshes it at the provider (once an hour in real use);
@@ -23,6 +25,9 @@ import { fmtMs, loadAvg, median, mustRun } from './lib.js';
 const N = Number(process.env.OAUTH_BENCH_N) || 2000;
 const RUNS = Number(process.env.OAUTH_BENCH_RUNS) || 7;
 const AGENT = 'agent@example.test';
+
+/** Thrown when a hold ends: skips the timed runs, not the clean-up. */
+class Held extends Error {}
 
 const provider = await startOAuthProvider({ accessTokenTtlSeconds: 3600 });
 const dv = await startDovecot({ users: ['agent'], oauth2: { introspectionUrl: provider.introspection.urlWithCredentials } });
@@ -64,6 +69,11 @@ try {
   await sync(oauthHome.env);
   await sync(passwordHome.env);
 
+  if (process.env.OAUTH_BENCH_HOLD) {
+    console.log(`oauth home: ${oauthHome.home}\npassword home: ${passwordHome.home}\nholding; Ctrl-C ends it`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    throw new Held(); // past the timed runs, to the clean-up
+  }
   const tokenFile = path.join(oauthHome.home, 'oauth', 'support.json');
   const expire = () => {
     const t = JSON.parse(fs.readFileSync(tokenFile, 'utf8')) as { accessExpiresAt?: number };
@@ -102,6 +112,8 @@ try {
   console.log(row('imapflow login, token', pairs.bare, 'imapflow login, password'));
   console.log(`refreshes at the provider during the timed runs: ${refreshes} (expected ${RUNS})`);
   if (refreshes !== RUNS) process.exitCode = 1;
+} catch (err) {
+  if (!(err instanceof Held)) throw err;
 } finally {
   oauthHome.cleanup();
   passwordHome.cleanup();
